@@ -1,0 +1,266 @@
+"""The app driven like a user would: picker, form, connect, passwords, workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from tui.app import BastionApp
+from tui.demo.cluster import LocalCluster, free_port
+from tui.profiles import Profile, ProfileStore
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.connect import ConnectScreen
+from tui.screens.help import HelpScreen
+from tui.screens.password import PasswordScreen
+from tui.screens.picker import PickerScreen
+from tui.screens.profile_form import ProfileFormScreen
+from tui.screens.workspace import WorkspaceScreen
+from tui.secrets import PasswordVault
+from tui.settings import Settings
+
+FIXED_ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
+
+
+def make_app(profiles_file: Path, *profiles: Profile, vault: PasswordVault | None = None,
+             start: Profile | None = None) -> BastionApp:
+    store = ProfileStore(profiles_file).load()
+    for profile in profiles:
+        store.put(profile)
+    return BastionApp(store, vault or PasswordVault(), Settings(path=profiles_file.parent / "settings.yaml"),
+                      start_profile=start, environ=FIXED_ENV)
+
+
+async def wait_for_screen(pilot, screen_type: type, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if isinstance(pilot.app.screen, screen_type):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"expected {screen_type.__name__}, on {pilot.app.screen!r}")
+
+
+async def type_text(pilot, text: str) -> None:
+    for char in text:
+        await pilot.press(char)
+
+
+async def test_picker_lists_profiles_and_problems(profiles_file: Path) -> None:
+    profiles_file.write_text("profiles:\n  good:\n    host: db.example.internal\n    production: true\n"
+                             "  bad:\n    driver: oracle\n")
+    app = make_app(profiles_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        problems = str(app.screen.query_one("#picker-problems").render())
+        assert "unknown driver 'oracle'" in problems and ":6" in problems
+
+
+async def test_add_profile_with_the_form(profiles_file: Path) -> None:
+    app = make_app(profiles_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        await pilot.press("a")
+        await wait_for_screen(pilot, ProfileFormScreen)
+        await type_text(pilot, "analytics")
+        app.screen.query_one("#f-host", Input).value = "warehouse.example.internal"
+        app.screen.query_one("#f-port", Input).value = "5439"
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, PickerScreen)
+    saved = ProfileStore(profiles_file).load().get("analytics")
+    assert (saved.host, saved.port) == ("warehouse.example.internal", 5439)
+
+
+async def test_form_validation_error_keeps_the_form_and_saves_nothing(profiles_file: Path) -> None:
+    app = make_app(profiles_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await wait_for_screen(pilot, ProfileFormScreen)
+        await type_text(pilot, "bad name!")
+        app.screen.query_one("#f-port", Input).value = "fifty"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileFormScreen)
+        errors = str(app.screen.query_one("#form-errors").render())
+        assert "name: use letters" in errors
+        assert app.screen.query_one("#row-name").has_class("-invalid")
+    assert not profiles_file.exists()
+
+
+async def test_connect_with_keyring_password_opens_the_workspace(
+    profiles_file: Path, pg_profile: Profile, pg_cluster: LocalCluster, memory_keyring
+) -> None:
+    memory_keyring.set_password("bastion", pg_profile.name, pg_cluster.password)
+    app = make_app(profiles_file, pg_profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, WorkspaceScreen)
+        header = str(app.screen.query_one("#connection-header").render())
+        assert "testdb" in header and "PostgreSQL" in header and pg_cluster.password not in header
+
+
+async def test_wrong_password_is_asked_again_and_never_stored(
+    profiles_file: Path, pg_profile: Profile, pg_cluster: LocalCluster, memory_keyring
+) -> None:
+    app = make_app(profiles_file, pg_profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for_screen(pilot, PasswordScreen)
+        await type_text(pilot, "wrong-password")
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        await wait_for_screen(pilot, PasswordScreen)
+        assert "rejected" in str(app.screen.query_one(".dialog-error").render())
+        assert memory_keyring.entries == {}
+        await type_text(pilot, pg_cluster.password)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, WorkspaceScreen)
+    assert memory_keyring.entries == {("bastion", "testdb"): pg_cluster.password}
+
+
+async def test_without_a_keyring_the_password_is_prompted_and_kept_in_memory(
+    profiles_file: Path, pg_profile: Profile, pg_cluster: LocalCluster, no_keyring
+) -> None:
+    vault = PasswordVault()
+    app = make_app(profiles_file, pg_profile, vault=vault)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for_screen(pilot, PasswordScreen)
+        assert "No usable OS keyring" in str(app.screen.query_one(".dialog-note").render())
+        await type_text(pilot, pg_cluster.password)
+        await pilot.press("enter")
+        await wait_for_screen(pilot, WorkspaceScreen)
+        notes = [n.message for n in app._notifications]
+        assert sum("No usable OS keyring" in n for n in notes) == 1
+    assert vault.lookup(pg_profile.name) == pg_cluster.password
+    assert pg_cluster.password.encode() not in profiles_file.read_bytes()
+
+
+async def test_cancelling_the_password_prompt_returns_to_the_picker(
+    profiles_file: Path, pg_profile: Profile, memory_keyring
+) -> None:
+    app = make_app(profiles_file, pg_profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for_screen(pilot, PasswordScreen)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, PickerScreen)
+
+
+async def test_unreachable_host_shows_the_error_and_the_app_keeps_running(profiles_file: Path) -> None:
+    gone = Profile(name="gone", host="127.0.0.1", port=free_port(), password="none", connect_timeout=2)
+    app = make_app(profiles_file, gone)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ConnectScreen)
+        for _ in range(100):
+            if "refused" in str(app.screen.query_one("#connect-error").render()):
+                break
+            await pilot.pause(0.05)
+        assert "Connection refused" in str(app.screen.query_one("#connect-error").render())
+        await pilot.press("escape")
+        await wait_for_screen(pilot, PickerScreen)
+        assert app.is_running
+
+
+async def test_missing_sqlite_file_is_a_clear_error(profiles_file: Path, tmp_path: Path) -> None:
+    lite = Profile(name="lite", driver="sqlite", path=str(tmp_path / "absent.db"))
+    app = make_app(profiles_file, lite)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for_screen(pilot, ConnectScreen)
+        for _ in range(100):
+            if "not found" in str(app.screen.query_one("#connect-error").render()):
+                break
+            await pilot.pause(0.05)
+        assert "SQLite file not found" in str(app.screen.query_one("#connect-error").render())
+    assert not (tmp_path / "absent.db").exists()
+
+
+async def test_production_delete_needs_the_name_typed(profiles_file: Path) -> None:
+    prod = Profile(name="prod", host="db.example.internal", production=True)
+    app = make_app(profiles_file, prod)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await wait_for_screen(pilot, ConfirmScreen)
+        await pilot.press("y")  # not enough on a production profile
+        assert isinstance(app.screen, ConfirmScreen)
+        await type_text(pilot, "pro")
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one(Input).value = "prod"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, PickerScreen)
+    assert ProfileStore(profiles_file).load().names() == []
+
+
+async def test_production_workspace_is_marked(profiles_file: Path, socket_profile: Profile) -> None:
+    prod = socket_profile.with_changes(production=True, read_only=True)
+    app = make_app(profiles_file, start=prod)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, WorkspaceScreen)
+        assert app.screen.has_class("-production")
+        header = str(app.screen.query_one("#connection-header").render())
+        assert "PRODUCTION" in header and "READ-ONLY" in header
+
+
+async def test_help_palette_and_back_to_profiles(profiles_file: Path, socket_profile: Profile) -> None:
+    app = make_app(profiles_file, socket_profile, start=socket_profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, WorkspaceScreen)
+        await pilot.press("f1")
+        await wait_for_screen(pilot, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("3")
+        assert app.screen.query_one("#panes").active == "migrations"
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Reconnect" in commands and "Switch to local" in commands
+        assert "Theme: bastion-ansi16" in commands
+        await pilot.press("ctrl+o")
+        await wait_for_screen(pilot, PickerScreen)
+
+
+async def test_theme_choice_persists(profiles_file: Path) -> None:
+    app = make_app(profiles_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "bastion-dark"
+        app.theme = "bastion-light"
+        await pilot.pause(0.3)
+    assert Settings.load(profiles_file.parent / "settings.yaml").theme == "bastion-light"
+
+
+async def test_ansi_theme_on_a_16_colour_terminal(profiles_file: Path) -> None:
+    store = ProfileStore(profiles_file).load()
+    app = BastionApp(store, settings=Settings(), environ={"TERM": "screen"})
+    async with app.run_test(size=(80, 24)):
+        assert app.theme == "bastion-ansi16"
+
+
+async def test_a_bad_user_theme_is_a_warning(profiles_file: Path, isolated_env: Path) -> None:
+    folder = isolated_env / "xdg_config_home" / "bastion" / "themes"
+    folder.mkdir(parents=True)
+    (folder / "broken.yaml").write_text("name: broken\nprimary: not-a-colour\n")
+    (folder / "mine.yaml").write_text("name: mine\nprimary: '#123456'\n")
+    app = make_app(profiles_file)
+    async with app.run_test(size=(80, 24)):
+        assert "mine" in app.available_themes and "broken" not in app.available_themes
+        assert any("broken.yaml" in n.message for n in app._notifications)
+
+
+async def test_an_unexpected_error_writes_a_redacted_crash_report(profiles_file: Path, isolated_env: Path) -> None:
+    vault = PasswordVault()
+    vault.note("Secr3tPassw0rd")
+    app = make_app(profiles_file, vault=vault)
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            def explode() -> None:
+                raise RuntimeError("boom postgresql://u:Secr3tPassw0rd@h/d and Secr3tPassw0rd")
+
+            app.call_later(explode)
+            await pilot.pause(0.2)
+    assert app.crash_report is not None and app.crash_report.is_file()
+    report = app.crash_report.read_text()
+    assert "RuntimeError: boom" in report and "Secr3tPassw0rd" not in report
+    assert str(isolated_env) in str(app.crash_report)

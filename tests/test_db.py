@@ -1,0 +1,183 @@
+"""Connections to a real PostgreSQL and real SQLite files: no mocks."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tui.db import ConnectFailure, open_database
+from tui.db.postgres import connection_params, server_options
+from tui.demo.cluster import LocalCluster, free_port
+from tui.profiles import Profile
+from tui.secrets import PasswordVault
+from tui.services.connect import connect_first_try, connect_with_password
+
+
+def test_connects_and_probes_the_server(socket_profile: Profile) -> None:
+    db = open_database(socket_profile)
+    try:
+        info = db.info
+        assert info.kind == "postgresql" and info.version_num >= 120000
+        assert info.is_superuser and info.can_monitor and not info.in_recovery
+        assert info.database == socket_profile.database
+        row = db.conn.execute(
+            "SELECT application_name, current_setting('tcp_keepalives_idle') FROM pg_stat_activity "
+            "WHERE pid = pg_backend_pid()").fetchone()
+        assert row[0] == "bastion"
+    finally:
+        db.close()
+
+
+def test_connection_params_follow_libpq_conventions(monkeypatch: pytest.MonkeyPatch) -> None:
+    profile = Profile(name="p", host="db", read_only=True, statement_timeout="5s", search_path="app, public")
+    params = connection_params(profile, "pw")
+    assert params["keepalives"] == "1" and params["connect_timeout"] == "10"
+    assert params["fallback_application_name"] == "bastion" and "application_name" not in params
+    assert params["options"] == "-c default_transaction_read_only=on -c statement_timeout=5s -c search_path=app,\\ public"
+    assert params["password"] == "pw"
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "3")
+    monkeypatch.setenv("PGOPTIONS", "-c work_mem=8MB")
+    params = connection_params(Profile(name="p"))
+    assert "connect_timeout" not in params and "host" not in params and "password" not in params
+    assert server_options(Profile(name="p", read_only=True)) == "-c work_mem=8MB -c default_transaction_read_only=on"
+
+
+def test_read_only_is_enforced_by_the_server(socket_profile: Profile) -> None:
+    db = open_database(socket_profile.with_changes(read_only=True))
+    try:
+        assert db.info.read_only
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction, match="read-only transaction"):
+            db.conn.execute("CREATE TABLE t (id int)")
+    finally:
+        db.close()
+
+
+def test_pg_environment_variables_are_honoured(pg_cluster: LocalCluster, pg_database: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGHOST", str(pg_cluster.socket_dir))
+    monkeypatch.setenv("PGPORT", str(pg_cluster.port))
+    monkeypatch.setenv("PGUSER", pg_cluster.superuser)
+    monkeypatch.setenv("PGDATABASE", pg_database)
+    db = open_database(Profile(name="env", password="none"))
+    assert db.info.database == pg_database
+    db.close()
+
+
+def test_pgpass_and_service_file(pg_cluster: LocalCluster, pg_database: str, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{pg_cluster.port}:*:{pg_cluster.superuser}:{pg_cluster.password}\n")
+    pgpass.chmod(0o600)
+    service = tmp_path / "pg_service.conf"
+    service.write_text(f"[testsvc]\nhost=127.0.0.1\nport={pg_cluster.port}\ndbname={pg_database}\n"
+                       f"user={pg_cluster.superuser}\nsslmode=disable\n")
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    monkeypatch.setenv("PGSERVICEFILE", str(service))
+    db = open_database(Profile(name="svc", service="testsvc", password="pgpass"))
+    assert db.info.database == pg_database
+    db.close()
+
+
+def test_password_flow_wrong_then_right_is_stored_only_when_it_works(pg_profile: Profile, memory_keyring,
+                                                                     pg_cluster: LocalCluster) -> None:
+    vault = PasswordVault()
+    with pytest.raises(ConnectFailure) as first:
+        connect_first_try(pg_profile, vault)
+    assert first.value.kind == "password_required"
+    with pytest.raises(ConnectFailure) as wrong:
+        connect_with_password(pg_profile, vault, "not-the-password")
+    assert wrong.value.kind == "auth" and "password authentication failed" in wrong.value.message
+    assert memory_keyring.entries == {}
+    connected = connect_with_password(pg_profile, vault, pg_cluster.password)
+    assert connected.saved_to_keyring
+    connected.database.close()
+    assert memory_keyring.entries == {("bastion", "testdb"): pg_cluster.password}
+    # Next time the keyring answers and nobody is asked.
+    again = connect_first_try(pg_profile, PasswordVault())
+    again.database.close()
+
+
+def test_without_keyring_a_typed_password_lives_in_memory(pg_profile: Profile, no_keyring,
+                                                          pg_cluster: LocalCluster) -> None:
+    vault = PasswordVault()
+    with pytest.raises(ConnectFailure):
+        connect_first_try(pg_profile, vault)
+    connected = connect_with_password(pg_profile, vault, pg_cluster.password)
+    assert not connected.saved_to_keyring and connected.keyring_note
+    connected.database.close()
+    connect_first_try(pg_profile, vault).database.close()  # from memory, this session only
+
+
+def test_unreachable_host_fails_fast_with_a_message() -> None:
+    profile = Profile(name="gone", host="127.0.0.1", port=free_port(), password="none", connect_timeout=3)
+    started = time.monotonic()
+    with pytest.raises(ConnectFailure) as failure:
+        open_database(profile)
+    assert time.monotonic() - started < 3
+    assert failure.value.kind == "unreachable" and "127.0.0.1" in failure.value.hint
+
+
+def test_verify_full_with_the_ca_works(pg_profile: Profile, pg_cluster: LocalCluster) -> None:
+    tls = pg_cluster.tls_files  # type: ignore[attr-defined]
+    profile = pg_profile.with_changes(host="localhost", sslmode="verify-full", sslrootcert=str(tls["ca.crt"]))
+    db = open_database(profile, pg_cluster.password)
+    assert db.conn.execute("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()[0]
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message", "hint"),
+    [
+        ({"host": "localhost", "sslrootcert": "missing-ca.pem"}, "root certificate file", "set sslrootcert"),
+        ({"host": "localhost", "sslrootcert": "other-ca.crt"}, "certificate verify failed", "sslrootcert"),
+        ({"host": "127.0.0.1", "sslrootcert": "ca.crt"}, "does not match host name", "verify-ca"),
+    ],
+    ids=["no-ca-file", "unknown-ca", "wrong-host-name"],
+)
+def test_tls_failures_name_the_cause_and_the_key(pg_profile: Profile, pg_cluster: LocalCluster,
+                                                 changes: dict, message: str, hint: str) -> None:
+    folder = pg_cluster.tls_files["ca.crt"].parent  # type: ignore[attr-defined]
+    changes = {**changes, "sslrootcert": str(folder / changes["sslrootcert"]), "sslmode": "verify-full"}
+    with pytest.raises(ConnectFailure) as failure:
+        open_database(pg_profile.with_changes(**changes), pg_cluster.password)
+    assert failure.value.kind == "tls"
+    assert message in failure.value.message and hint in failure.value.hint
+
+
+def test_missing_database_is_explained(socket_profile: Profile) -> None:
+    with pytest.raises(ConnectFailure) as failure:
+        open_database(socket_profile.with_changes(database="no_such_db"))
+    assert failure.value.kind == "database_missing"
+
+
+def test_sqlite_missing_file_is_never_created(tmp_path: Path) -> None:
+    path = tmp_path / "absent.db"
+    with pytest.raises(ConnectFailure) as failure:
+        open_database(Profile(name="s", driver="sqlite", path=str(path)))
+    assert failure.value.kind == "missing_file" and "never creates" in failure.value.hint
+    assert not path.exists()
+
+
+def test_sqlite_read_only_refuses_writes(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (id integer primary key, name text)")
+    db = open_database(Profile(name="s", driver="sqlite", path=str(path), read_only=True))
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    with db.engine.connect() as conn, pytest.raises(OperationalError, match="readonly|read-only"):
+        conn.execute(text("INSERT INTO t (name) VALUES ('x')"))
+    assert db.info.kind == "sqlite" and db.info.read_only
+    db.close()
+
+
+def test_sqlite_rejects_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello, this is not sqlite " * 100)
+    with pytest.raises(ConnectFailure, match="Cannot open"):
+        open_database(Profile(name="s", driver="sqlite", path=str(path)))

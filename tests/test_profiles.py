@@ -1,0 +1,166 @@
+"""The profiles file: validation with locations, unknown keys kept, safe writes."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from tui.profiles import (
+    MigrationsConfig,
+    Profile,
+    ProfileFileError,
+    ProfileStore,
+    SshConfig,
+    default_profiles_path,
+    parse_profile,
+)
+
+GOOD = """\
+# my profiles
+profiles:
+  staging:
+    host: db.example.internal
+    port: 5432
+    database: app
+    user: app_ro
+    read_only: true
+    sslmode: verify-full
+    sslrootcert: ~/.postgresql/provider-ca.pem
+    ssh:
+      host: jump.example.internal
+      user: ops
+    migrations:
+      config: ./alembic.ini
+      version_table: alembic_version
+    favourite_colour: teal
+  local:
+    driver: sqlite
+    path: /tmp/app.db
+"""
+
+
+def write(path: Path, text: str) -> ProfileStore:
+    path.write_text(text)
+    return ProfileStore(path).load()
+
+
+def test_loads_every_documented_key(profiles_file: Path) -> None:
+    store = write(profiles_file, GOOD)
+    staging = store.get("staging")
+    assert staging.read_only and staging.sslmode == "verify-full"
+    assert staging.ssh == SshConfig(host="jump.example.internal", user="ops")
+    assert staging.migrations == MigrationsConfig(config="./alembic.ini", version_table="alembic_version")
+    assert staging.target() == "app_ro@db.example.internal:5432/app"
+    assert store.get("local").is_sqlite
+    assert store.errors() == []
+
+
+def test_unknown_key_is_a_located_warning_and_survives_a_save(profiles_file: Path) -> None:
+    store = write(profiles_file, GOOD)
+    [warning] = store.warnings()
+    assert (warning.line, warning.profile, warning.key) == (17, "staging", "favourite_colour")
+    store.put(store.get("local").with_changes(label="Local copy"))
+    assert "favourite_colour: teal" in profiles_file.read_text()
+    assert ProfileStore(profiles_file).load().get("local").label == "Local copy"
+
+
+def test_malformed_yaml_reports_line_and_column_and_is_never_overwritten(profiles_file: Path) -> None:
+    broken = "profiles:\n  a:\n    host: [unclosed\n"
+    store = write(profiles_file, broken)
+    assert store.file_error is not None
+    assert store.file_error.line == 4 or store.file_error.line == 3
+    assert store.file_error.column is not None
+    with pytest.raises(ProfileFileError, match="not saving"):
+        store.put(Profile(name="new"))
+    assert profiles_file.read_text() == broken
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "expected"),
+    [
+        ({"driver": "oracle"}, "driver", "unknown driver 'oracle'"),
+        ({"port": "fivefour"}, "port", "expected a port number"),
+        ({"port": 70000}, "port", "expected a port number"),
+        ({"sslmode": "verify"}, "sslmode", "unknown sslmode"),
+        ({"password": "hunter2"}, "password", "never stored in this file"),
+        ({"read_only": "maybe"}, "read_only", "expected true or false"),
+        ({"driver": "sqlite"}, "path", "needs `path`"),
+        ({"ssh": {"host": "-oProxyCommand=touch /tmp/x"}}, "ssh.host", "unsafe"),
+        ({"ssh": {"host": "jump; rm -rf /"}}, "ssh.host", "unsafe"),
+        ({"ssh": {"user": "ops"}}, "ssh.host", "needs a `host`"),
+        ({"migrations": 5}, "migrations", "expected a path or a mapping"),
+    ],
+)
+def test_bad_values_name_the_profile_key_and_expectation(raw: dict, key: str, expected: str) -> None:
+    profile, problems = parse_profile("p", raw)
+    assert profile is None
+    assert any(p.key == key and expected in p.message for p in problems), problems
+
+
+def test_error_location_points_at_the_line(profiles_file: Path) -> None:
+    store = write(profiles_file, "profiles:\n  ok:\n    host: h\n  bad:\n    host: h\n    port: many\n")
+    [error] = store.errors()
+    assert (error.line, error.profile, error.key) == (6, "bad", "port")
+    assert f"{profiles_file}:6" in str(error)
+    assert "ok" in store.profiles and "bad" not in store.profiles
+    with pytest.raises(KeyError, match="invalid"):
+        store.get("bad")
+
+
+def test_missing_profile_says_what_exists(profiles_file: Path) -> None:
+    store = write(profiles_file, GOOD)
+    with pytest.raises(KeyError, match="no profile named 'prod'.*known: local, staging"):
+        store.get("prod")
+
+
+def test_writes_are_atomic_private_and_keep_a_backup(profiles_file: Path) -> None:
+    store = write(profiles_file, GOOD)
+    store.put(Profile(name="new", host="h"))
+    assert stat.S_IMODE(profiles_file.stat().st_mode) == 0o600
+    backup = profiles_file.with_name("profiles.yaml.bak")
+    assert backup.read_text() == GOOD
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert not [p for p in profiles_file.parent.iterdir() if p.name.endswith(".tmp")]
+    assert set(ProfileStore(profiles_file).load().names()) == {"staging", "local", "new"}
+
+
+def test_invalid_profiles_are_kept_on_save(profiles_file: Path) -> None:
+    store = write(profiles_file, "profiles:\n  bad:\n    driver: oracle\n")
+    store.put(Profile(name="good", host="h"))
+    reloaded = ProfileStore(profiles_file).load()
+    assert reloaded.names() == ["bad", "good"]
+    assert "oracle" in profiles_file.read_text()
+
+
+def test_rename_and_remove(profiles_file: Path) -> None:
+    store = write(profiles_file, GOOD)
+    store.put(store.get("local").with_changes(name="lite"), replace_name="local")
+    store.remove("staging")
+    assert ProfileStore(profiles_file).load().names() == ["lite"]
+    with pytest.raises(KeyError):
+        store.remove("staging")
+
+
+def test_missing_file_is_an_empty_store(tmp_path: Path) -> None:
+    store = ProfileStore(tmp_path / "nope.yaml").load()
+    assert store.names() == [] and store.file_error is None
+
+
+def test_location_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
+    assert default_profiles_path() == isolated_env / "xdg_config_home" / "bastion" / "profiles.yaml"
+    monkeypatch.setenv("BASTION_PROFILES", str(tmp_path / "elsewhere.yaml"))
+    assert default_profiles_path() == tmp_path / "elsewhere.yaml"
+
+
+def test_example_file_is_valid_and_documents_every_key() -> None:
+    example = Path(__file__).resolve().parent.parent / "profiles.example.yaml"
+    store = ProfileStore(example).load()
+    assert store.file_error is None and store.errors() == []
+    text = example.read_text()
+    for key in ("driver", "host", "port", "database", "user", "service", "sslmode", "sslrootcert",
+                "sslcert", "sslkey", "connect_timeout", "options", "search_path", "application_name",
+                "password", "read_only", "production", "statement_timeout", "ssh", "migrations",
+                "path", "label", "color", "identity_file", "jump", "version_table"):
+        assert f"{key}:" in text, key

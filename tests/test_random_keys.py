@@ -1,0 +1,88 @@
+"""No key sequence crashes the app: thousands of seeded random keys across every
+screen and modal, with a live database behind the workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import unicodedata
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.app import App
+
+from tui.app import BastionApp
+from tui.profiles import Profile, ProfileStore
+from tui.secrets import PasswordVault
+from tui.settings import Settings
+
+# Everything a user can press, except the two ways to quit on purpose.
+KEYS = [
+    *"abcdefghijklmnoprstuvwxyz0123456789 /?-_.:;'\"[]",
+    "enter", "escape", "tab", "shift+tab", "up", "down", "left", "right", "home", "end",
+    "pageup", "pagedown", "backspace", "delete", "f1", "f2", "f5", "f9", "ctrl+p", "ctrl+o",
+    "ctrl+s", "ctrl+j", "ctrl+r", "ctrl+e", "ctrl+a", "ctrl+k", "ctrl+c", "ctrl+l", "ctrl+t",
+]
+# Pressed often, so the walk keeps reaching the workspace, the forms and the dialogs.
+# More with BASTION_FUZZ_SEEDS=1-50 BASTION_FUZZ_STEPS=5000 when hunting.
+STEPS = int(os.environ.get("BASTION_FUZZ_STEPS", "2000"))
+_first, _, _last = os.environ.get("BASTION_FUZZ_SEEDS", "1-3").partition("-")
+SEEDS = list(range(int(_first), int(_last or _first) + 1))
+DOORS = ["enter", "enter", "escape", "a", "e", "d", "t", "f1", "ctrl+p", "1", "2", "3", "4", "s"]
+
+
+async def _ignore() -> None:
+    return None
+
+
+def send_key(app: App, key: str) -> None:
+    """Deliver a key through the driver as a terminal would, without the pilot's
+    idle waits (~60 ms a key), so thousands of keys take seconds, not minutes."""
+    name = {" ": "space", "/": "slash", "?": "question_mark", "-": "minus", "_": "underscore",
+            ".": "full_stop", ":": "colon", ";": "semicolon", "'": "apostrophe", '"': "quotation_mark",
+            "[": "left_square_bracket", "]": "right_square_bracket"}.get(key, key)
+    char: str | None = key if len(key) == 1 else None
+    if name in ("enter", "tab", "escape", "backspace"):
+        char = {"enter": "\r", "tab": "\t", "escape": "\x1b", "backspace": "\x7f"}[name]
+    elif name.startswith("ctrl+") and len(name) == 6:
+        char = chr(ord(name[-1]) - ord("a") + 1)
+    elif char is None and len(name) > 1 and "+" not in name and not name.startswith("f"):
+        try:
+            char = unicodedata.lookup(name.upper().replace("_", " "))
+        except KeyError:
+            char = None
+    event = events.Key(name, char)
+    event.set_sender(app)
+    app._driver.send_message(event)  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_random_keys_never_crash_the_app(seed: int, profiles_file: Path, socket_profile: Profile,
+                                               pg_cluster, tmp_path: Path, memory_keyring) -> None:
+    lite = tmp_path / "lite.db"
+    import sqlite3
+
+    with sqlite3.connect(lite) as conn:
+        conn.execute("CREATE TABLE t (id integer primary key)")
+    store = ProfileStore(profiles_file).load()
+    store.put(socket_profile)
+    store.put(Profile(name="lite", driver="sqlite", path=str(lite)))
+    store.put(Profile(name="needs-password", host="127.0.0.1", port=pg_cluster.port,
+                      user="postgres", database=socket_profile.database, sslmode="disable"))
+    app = BastionApp(store, PasswordVault(), Settings(path=tmp_path / "settings.yaml"),
+                     environ={"TERM": "xterm-256color"})
+    app.action_quit = _ignore  # type: ignore[method-assign]  # "Quit" from the palette is not a crash
+    rng = random.Random(seed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for step in range(STEPS):
+            key = rng.choice(DOORS) if rng.random() < 0.3 else rng.choice(KEYS)
+            send_key(app, key)
+            await asyncio.sleep(0.004 if step % 50 else 0.1)  # let workers (connects, loads) land
+            assert app.is_running, f"app stopped after key {step} ({key!r})"
+        await pilot.pause(0.2)
+        assert app.is_running
+    assert app._exception is None
+    assert app.crash_report is None

@@ -1,0 +1,231 @@
+"""Every screen pinned at 80x24 and 120x40 over fixed data.
+
+Paths, ports and server versions that differ between machines are replaced by
+fixed display values; everything else is the real app on a real database.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from textual.widgets import Input
+
+from tui.app import BastionApp
+from tui.db import open_database
+from tui.demo.cluster import LocalCluster
+from tui.profiles import Profile, ProfileStore
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.message import MessageScreen
+from tui.screens.password import PasswordScreen
+from tui.screens.workspace import WorkspaceScreen
+from tui.settings import Settings
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+FIXED_DIR = Path("/tmp/bastion-snapshots")
+FIXED_ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
+
+PROFILES = """\
+profiles:
+  staging:
+    label: Staging (EU)
+    host: db.staging.example.internal
+    database: shop
+    user: app_readonly
+    read_only: true
+    sslmode: verify-full
+  production:
+    host: db.internal.example
+    database: shop
+    user: ops
+    production: true
+    ssh:
+      host: jump.example
+  local-cache:
+    driver: sqlite
+    path: /srv/data/cache.db
+  broken:
+    port: lots
+"""
+
+
+@pytest.fixture
+def fixed_dir() -> Iterator[Path]:
+    shutil.rmtree(FIXED_DIR, ignore_errors=True)
+    FIXED_DIR.mkdir(parents=True)
+    yield FIXED_DIR
+    shutil.rmtree(FIXED_DIR, ignore_errors=True)
+
+
+def app_with(profiles_text: str | None, folder: Path) -> BastionApp:
+    path = folder / "profiles.yaml"
+    if profiles_text is not None:
+        path.write_text(profiles_text)
+    return BastionApp(ProfileStore(path).load(), settings=Settings(), theme_name="bastion-dark",
+                      environ=FIXED_ENV)
+
+
+@pytest.fixture
+def shop_database(pg_cluster: LocalCluster) -> Iterator[Profile]:
+    """A database with a fixed name and a few tables, reached over the socket."""
+    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS snapshot_shop WITH (FORCE)")
+        conn.execute("CREATE DATABASE snapshot_shop")
+    with psycopg.connect(pg_cluster.socket_conninfo("snapshot_shop"), autocommit=True) as conn:
+        conn.execute("""
+            CREATE SCHEMA shop;
+            CREATE TABLE shop.customers (id int PRIMARY KEY, name text);
+            CREATE TABLE shop.orders (id int PRIMARY KEY, customer_id int REFERENCES shop.customers);
+            CREATE VIEW shop.big_orders AS SELECT * FROM shop.orders;
+            INSERT INTO shop.customers SELECT g, 'c' || g FROM generate_series(1, 1500) g;
+            ANALYZE shop.customers;
+            CREATE TABLE public.notes (id int);
+        """)
+    yield Profile(name="shop", host=str(pg_cluster.socket_dir), port=pg_cluster.port,
+                  database="snapshot_shop", user=pg_cluster.superuser, password="none")
+    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS snapshot_shop WITH (FORCE)")
+
+
+def open_workspace(profile: Profile, display: Profile) -> WorkspaceScreen:
+    """A real connection, shown under a fixed name, port and server version."""
+    database = open_database(profile)
+    database.info = dataclasses.replace(database.info, version="16.4")
+    return WorkspaceScreen(display, database)
+
+
+async def settle(pilot, seconds: float = 0.4) -> None:
+    await pilot.pause(seconds)
+    await pilot.wait_for_scheduled_animations()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_picker(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(app_with(PROFILES, fixed_dir), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_picker_empty(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(app_with(None, fixed_dir), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_profile_form_with_validation_error(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    async def fill(pilot) -> None:
+        await pilot.press("a")
+        await pilot.pause()
+        for char in "reporting":
+            await pilot.press(char)
+        pilot.app.screen.query_one("#f-port", Input).value = "fifty"
+        pilot.app.screen.query_one("#f-host", Input).value = "reports.example.internal"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(app_with(PROFILES, fixed_dir), run_before=fill, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_password_prompt(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    async def prompt(pilot) -> None:
+        await pilot.app.push_screen(PasswordScreen(
+            "app_readonly@db.staging.example.internal/shop", "That password was rejected. Try again (it was not saved).",
+            "Saved to the OS keyring once it works."))
+        for char in "secret":
+            await pilot.press(char)
+        await settle(pilot)
+
+    assert snap_compare(app_with(PROFILES, fixed_dir), run_before=prompt, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_production_delete_confirmation(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    async def confirm(pilot) -> None:
+        await pilot.press("down", "d")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await settle(pilot)
+
+    assert snap_compare(app_with(PROFILES, fixed_dir), run_before=confirm, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_connect_error(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    missing = "profiles:\n  lite:\n    driver: sqlite\n    path: /srv/data/absent.db\n"
+
+    async def fail(pilot) -> None:
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            errors = pilot.app.screen.query("#connect-error")
+            if errors and "not found" in str(errors.first().render()):
+                break
+        await settle(pilot)
+
+    assert snap_compare(app_with(missing, fixed_dir), run_before=fail, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    async def show(pilot) -> None:
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(app_with(PROFILES, fixed_dir), run_before=show, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_workspace_postgres_production(snap_compare, fixed_dir: Path, shop_database: Profile,
+                                       size: tuple[int, int]) -> None:
+    display = Profile(name="production", label="Production", host="db.internal.example", port=5432,
+                      database="shop", user="ops", production=True, read_only=True)
+
+    async def show(pilot) -> None:
+        await pilot.app.push_screen(open_workspace(shop_database, display))
+        await pilot.pause(0.5)
+        tree = pilot.app.screen.query_one("#catalog-tree")
+        tree.focus()
+        await pilot.press("down", "enter")  # open schema "shop"
+        await pilot.pause(0.5)
+        await settle(pilot)
+
+    assert snap_compare(app_with(PROFILES, fixed_dir), run_before=show, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_workspace_sqlite(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    path = fixed_dir / "cache.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript("CREATE TABLE sessions (id integer primary key, token text);"
+                           "CREATE TABLE events (id integer primary key, kind text);"
+                           "CREATE VIEW recent AS SELECT * FROM events;")
+    profile = Profile(name="local-cache", driver="sqlite", path=str(path), read_only=True)
+
+    async def show(pilot) -> None:
+        database = open_database(profile)
+        database.info = dataclasses.replace(database.info, version="3.40.1")
+        await pilot.app.push_screen(WorkspaceScreen(profile, database))
+        await pilot.press("2")
+        await settle(pilot, 0.6)
+
+    assert snap_compare(app_with(PROFILES, fixed_dir), run_before=show, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_connection_test_result(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    async def show(pilot) -> None:
+        await pilot.app.push_screen(MessageScreen("Connection OK", "\n".join([
+            "Connected to app_readonly@db.staging.example.internal/shop",
+            "Server: PostgreSQL 16.4",
+            "User: app_readonly   Database: shop",
+            "Superuser: no   Monitoring rights: yes",
+            "Standby (in recovery): no",
+            "Read-only enforced: yes",
+        ])))
+        await settle(pilot)
+
+    assert snap_compare(app_with(PROFILES, fixed_dir), run_before=show, terminal_size=size)

@@ -1,0 +1,194 @@
+"""The bastion App: screens, global keys, themes, connecting, crash handling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.crash import write_crash_report
+from tui.profiles import Profile, ProfileStore
+from tui.screens.connect import ConnectScreen
+from tui.screens.help import HelpScreen
+from tui.screens.picker import PickerScreen
+from tui.screens.workspace import WorkspaceScreen
+from tui.secrets import KeyringUnavailable, PasswordVault, redact
+from tui.services.connect import Connected
+from tui.settings import Settings
+from tui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, terminal_has_few_colours
+from tui.widgets.command_palette import SafeCommandPalette
+
+
+class BastionApp(App[None]):
+    """Profile picker first; a workspace per connection on top of it."""
+
+    CSS_PATH = "bastion.tcss"
+    TITLE = "bastion"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
+    ]
+
+    def __init__(
+        self,
+        store: ProfileStore,
+        vault: PasswordVault | None = None,
+        settings: Settings | None = None,
+        *,
+        start_profile: Profile | None = None,
+        theme_name: str | None = None,
+        force_read_only: bool = False,
+        environ: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.vault = vault or PasswordVault()
+        self.settings = settings or Settings()
+        self.start_profile = start_profile
+        self.requested_theme = theme_name
+        self.force_read_only = force_read_only
+        self.environ = environ
+        self.crash_report: Path | None = None
+        self._keyring_note_shown = False
+
+    # -- start-up ----------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._install_themes()
+        self.push_screen(PickerScreen())
+        if self.start_profile is not None:
+            self.connect(self.start_profile)
+
+    def _install_themes(self) -> None:
+        found = load_themes()
+        for theme in found.themes:
+            self.register_theme(theme)
+        for warning in found.warnings:
+            self.notify(warning, severity="warning", timeout=8)
+        names = set(self.available_themes)
+        wanted = self.requested_theme or self.settings.theme
+        if wanted and wanted not in names:
+            self.notify(f"Unknown theme '{wanted}': using {DEFAULT_THEME}.", severity="warning")
+            wanted = None
+        if wanted is None:
+            few_colours = terminal_has_few_colours(self.environ)
+            wanted = ANSI_THEME if few_colours and ANSI_THEME in names else DEFAULT_THEME
+        if wanted in names:
+            self.theme = wanted
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Any) -> None:
+        self.settings.theme = theme.name
+        self.run_in_thread(self.settings.save)
+
+    # -- connecting ----------------------------------------------------------------
+    def connect(self, profile: Profile) -> None:
+        """Connect in the background; on success, open its workspace."""
+        if self.force_read_only and not profile.read_only:
+            profile = profile.with_changes(read_only=True)
+        self.push_screen(
+            ConnectScreen(profile, self.vault), lambda result: self._connected(profile, result)
+        )
+
+    def _connected(self, profile: Profile, connected: Connected | None) -> None:
+        if connected is None:
+            return
+        if connected.keyring_note and not self._keyring_note_shown:
+            self._keyring_note_shown = True
+            self.notify(connected.keyring_note, severity="warning", timeout=12)
+        if connected.saved_to_keyring:
+            self.notify("Password saved to the OS keyring.")
+        self._pop_to_picker()
+        self.push_screen(WorkspaceScreen(profile, connected.database))
+
+    def _pop_to_picker(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, PickerScreen):
+            self.pop_screen()
+
+    def action_picker(self) -> None:
+        """Back to the profile list (closes the current connection)."""
+        self._pop_to_picker()
+        if isinstance(self.screen, PickerScreen):
+            self.screen.refresh_profiles()
+
+    def action_reconnect(self) -> None:
+        workspace = self._workspace()
+        if workspace is not None:
+            self.connect(workspace.profile)
+
+    def _workspace(self) -> WorkspaceScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, WorkspaceScreen):
+                return screen
+        return None
+
+    def forget_password(self, profile_name: str) -> None:
+        """Drop a profile's password from memory and (in a worker) the keyring."""
+        self.vault.forget(profile_name)
+
+        def delete() -> None:
+            try:
+                self.vault.keyring.delete(profile_name)
+            except KeyringUnavailable:
+                pass
+
+        self.run_in_thread(delete)
+
+    def run_in_thread(self, func: Callable[[], Any]) -> None:
+        """Fire-and-forget blocking work (closing a connection, a keyring call)."""
+        self.run_worker(func, thread=True, exit_on_error=False, group="background")
+
+    # -- help and the command palette -------------------------------------------
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        sections = [
+            ("Everywhere", list(self.BINDINGS) + [Binding("ctrl+p", "", "Command palette")]),
+            ("Profiles", list(PickerScreen.BINDINGS)),
+            ("Workspace", list(WorkspaceScreen.BINDINGS)),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            # Textual's "Theme" opens a nested palette without our hardening, and
+            # lists every built-in theme: bastion's own are offered below instead.
+            if command.title != "Theme":
+                yield command
+        yield SystemCommand("Profiles", "Back to the profile list", self.action_picker)
+        if self._workspace() is not None:
+            yield SystemCommand("Reconnect", "Open the current profile again", self.action_reconnect)
+        for name, profile in sorted(self.store.profiles.items()):
+            yield SystemCommand(
+                f"Switch to {profile.title}", profile.target(),
+                lambda p=profile: self.connect(p),  # type: ignore[misc]
+            )
+        for name in sorted(self.available_themes):
+            if name.startswith("bastion-"):
+                yield SystemCommand(f"Theme: {name}", "Use this theme (remembered)",
+                                    lambda n=name: setattr(self, "theme", n))  # type: ignore[misc]
+
+    # -- unexpected errors ---------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        self.crash_report = write_crash_report(error, self.vault.known_secrets())
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # Textual's default prints a traceback with local variables, which may hold
+        # passwords: print a short, redacted summary and point at the report instead.
+        error = self._exception
+        summary = redact(f"{type(error).__name__}: {error}", self.vault.known_secrets())
+        where = f"A crash report (passwords redacted) is at {self.crash_report}" if self.crash_report \
+            else "No crash report could be written."
+        self.bell()
+        self._exit_renderables.append(Text(f"bastion stopped on an unexpected error: {summary}\n{where}"))
+        self._close_messages_no_wait()

@@ -1,0 +1,23 @@
+"""Opening databases: one module per backend behind one small interface."""
+
+from __future__ import annotations
+
+from tui.db.base import ConnectFailure, Database, ServerInfo
+from tui.profiles import Profile
+
+
+def open_database(profile: Profile, password: str | None = None) -> Database:
+    """Connect to the profile's database. Blocking: call it from a worker.
+
+    Raises ConnectFailure with a message for a person.
+    """
+    if profile.is_sqlite:
+        from tui.db.sqlite import SqliteDatabase
+
+        return SqliteDatabase.open(profile)
+    from tui.db.postgres import PostgresDatabase
+
+    return PostgresDatabase.open(profile, password)
+
+
+__all__ = ["ConnectFailure", "Database", "ServerInfo", "open_database"]

@@ -1,0 +1,64 @@
+"""What every database backend offers the rest of bastion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """Facts probed once on connect, for the header and the panes."""
+
+    kind: str  # "postgresql" or "sqlite"
+    version: str  # e.g. "16.4" or "3.45.1"
+    version_num: int = 0  # server_version_num (PostgreSQL), 0 for SQLite
+    current_user: str | None = None
+    database: str | None = None
+    backend_pid: int | None = None
+    is_superuser: bool = False
+    can_monitor: bool = False  # superuser, pg_monitor or pg_read_all_stats
+    in_recovery: bool = False
+    read_only: bool = False  # enforced by the server / the file mode
+
+    @property
+    def product(self) -> str:
+        # server_version may carry a distribution suffix: "15.18 (Debian 15.18-0+deb12u1)"
+        short = self.version.split(" ", 1)[0]
+        return ("PostgreSQL " if self.kind == "postgresql" else "SQLite ") + short
+
+
+class ConnectFailure(Exception):
+    """A connection attempt failed, explained for a person.
+
+    `kind` lets the UI react: "password_required" and "auth" lead to a password
+    prompt, the others are shown as they are.
+    """
+
+    KINDS = (
+        "password_required", "auth", "unreachable", "timeout", "tls",
+        "missing_file", "database_missing", "unsupported", "other",
+    )
+
+    def __init__(self, kind: str, message: str, hint: str = ""):
+        assert kind in self.KINDS, kind
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message}" + (f"\n{hint}" if hint else ""))
+
+    @property
+    def wants_password(self) -> bool:
+        return self.kind in ("password_required", "auth")
+
+
+class Database(Protocol):
+    """An open connection to one database, as the panes see it."""
+
+    info: ServerInfo
+
+    def close(self) -> None: ...
+
+    def cancel(self) -> None:
+        """Cancel whatever statement is running (no-op if none)."""
+        ...

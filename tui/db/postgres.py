@@ -1,0 +1,190 @@
+"""PostgreSQL through psycopg 3: connection parameters, connect, probe, cancel."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from tui.db.base import ConnectFailure, ServerInfo
+from tui.profiles import Profile
+from tui.sql.connection import SERVER_PROBE
+
+DEFAULT_CONNECT_TIMEOUT = 10
+KEEPALIVES = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10", "keepalives_count": "3"}
+_FILE_KEYS = ("sslrootcert", "sslcert", "sslkey")
+
+
+def _escape_option_value(value: str) -> str:
+    # libpq's `options` splits on spaces; a backslash keeps a space inside a value.
+    return value.replace("\\", "\\\\").replace(" ", "\\ ")
+
+
+def server_options(profile: Profile) -> str | None:
+    """The `options` string: the profile's own (or PGOPTIONS), plus the settings
+    bastion enforces on the server (read-only, statement timeout, search_path)."""
+    parts: list[str] = []
+    base = profile.options if profile.options is not None else os.environ.get("PGOPTIONS")
+    if base:
+        parts.append(base)
+    if profile.read_only:
+        parts.append("-c default_transaction_read_only=on")
+    if profile.statement_timeout:
+        parts.append(f"-c statement_timeout={_escape_option_value(str(profile.statement_timeout))}")
+    if profile.search_path:
+        parts.append(f"-c search_path={_escape_option_value(profile.search_path)}")
+    return " ".join(parts) or None
+
+
+def connection_params(profile: Profile, password: str | None = None) -> dict[str, Any]:
+    """libpq keywords for a profile. What the profile leaves out, libpq fills in
+    from PG* variables, the service file and .pgpass, as psql would."""
+    params: dict[str, Any] = {}
+    for key, value in (
+        ("host", profile.host),
+        ("port", profile.port),
+        ("dbname", profile.database),
+        ("user", profile.user),
+        ("service", profile.service),
+        ("sslmode", profile.sslmode),
+        ("application_name", profile.application_name),
+    ):
+        if value is not None:
+            params[key] = str(value)
+    for key in _FILE_KEYS:
+        value = getattr(profile, key)
+        if value:
+            params[key] = value if value == "system" else str(Path(value).expanduser())
+    if profile.connect_timeout is not None:
+        params["connect_timeout"] = str(profile.connect_timeout)
+    elif "PGCONNECT_TIMEOUT" not in os.environ:
+        params["connect_timeout"] = str(DEFAULT_CONNECT_TIMEOUT)
+    params["fallback_application_name"] = "bastion"
+    params.update(KEEPALIVES)
+    options = server_options(profile)
+    if options:
+        params["options"] = options
+    if password is not None:
+        params["password"] = password
+    return params
+
+
+# How libpq phrases the failures a person can act on, most specific first.
+_FAILURE_PATTERNS: list[tuple[str, str]] = [
+    (r"no password supplied|password is required", "password_required"),
+    (r"password authentication failed|authentication failed", "auth"),
+    (r'role ".*" does not exist', "auth"),
+    (r'database ".*" does not exist', "database_missing"),
+    (r"timeout expired", "timeout"),
+    (r"certificate|SSL|ssl|TLS|tls", "tls"),
+    (
+        r"could not translate host name|Connection refused|No route to host|"
+        r"Network is unreachable|could not connect|No such file or directory|"
+        r"server closed the connection|Name or service not known",
+        "unreachable",
+    ),
+]
+
+
+def _tls_hint(message: str, profile: Profile) -> str:
+    if "does not support SSL" in message:
+        return "The server does not offer TLS: set sslmode to 'prefer' or 'disable' only if you trust the network."
+    if "root certificate file" in message and "does not exist" in message:
+        return "sslmode=verify-ca/verify-full needs the CA: set sslrootcert to your provider's CA file."
+    if "does not match host name" in message:
+        return (
+            "The certificate does not name this host: connect with the host name on the "
+            "certificate, or use sslmode=verify-ca if you accept any name."
+        )
+    if "certificate verify failed" in message or "unable to get local issuer" in message:
+        return "The server's certificate is not signed by a CA you trust: set sslrootcert to the CA that signed it."
+    return f"Check sslmode (now {profile.sslmode or 'prefer'}) and sslrootcert/sslcert/sslkey."
+
+
+def classify_failure(exc: Exception, profile: Profile) -> ConnectFailure:
+    """Turn a psycopg connect error into a ConnectFailure with a useful hint."""
+    message = str(exc).strip() or type(exc).__name__
+    # Drop libpq's "connection to server at … failed:" prefixes; keep every cause.
+    summary = re.sub(r'(connection failed: )?connection to server (at|on) [^\n]*? failed: ', "", message)
+    summary = " ".join(line.strip() for line in summary.splitlines() if line.strip())
+    for pattern, kind in _FAILURE_PATTERNS:
+        if re.search(pattern, message):
+            break
+    else:
+        kind = "other"
+    target = profile.target()
+    timeout = profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+    hints = {
+        "password_required": "The server asked for a password.",
+        "auth": f"Check the user name and password for {target}.",
+        "database_missing": "Check the `database` key of the profile.",
+        "timeout": f"No answer within {timeout} s: is the host reachable (VPN, firewall, ssh tunnel)?",
+        "tls": _tls_hint(message, profile),
+        "unreachable": f"Is the server running and reachable at {target}?",
+        "other": "",
+    }
+    return ConnectFailure(kind, summary, hints[kind])
+
+
+@dataclass
+class PostgresDatabase:
+    """An open psycopg connection (autocommit) plus what was probed on connect."""
+
+    conn: psycopg.Connection[Any]
+    info: ServerInfo
+    profile: Profile
+    params: dict[str, Any]
+
+    @classmethod
+    def open(cls, profile: Profile, password: str | None = None) -> PostgresDatabase:
+        if profile.ssh is not None:
+            raise ConnectFailure(
+                "unsupported",
+                "SSH tunnels are not available in this version of bastion.",
+                "Open the tunnel yourself (ssh -N -L PORT:DBHOST:5432 JUMPHOST) and point host/port at it.",
+            )
+        params = connection_params(profile, password)
+        conn = connect_with(params, profile)
+        try:
+            info = probe(conn)
+        except psycopg.Error as exc:
+            conn.close()
+            raise classify_failure(exc, profile) from None
+        return cls(conn=conn, info=info, profile=profile, params=params)
+
+    def new_connection(self) -> psycopg.Connection[Any]:
+        """Another connection with the same settings (e.g. for cancel/terminate)."""
+        return connect_with(self.params, self.profile)
+
+    def cancel(self) -> None:
+        try:
+            self.conn.cancel_safe(timeout=5)
+        except (psycopg.Error, AttributeError):
+            pass
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except psycopg.Error:
+            pass
+
+
+def connect_with(params: dict[str, Any], profile: Profile) -> psycopg.Connection[Any]:
+    """psycopg.connect with errors translated for a person."""
+    try:
+        return psycopg.connect(**params, autocommit=True)
+    except psycopg.Error as exc:
+        raise classify_failure(exc, profile) from None
+
+
+def probe(conn: psycopg.Connection[Any]) -> ServerInfo:
+    """Ask the server what the panes need to know."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(SERVER_PROBE).fetchone()
+    assert row is not None
+    return ServerInfo(kind="postgresql", **row)

@@ -1,0 +1,76 @@
+"""SQLite through SQLAlchemy: never creates a file, opens read-only when asked."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from tui.db.base import ConnectFailure, ServerInfo
+from tui.profiles import Profile
+
+
+def sqlite_url(path: Path, read_only: bool) -> str:
+    """A SQLAlchemy URL that opens an existing file only (mode=rw never creates)."""
+    mode = "ro" if read_only else "rw"
+    return f"sqlite+pysqlite:///file:{quote(str(path))}?mode={mode}&uri=true"
+
+
+@dataclass
+class SqliteDatabase:
+    """An SQLAlchemy engine on one existing SQLite file."""
+
+    engine: Engine
+    info: ServerInfo
+    profile: Profile
+    path: Path
+
+    @classmethod
+    def open(cls, profile: Profile) -> SqliteDatabase:
+        if not profile.path:
+            raise ConnectFailure("missing_file", "This SQLite profile has no `path`.")
+        path = Path(profile.path).expanduser()
+        if not path.exists():
+            raise ConnectFailure(
+                "missing_file",
+                f"SQLite file not found: {path}",
+                "bastion never creates database files: check `path` in the profile.",
+            )
+        if path.is_dir():
+            raise ConnectFailure("missing_file", f"{path} is a directory, not a SQLite file.")
+        engine = create_engine(sqlite_url(path.resolve(), profile.read_only))
+        if profile.read_only:
+            # Belt and braces: the file is opened mode=ro, and the connection refuses writes.
+            @event.listens_for(engine, "connect")
+            def _query_only(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+                dbapi_conn.execute("PRAGMA query_only = ON")
+
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("PRAGMA schema_version")).scalar()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            cause = str(getattr(exc, "orig", exc))
+            raise ConnectFailure(
+                "other",
+                f"Cannot open {path} as SQLite: {cause}",
+                "Is it a SQLite database file, and readable by you?",
+            ) from None
+        info = ServerInfo(
+            kind="sqlite",
+            version=sqlite3.sqlite_version,
+            database=path.name,
+            read_only=profile.read_only,
+        )
+        return cls(engine=engine, info=info, profile=profile, path=path)
+
+    def cancel(self) -> None:
+        # SQLite statements run in-process; the query runner interrupts them itself.
+        return None
+
+    def close(self) -> None:
+        self.engine.dispose()

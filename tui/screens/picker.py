@@ -1,0 +1,215 @@
+"""The first screen: pick, add, edit, test or delete a connection profile."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from tui.profiles import Profile, ProfileFileError
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.connect import ConnectScreen
+from tui.screens.message import MessageScreen
+from tui.screens.profile_form import ProfileFormScreen
+from tui.services.connect import Connected
+
+if TYPE_CHECKING:
+    from tui.app import BastionApp
+
+
+def profile_flags(profile: Profile) -> Text:
+    """Badges for a profile row: production, read-only, weak TLS."""
+    flags = Text()
+    if profile.production:
+        flags.append(" PROD ", style="bold white on red")
+        flags.append(" ")
+    if profile.read_only:
+        flags.append(" RO ", style="bold black on yellow")
+        flags.append(" ")
+    if profile.ssh:
+        flags.append("ssh ", style="dim")
+    return flags
+
+
+class PickerScreen(Screen[None]):
+    """Lists the profiles from the profiles file, with its problems below."""
+
+    BINDINGS = [
+        Binding("enter", "connect", "Connect", priority=False),
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "delete", "Delete"),
+        Binding("t", "test", "Test"),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
+    ]
+
+    @property
+    def bastion(self) -> BastionApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static("", id="picker-title")
+            yield DataTable(id="profile-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="picker-empty", markup=False)
+            yield Static("", id="picker-problems", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#profile-table", DataTable)
+        table.add_columns("Profile", "Flags", "Driver", "Target")
+        self.refresh_profiles()
+
+    def refresh_profiles(self, select: str | None = None) -> None:
+        store = self.bastion.store
+        title = Text.assemble(("bastion", "bold"), " · connection profiles · ", (str(store.path), "dim"))
+        self.query_one("#picker-title", Static).update(title)
+        table = self.query_one("#profile-table", DataTable)
+        previous = select or self.selected_name()
+        table.clear()
+        for name in store.names():
+            profile = store.profiles.get(name)
+            if profile is None:
+                table.add_row(name, "", "", Text("invalid: see problems below", style="red"), key=name)
+            else:
+                label = Text(profile.title, style="bold red" if profile.production else "bold")
+                table.add_row(label, profile_flags(profile), profile.driver, profile.target(), key=name)
+        if previous in store.names():
+            table.move_cursor(row=table.get_row_index(previous))
+        empty = self.query_one("#picker-empty", Static)
+        empty.display = not store.names() and store.file_error is None
+        empty.update(
+            "No profiles yet.\n\n"
+            "  a            add one here\n"
+            "  bastion profiles import 'postgresql://user@host/db'   from a shell\n"
+            "  bastion demo  try bastion on a throwaway database"
+        )
+        problems = []
+        if store.file_error is not None:
+            problems.append(f"Cannot use {store.path}: {store.file_error.message}"
+                            + (f" (line {store.file_error.line}, column {store.file_error.column})"
+                               if store.file_error.line else "")
+                            + "\nFix the file and press r. It will not be overwritten until then.")
+        problems += [f"{'error' if p.severity == 'error' else 'warning'}: {p}" for p in store.problems]
+        panel = self.query_one("#picker-problems", Static)
+        panel.display = bool(problems)
+        panel.update("\n".join(problems))
+        table.focus()
+
+    def selected_name(self) -> str | None:
+        table = self.query_one("#profile-table", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - an empty or refreshing table has no cursor
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def selected_profile(self) -> Profile | None:
+        name = self.selected_name()
+        if name is None:
+            return None
+        profile = self.bastion.store.profiles.get(name)
+        if profile is None:
+            errors = [str(p) for p in self.bastion.store.errors() if p.profile == name]
+            self.app.push_screen(MessageScreen(f"Profile '{name}' is invalid", "\n".join(errors), error=True))
+        return profile
+
+    # -- actions ---------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_connect()
+
+    def action_connect(self) -> None:
+        profile = self.selected_profile()
+        if profile is not None:
+            self.bastion.connect(profile)
+
+    def action_add(self) -> None:
+        self._open_form(None)
+
+    def action_edit(self) -> None:
+        profile = self.selected_profile()
+        if profile is not None:
+            self._open_form(profile)
+
+    def _open_form(self, original: Profile | None) -> None:
+        if not self._can_write():
+            return
+
+        def saved(profile: Profile | None) -> None:
+            if profile is None:
+                return
+            try:
+                self.bastion.store.put(profile, replace_name=original.name if original else None)
+            except (OSError, ProfileFileError) as exc:
+                self.app.notify(f"Not saved: {exc}", severity="error", timeout=8)
+                return
+            self.app.notify(f"Saved profile '{profile.name}'.")
+            self.refresh_profiles(select=profile.name)
+
+        self.app.push_screen(ProfileFormScreen(original, set(self.bastion.store.names())), saved)
+
+    def _can_write(self) -> bool:
+        if self.bastion.store.writable:
+            return True
+        self.app.notify("The profiles file has an error: fix it and press r first.", severity="error")
+        return False
+
+    def action_delete(self) -> None:
+        name = self.selected_name()
+        if name is None or not self._can_write():
+            return
+        profile = self.bastion.store.profiles.get(name)
+        body = f"Delete profile '{name}' ({profile.target() if profile else 'invalid'})?\n" \
+               "Its saved password is removed from the keyring too."
+        require = name if profile is not None and profile.production else None
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.bastion.store.remove(name)
+            except (OSError, KeyError, ProfileFileError) as exc:
+                self.app.notify(f"Not deleted: {exc}", severity="error")
+                return
+            self.bastion.forget_password(name)
+            self.app.notify(f"Deleted profile '{name}'.")
+            self.refresh_profiles()
+
+        self.app.push_screen(ConfirmScreen("Delete profile", body, require_text=require), answered)
+
+    def action_test(self) -> None:
+        profile = self.selected_profile()
+        if profile is None:
+            return
+
+        def tested(connected: Connected | None) -> None:
+            if connected is None:
+                return
+            info = connected.database.info
+            self.bastion.run_in_thread(connected.database.close)
+            lines = [
+                f"Connected to {profile.target()}",
+                f"Server: {info.product}",
+                f"User: {info.current_user or '-'}   Database: {info.database or '-'}",
+                f"Superuser: {'yes' if info.is_superuser else 'no'}   "
+                f"Monitoring rights: {'yes' if info.can_monitor or info.is_superuser else 'no'}",
+                f"Standby (in recovery): {'yes' if info.in_recovery else 'no'}",
+                f"Read-only enforced: {'yes' if info.read_only else 'no'}",
+            ]
+            self.app.push_screen(MessageScreen("Connection OK", "\n".join(lines)))
+
+        self.app.push_screen(ConnectScreen(profile, self.bastion.vault), tested)
+
+    def action_reload(self) -> None:
+        self.bastion.store.load()
+        self.refresh_profiles()
+        self.app.notify("Profiles reloaded.")

@@ -1,0 +1,1 @@
+"""PostgreSQL SQL, one module per concern, with version differences beside it."""

@@ -1,0 +1,36 @@
+"""The workspace's top line: who we are connected to, and how carefully to tread."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tui.db.base import ServerInfo
+from tui.profiles import Profile
+
+
+def header_text(profile: Profile, info: ServerInfo) -> Text:
+    """label · user@host:port/db · server version · badges (no password, ever)."""
+    text = Text()
+    label_style = f"bold black on {profile.color}" if profile.color else "bold reverse"
+    text.append(f" {profile.title} ", style=label_style)
+    text.append("  ")
+    text.append(profile.target())
+    text.append("  ")
+    text.append(info.product, style="dim")
+    if info.in_recovery:
+        text.append("  STANDBY", style="bold")
+    if profile.read_only or info.read_only:
+        text.append("  ")
+        text.append(" READ-ONLY ", style="bold black on yellow")
+    if profile.production:
+        text.append("  ")
+        text.append(" PRODUCTION ", style="bold white on red")
+    return text
+
+
+class ConnectionHeader(Static):
+    """Shows the connection; red on production profiles (via the screen's class)."""
+
+    def __init__(self, profile: Profile, info: ServerInfo) -> None:
+        super().__init__(header_text(profile, info), id="connection-header")
