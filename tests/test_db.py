@@ -37,7 +37,8 @@ def test_connection_params_follow_libpq_conventions(monkeypatch: pytest.MonkeyPa
     params = connection_params(profile, "pw")
     assert params["keepalives"] == "1" and params["connect_timeout"] == "10"
     assert params["fallback_application_name"] == "bastion" and "application_name" not in params
-    assert params["options"] == "-c default_transaction_read_only=on -c statement_timeout=5s -c search_path=app,\\ public"
+    assert params["options"] == (
+        "-c default_transaction_read_only=on -c statement_timeout=5s -c search_path=app,\\ public")
     assert params["password"] == "pw"
     monkeypatch.setenv("PGCONNECT_TIMEOUT", "3")
     monkeypatch.setenv("PGOPTIONS", "-c work_mem=8MB")

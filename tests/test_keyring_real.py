@@ -102,9 +102,11 @@ def _with_timeout(func: Callable[[], Any], timeout: float) -> Any:
 def find_secret_service() -> tuple[Any, str | None]:
     """(the working Secret Service backend, None), or (None, why not).
 
-    `keyring.get_keyring()` is either the Secret Service itself or, when other
-    backends are viable too (the test suite's MemoryKeyring class registers
-    itself as one), keyring's ChainerBackend with the Secret Service first.
+    `keyring.get_keyring()` is either the Secret Service itself or keyring's
+    ChainerBackend over every viable backend, the Secret Service among them.
+    (In this test process the chain also holds the suite's own test backends,
+    which register themselves with keyring: so the tests below talk to the
+    Secret Service instance directly, and pin it with `keyring.set_keyring`.)
     """
     try:
         from keyring.backends import SecretService
@@ -112,15 +114,17 @@ def find_secret_service() -> tuple[Any, str | None]:
     except ImportError as exc:  # pragma: no cover - secretstorage missing
         return None, f"keyring's SecretService backend cannot be imported ({exc})"
     backend = keyring.get_keyring()
-    chosen = backend
-    if isinstance(backend, ChainerBackend) and backend.backends:
-        chosen = backend.backends[0]
-    if not isinstance(chosen, SecretService.Keyring):
+    candidates = backend.backends if isinstance(backend, ChainerBackend) else [backend]
+    found = [kr for kr in candidates if isinstance(kr, SecretService.Keyring)]
+    if not found:
+        bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
         return None, (
-            f"keyring.get_keyring() is {type(chosen).__module__}.{type(chosen).__name__}, "
-            "not a Secret Service (no D-Bus session or no gnome-keyring; run the suite "
-            "with .ci/test)"
+            "no Secret Service: keyring picked "
+            f"{type(backend).__module__}.{type(backend).__name__} "
+            f"({'DBUS_SESSION_BUS_ADDRESS is unset' if not bus else 'no secrets daemon on the bus'}"
+            "); .ci/test runs these under dbus-run-session with gnome-keyring"
         )
+    chosen = found[0]
     probe_user = f"probe-{uuid.uuid4().hex}"
 
     def probe() -> str | None:
@@ -143,8 +147,9 @@ _FOUND: list[tuple[Any, str | None]] = []
 
 
 @pytest.fixture
-def real_keyring() -> Any:
-    """The working Secret Service backend; skips when there is none."""
+def real_keyring() -> Iterator[Any]:
+    """The working Secret Service backend, also made this process's keyring for
+    the test (KeyringStore uses keyring.get_keyring()). Skips when there is none."""
     assert os.environ.get("DBUS_SESSION_BUS_ADDRESS") == SESSION_BUS_AT_IMPORT, (
         "isolated_env must not change DBUS_SESSION_BUS_ADDRESS"
     )
@@ -153,7 +158,12 @@ def real_keyring() -> Any:
     backend, problem = _FOUND[0]
     if backend is None:
         pytest.skip(problem)
-    return backend
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
 
 
 @pytest.fixture

@@ -133,7 +133,8 @@ def test_profile_form_with_validation_error(snap_compare, fixed_dir: Path, size:
 def test_password_prompt(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
     async def prompt(pilot) -> None:
         await pilot.app.push_screen(PasswordScreen(
-            "app_readonly@db.staging.example.internal/shop", "That password was rejected. Try again (it was not saved).",
+            "app_readonly@db.staging.example.internal/shop",
+            "That password was rejected. Try again (it was not saved).",
             "Saved to the OS keyring once it works."))
         for char in "secret":
             await pilot.press(char)
@@ -145,7 +146,7 @@ def test_password_prompt(snap_compare, fixed_dir: Path, size: tuple[int, int]) -
 @pytest.mark.parametrize("size", SIZES)
 def test_production_delete_confirmation(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
     async def confirm(pilot) -> None:
-        await pilot.press("down", "d")
+        await pilot.press("down", "down", "d")  # broken, local-cache, production
         await pilot.pause()
         assert isinstance(pilot.app.screen, ConfirmScreen)
         await settle(pilot)

@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 
 from tui.crash import write_crash_report
@@ -27,7 +28,7 @@ from tui.widgets.command_palette import SafeCommandPalette
 class BastionApp(App[None]):
     """Profile picker first; a workspace per connection on top of it."""
 
-    CSS_PATH = "bastion.tcss"
+    CSS_PATH = Path(__file__).resolve().parent / "bastion.tcss"
     TITLE = "bastion"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
@@ -155,7 +156,9 @@ class BastionApp(App[None]):
         self.push_screen(HelpScreen(sections))
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+        # Check the whole stack: a second ctrl+p can arrive before the first palette
+        # is the active screen, and two palettes would share one id.
+        if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -167,7 +170,7 @@ class BastionApp(App[None]):
         yield SystemCommand("Profiles", "Back to the profile list", self.action_picker)
         if self._workspace() is not None:
             yield SystemCommand("Reconnect", "Open the current profile again", self.action_reconnect)
-        for name, profile in sorted(self.store.profiles.items()):
+        for _name, profile in sorted(self.store.profiles.items()):
             yield SystemCommand(
                 f"Switch to {profile.title}", profile.target(),
                 lambda p=profile: self.connect(p),  # type: ignore[misc]

@@ -10,7 +10,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tui import __version__
 from tui.profiles import (
@@ -23,6 +23,9 @@ from tui.profiles import (
     parse_profile,
 )
 from tui.secrets import KeyringUnavailable, PasswordVault, redact
+
+if TYPE_CHECKING:
+    from tui.demo.runner import DemoEnvironment
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 70
 
@@ -367,10 +370,7 @@ def run_main_app(argv: list[str]) -> int:
 
 
 def run_demo(argv: list[str]) -> int:
-    from tui.app import BastionApp
-    from tui.demo.runner import DemoEnvironment
-    from tui.profiles import MigrationsConfig
-    from tui.settings import Settings
+    from tui.demo.runner import DemoEnvironment, DemoError
 
     args = demo_parser().parse_args(argv)
 
@@ -378,21 +378,30 @@ def run_demo(argv: list[str]) -> int:
         print(f"bastion demo: {message}", file=sys.stderr, flush=True)
 
     environment = DemoEnvironment(progress=progress, workload=not args.no_workload)
-    if args.reset:
-        environment.reset()
-    with environment as demo:
-        info = demo.conninfo
-        profile = Profile(
-            name="demo", label="bastion demo", host=str(info["host"]), port=int(info["port"]),
-            database=str(info["dbname"]), user=str(info["user"]), password="none",
-            migrations=MigrationsConfig(config=str(demo.alembic_ini)),
-        )
-        store = ProfileStore(args.profiles).load()
-        app = BastionApp(store, PasswordVault(), Settings.load(), start_profile=profile,
-                         theme_name=args.theme)
-        code = run_app(app)
-        progress("stopping the demo server")
-    return code
+    try:
+        if args.reset:
+            environment.reset()
+        with environment as demo:
+            return _open_demo(demo, args)
+    except DemoError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _open_demo(demo: DemoEnvironment, args: argparse.Namespace) -> int:
+    """The app on an in-memory profile for the demo server: no keyring writes."""
+    from tui.app import BastionApp
+    from tui.profiles import MigrationsConfig
+    from tui.settings import Settings
+
+    info = demo.conninfo
+    profile = Profile(
+        name="demo", label="bastion demo", host=str(info["host"]), port=int(info["port"]),
+        database=str(info["dbname"]), user=str(info["user"]), password="none",
+        migrations=MigrationsConfig(config=str(demo.alembic_ini)),
+    )
+    store = ProfileStore(args.profiles).load()
+    app = BastionApp(store, PasswordVault(), Settings.load(), start_profile=profile, theme_name=args.theme)
+    return run_app(app)
 
 
 def main(argv: list[str] | None = None) -> int:

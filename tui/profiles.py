@@ -380,7 +380,8 @@ def _parse_migrations(
     if not isinstance(raw, dict):
         line = lines.get(("profiles", name, "migrations"))
         problems.append(
-            Problem(path, line, name, "migrations", "expected a path or a mapping (config, script_location, version_table)")
+            Problem(path, line, name, "migrations",
+                    "expected a path or a mapping (config, script_location, version_table)")
         )
         return None, problems
     values: dict[str, str] = {}
@@ -389,7 +390,8 @@ def _parse_migrations(
         line = lines.get(("profiles", name, "migrations", key))
         if key not in MIGRATIONS_KEYS:
             problems.append(
-                Problem(path, line, name, f"migrations.{key}", f"unknown key: expected one of {', '.join(MIGRATIONS_KEYS)}")
+                Problem(path, line, name, f"migrations.{key}",
+                        f"unknown key: expected one of {', '.join(MIGRATIONS_KEYS)}")
             )
         elif not isinstance(value, str) or not value:
             problems.append(Problem(path, line, name, f"migrations.{key}", "expected text"))
@@ -515,7 +517,8 @@ class ProfileStore:
             return self
         for unknown in self._raw_top:
             self.problems.append(
-                Problem(self.path, lines.get((str(unknown),)), None, str(unknown), "unknown top-level key (kept)", "warning")
+                Problem(self.path, lines.get((str(unknown),)), None, str(unknown),
+                        "unknown top-level key (kept)", "warning")
             )
         for name, raw in raw_profiles.items():
             name = str(name)

@@ -112,11 +112,7 @@ def classify_failure(exc: Exception, profile: Profile) -> ConnectFailure:
     # Drop libpq's "connection to server at … failed:" prefixes; keep every cause.
     summary = re.sub(r'(connection failed: )?connection to server (at|on) [^\n]*? failed: ', "", message)
     summary = " ".join(line.strip() for line in summary.splitlines() if line.strip())
-    for pattern, kind in _FAILURE_PATTERNS:
-        if re.search(pattern, message):
-            break
-    else:
-        kind = "other"
+    kind = next((kind for pattern, kind in _FAILURE_PATTERNS if re.search(pattern, message)), "other")
     target = profile.target()
     timeout = profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT
     hints = {

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from tui.screens.dialog import Dialog
+from tui.widgets.steady_input import SteadyInput
 
 
 class ConfirmScreen(Dialog[bool]):
@@ -31,7 +32,7 @@ class ConfirmScreen(Dialog[bool]):
             yield Static(self.body, classes="dialog-body", markup=False)
             if self.require_text:
                 yield Static(f"Type {self.require_text!r} to confirm:", markup=False)
-                yield Input(id="confirm-input")
+                yield SteadyInput(id="confirm-input")
                 yield Static("", id="confirm-error", classes="dialog-error")
                 yield Static("enter confirm · esc cancel", classes="dialog-keys")
             else:

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from tui.screens.dialog import Dialog
+from tui.widgets.steady_input import SteadyInput
 
 
 class PasswordScreen(Dialog[str | None]):
@@ -26,7 +27,7 @@ class PasswordScreen(Dialog[str | None]):
             yield Label(f"Password for [b]{self.target}[/b]", classes="dialog-title", markup=True)
             if self.message:
                 yield Static(self.message, classes="dialog-error", markup=False)
-            yield Input(password=True, placeholder="password", id="password-input")
+            yield SteadyInput(password=True, placeholder="password", id="password-input")
             if self.note:
                 yield Static(self.note, classes="dialog-note", markup=False)
             yield Static("enter connect · esc cancel", classes="dialog-keys")

@@ -24,16 +24,14 @@ if TYPE_CHECKING:
 
 def profile_flags(profile: Profile) -> Text:
     """Badges for a profile row: production, read-only, weak TLS."""
-    flags = Text()
+    parts = []
     if profile.production:
-        flags.append(" PROD ", style="bold white on red")
-        flags.append(" ")
+        parts.append(Text("PROD", style="bold white on red"))
     if profile.read_only:
-        flags.append(" RO ", style="bold black on yellow")
-        flags.append(" ")
+        parts.append(Text("RO", style="bold black on yellow"))
     if profile.ssh:
-        flags.append("ssh ", style="dim")
-    return flags
+        parts.append(Text("ssh", style="dim"))
+    return Text(" ", justify="left").join(parts)
 
 
 class PickerScreen(Screen[None]):
@@ -76,9 +74,9 @@ class PickerScreen(Screen[None]):
         for name in store.names():
             profile = store.profiles.get(name)
             if profile is None:
-                table.add_row(name, "", "", Text("invalid: see problems below", style="red"), key=name)
+                table.add_row(Text(name, style="bold", justify="left"), "", "", Text("invalid: see problems below", style="red", justify="left"), key=name)
             else:
-                label = Text(profile.title, style="bold red" if profile.production else "bold")
+                label = Text(profile.title, style="bold red" if profile.production else "bold", justify="left")
                 table.add_row(label, profile_flags(profile), profile.driver, profile.target(), key=name)
         if previous in store.names():
             table.move_cursor(row=table.get_row_index(previous))

@@ -20,6 +20,7 @@ from tui.profiles import (
     profile_to_dict,
 )
 from tui.screens.dialog import Dialog
+from tui.widgets.steady_input import SteadyInput
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -57,7 +58,7 @@ class ProfileFormScreen(Dialog[Profile | None]):
             yield Label("Edit profile" if p else "New profile", classes="dialog-title")
             yield Static("", id="form-errors", classes="dialog-error", markup=False)
             with VerticalScroll(id="form-fields"):
-                yield self._row("name", "Name", Input(p.name if p else "", placeholder="staging", id="f-name"))
+                yield self._row("name", "Name", SteadyInput(p.name if p else "", placeholder="staging", id="f-name"))
                 yield self._row(
                     "driver", "Driver",
                     Select([(d, d) for d in DRIVERS], value=p.driver if p else "postgresql",
@@ -66,7 +67,7 @@ class ProfileFormScreen(Dialog[Profile | None]):
                 for key, label, placeholder in TEXT_FIELDS:
                     value = getattr(p, key) if p else None
                     text = "" if value is None else str(value)
-                    yield self._row(key, label, Input(text, placeholder=placeholder, id=f"f-{key}"))
+                    yield self._row(key, label, SteadyInput(text, placeholder=placeholder, id=f"f-{key}"))
                 yield self._row(
                     "sslmode", "SSL mode",
                     Select([(m, m) for m in SSLMODES], value=(p.sslmode if p and p.sslmode else Select.NULL),
@@ -82,7 +83,8 @@ class ProfileFormScreen(Dialog[Profile | None]):
                     yield Checkbox("Read-only (enforced by the server)", p.read_only if p else False, id="f-read_only")
                 with Horizontal(classes="form-row"):
                     yield Static("", classes="form-label")
-                    yield Checkbox("Production (red accent, confirmations)", p.production if p else False, id="f-production")
+                    yield Checkbox("Production (red accent, confirmations)", p.production if p else False,
+                                   id="f-production")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="form-save")
                 yield Button("Cancel", id="form-cancel")

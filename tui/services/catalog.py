@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from psycopg.rows import dict_row
-from sqlalchemy import text
-
 from tui.db.base import Database
 from tui.sql import catalog as sql
 
@@ -27,6 +24,8 @@ def schemas(database: Database) -> list[CatalogEntry]:
     """Top level: schemas for PostgreSQL; for SQLite, its tables and views directly."""
     if database.info.kind == "sqlite":
         return _sqlite_relations(database)
+    from psycopg.rows import dict_row  # imported here: keeps start-up fast
+
     with database.conn.cursor(row_factory=dict_row) as cur:  # type: ignore[attr-defined]
         rows = cur.execute(sql.SCHEMAS).fetchall()
     return [CatalogEntry(r["name"], "schema", r["relations"]) for r in rows]
@@ -34,6 +33,8 @@ def schemas(database: Database) -> list[CatalogEntry]:
 
 def relations(database: Database, schema: str) -> list[CatalogEntry]:
     """The tables, views and matviews of one schema."""
+    from psycopg.rows import dict_row
+
     with database.conn.cursor(row_factory=dict_row) as cur:  # type: ignore[attr-defined]
         rows = cur.execute(sql.RELATIONS_IN_SCHEMA, {"schema": schema}).fetchall()
     return [
@@ -44,6 +45,8 @@ def relations(database: Database, schema: str) -> list[CatalogEntry]:
 
 
 def _sqlite_relations(database: Database) -> list[CatalogEntry]:
+    from sqlalchemy import text
+
     with database.engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(text(sql.SQLITE_RELATIONS)).all()
     return [CatalogEntry(r.name, KIND_NAMES.get(r.kind, r.kind)) for r in rows]
