@@ -15,6 +15,7 @@ import keyring
 import keyring.backend
 import psycopg
 import pytest
+from keyring.compat import properties
 from psycopg import sql
 
 from tui.demo.cluster import LocalCluster
@@ -27,10 +28,17 @@ CLEARED_ENV = (
 )
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """A keyring that lives in a dict: for tests that are not about the keyring."""
+class SuiteKeyring(keyring.backend.KeyringBackend):
+    """Base of the suite's keyrings: never picked by keyring's automatic choice
+    (a class with a priority would join the chain in every later lookup)."""
 
-    priority = 1  # type: ignore[assignment]
+    @properties.classproperty
+    def priority(cls) -> float:  # type: ignore[override]
+        raise RuntimeError("test keyrings are only used through keyring.set_keyring")
+
+
+class MemoryKeyring(SuiteKeyring):
+    """A keyring that lives in a dict: for tests that are not about the keyring."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,10 +1,14 @@
 """End to end: the real `bastion` command in a real terminal (tmux, 80x24).
 
-Each test starts a private tmux server (its own socket name, its own config,
-an explicit environment), drives the app with send-keys, reads the screen with
-capture-pane, and kills the server afterwards whatever happens. Panes stay
-after their process exits (remain-on-exit), so the test can read the exit
-status and the terminal modes the app left behind.
+Each test starts a private tmux server (its own socket dir and name, its own
+config, an explicit environment), runs bastion under a small `sh` wrapper,
+drives it with send-keys, polls the screen with capture-pane, and kills the
+server afterwards whatever happens. The wrapper outlives bastion, so the test
+reads the exit status and the terminal state bastion left behind (termios,
+alternate screen, cursor, mouse modes) in a live pane.
+
+Keyring: the real Secret Service when this process has a working one (under
+`.ci/test`), else a test-only file backend chosen with PYTHON_KEYRING_BACKEND.
 """
 
 from __future__ import annotations
@@ -414,7 +418,6 @@ def test_open_profile_and_quit(
         "    sslmode: disable\n"
     )
     env = {**base_env(isolated_env), **pane_keyring.env}
-    print(f"keyring for the pane: {pane_keyring.kind}")
 
     # Store the password beforehand, the way a user does (checked against the server).
     stored = subprocess.run(
@@ -513,6 +516,8 @@ def test_demo_starts_and_quits_without_leaving_a_server(
     try:
         wait_for(tmux, "the demo workspace", header_shown("bastion demo", "@"), DEMO_TIMEOUT)
         assert tmux.pane("alternate_on")["alternate_on"] == "1"
+        # The check below can see the demo's server while it runs.
+        assert postgres_under(demo_cache_home), "no demo postgres found while the demo runs"
         screen = quit_and_check_terminal(tmux, DEMO_EXIT_TIMEOUT)
         wait_until(lambda: not postgres_under(demo_cache_home), 15)
         left = postgres_under(demo_cache_home)

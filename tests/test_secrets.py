@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 import keyring
-import keyring.backend
 import pytest
+from conftest import SuiteKeyring
 
 from tui.crash import format_crash, write_crash_report
 from tui.secrets import KeyringStore, KeyringUnavailable, PasswordVault, redact
@@ -42,10 +42,8 @@ def test_no_keyring_is_reported_once_and_quickly(no_keyring) -> None:
         store.set("p", "x")
 
 
-class HangingKeyring(keyring.backend.KeyringBackend):
+class HangingKeyring(SuiteKeyring):
     """A keyring that never answers, like a half-configured D-Bus."""
-
-    priority = 1  # type: ignore[assignment]
     release = threading.Event()
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -11,6 +11,7 @@ import importlib.util
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -229,17 +230,25 @@ class LocalCluster:
         if comm.exists() and not comm.read_text().startswith("postgres"):
             pidfile.unlink(missing_ok=True)  # the pid was reused by another program
 
+    def _signal_postmaster(self, signum: int) -> None:
+        try:
+            pid = int((self.datadir / "postmaster.pid").read_text().split("\n", 1)[0])
+            os.kill(pid, signum)
+        except (OSError, ValueError):
+            pass
+
     def stop(self) -> None:
         """Stop the server if it runs (fast shutdown: rolls back open sessions)."""
         if self.running:
             self._clear_stale_pidfile()
         if not self.running:
             return
+        self._make_reachable(self.datadir.parent)  # a parent may have lost its x bit meanwhile
         try:
             self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.datadir)], timeout=60)
         except ClusterError:
             if self.running:
-                self._run(["pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.datadir)])
+                self._signal_postmaster(signal.SIGQUIT)  # immediate shutdown, without pg_ctl
         deadline = time.monotonic() + 10
         while self.running and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -74,7 +74,8 @@ class PickerScreen(Screen[None]):
         for name in store.names():
             profile = store.profiles.get(name)
             if profile is None:
-                table.add_row(Text(name, style="bold", justify="left"), "", "", Text("invalid: see problems below", style="red", justify="left"), key=name)
+                invalid = Text("invalid: see problems below", style="red", justify="left")
+                table.add_row(Text(name, style="bold", justify="left"), "", "", invalid, key=name)
             else:
                 label = Text(profile.title, style="bold red" if profile.production else "bold", justify="left")
                 table.add_row(label, profile_flags(profile), profile.driver, profile.target(), key=name)
