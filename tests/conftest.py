@@ -70,6 +70,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PGPASSFILE", str(home / "no-pgpass"))
     monkeypatch.setenv("PGSERVICEFILE", str(home / "no-pg-service.conf"))
+    monkeypatch.chdir(tmp_path)  # exports and other relative paths land in the test's folder
     return home
 
 

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.db.base import Database
@@ -53,9 +54,16 @@ class WorkspaceScreen(Screen[None]):
             with TabbedContent(id="panes"):
                 for pane_id, title, description in PANES:
                     with TabPane(title, id=pane_id):
-                        yield Static(f"{title}\n\n{description}\n\nComing in a later version.",
-                                     classes="pane-placeholder", markup=False)
+                        yield self._pane(pane_id, title, description)
         yield Footer()
+
+    def _pane(self, pane_id: str, title: str, description: str) -> Widget:
+        if pane_id == "query":
+            from tui.widgets.query.pane import QueryPane
+
+            return QueryPane(self.database, self.profile)
+        return Static(f"{title}\n\n{description}\n\nComing in a later version.",
+                      classes="pane-placeholder", markup=False)
 
     def action_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id

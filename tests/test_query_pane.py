@@ -1,0 +1,228 @@
+"""The Query tab driven like a user: type, run, cancel, confirm, history, snapshots."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import TextArea
+
+from tui.db import open_database
+from tui.demo.cluster import LocalCluster
+from tui.profiles import Profile
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.explain import ExplainScreen
+from tui.screens.history import HistoryScreen
+from tui.widgets.query.pane import QueryPane
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+class PaneApp(App[None]):
+    """The Query pane alone, on a real database."""
+
+    CSS_PATH = Path(__file__).resolve().parent.parent / "tui" / "bastion.tcss"
+
+    def __init__(self, database, profile: Profile) -> None:
+        super().__init__()
+        self.database, self.profile = database, profile
+
+    def compose(self) -> ComposeResult:
+        yield QueryPane(self.database, self.profile)
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.query_one(TextArea).focus()
+
+
+@pytest.fixture
+def shop(pg_cluster: LocalCluster, socket_profile: Profile):
+    with psycopg.connect(pg_cluster.socket_conninfo(socket_profile.database), autocommit=True) as conn:
+        conn.execute("""
+            create table items (id int primary key, name text, price numeric(8,2), tags jsonb);
+            insert into items values (1, 'kettle', 24.50, '{"colour": "red"}'), (2, 'mug', 6.00, null),
+                                     (3, '茶壺 teapot', 31.25, '["gift"]');
+            analyze items;
+        """)
+    database = open_database(socket_profile)
+    yield database
+    database.close()
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def pane_of(app) -> QueryPane:
+    return app.query_one(QueryPane)
+
+
+async def type_and_run(pilot, sql: str, key: str = "ctrl+j") -> None:
+    editor = pilot.app.query_one(TextArea)
+    editor.text = sql
+    editor.cursor_location = (0, 0)
+    await pilot.press(key)
+    await wait_until(pilot, lambda: not pane_of(pilot.app).running and pane_of(pilot.app).outcomes)
+
+
+async def test_run_shows_rows_and_status(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_run(pilot, "select * from items order by id;")
+        pane = pane_of(app)
+        assert len(pane.grid.result) == 3 and pane.grid.result.row(2)[1] == "茶壺 teapot"
+        assert "SELECT 3" in str(app.query_one("#query-status").render())
+
+
+async def test_error_moves_the_cursor_to_its_position(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_run(pilot, "select id,\n       nosuch\nfrom items", key="ctrl+g")
+        assert app.query_one(TextArea).cursor_location == (1, 7)
+        messages = "\n".join(str(line.text) for line in app.query_one("#query-messages").lines)
+        assert "ERROR 42703 at line 2, column 8" in messages
+
+
+async def test_cancel_with_escape(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(TextArea).text = "select pg_sleep(60)"
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: pane_of(app).running)
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not pane_of(app).running, timeout=3)
+        assert pane_of(app).outcomes[0].cancelled
+
+
+async def test_production_writes_need_confirmation(shop, socket_profile: Profile) -> None:
+    production = socket_profile.with_changes(name="prod", production=True)
+    app = PaneApp(shop, production)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(TextArea)
+        editor.text = "delete from items"
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.require_text == "prod"  # no WHERE: the name must be typed
+        await pilot.press("y")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert not pane_of(app).outcomes
+        editor.text = "delete from items where id = 2"
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.require_text is None
+        await pilot.press("y")
+        await wait_until(pilot, lambda: pane_of(app).outcomes and not pane_of(app).running)
+        assert pane_of(app).outcomes[0].tag == "DELETE 1"
+        editor.text = "select count(*) from items"  # reading needs no confirmation
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: pane_of(app).outcomes[0].tag == "SELECT 1" and not pane_of(app).running)
+
+
+async def test_history_loads_a_statement_into_the_editor(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_run(pilot, "select 42 as answer")
+        app.query_one(TextArea).text = ""
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HistoryScreen))
+        assert "select 42 as answer;" in app.query_one(TextArea).text
+
+
+async def test_editor_text_survives_a_restart(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"select 7")
+        await pilot.pause(0.1)
+    again = PaneApp(shop, socket_profile)
+    async with again.run_test(size=(100, 30)):
+        assert again.query_one(TextArea).text == "select 7"
+
+
+async def test_explain_opens_the_plan_tree(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(TextArea).text = "select * from items where id = 1"
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        assert "Scan" in app.screen.plan.node_type
+
+
+# -- snapshots ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fixed_history(isolated_env: Path) -> None:
+    folder = isolated_env / "xdg_data_home" / "bastion" / "history"
+    folder.mkdir(parents=True)
+    lines = [
+        {"at": 1790000000.0, "sql": "select * from items order by id", "duration": 0.004, "rows": 3, "ok": True},
+        {"at": 1790000060.0, "sql": "ALTER ROLE app PASSWORD '***'", "duration": 0.002, "rows": -1, "ok": True},
+        {"at": 1790000120.0, "sql": "select nosuch from items", "duration": 0.001, "rows": -1, "ok": False,
+         "error": "column \"nosuch\" does not exist"},
+    ]
+    (folder / "local.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QueryPane, "timings", False)
+    monkeypatch.setenv("TZ", "UTC")
+
+
+def snapshot_app(shop, socket_profile: Profile) -> PaneApp:
+    shop.info = dataclasses.replace(shop.info, version="16.4")
+    return PaneApp(shop, socket_profile)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_result(snap_compare, shop, socket_profile, frozen, size) -> None:
+    async def run(pilot) -> None:
+        await type_and_run(pilot, "select id, name, price, tags, null as nothing from items order by id;")
+        await pilot.pause(0.2)
+
+    assert snap_compare(snapshot_app(shop, socket_profile), run_before=run, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_error_with_position(snap_compare, shop, socket_profile, frozen, size) -> None:
+    async def run(pilot) -> None:
+        await type_and_run(pilot, "select id,\n       nosuch\nfrom items;", key="ctrl+g")
+        await pilot.pause(0.2)
+
+    assert snap_compare(snapshot_app(shop, socket_profile), run_before=run, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_explain_tree(snap_compare, shop, socket_profile, frozen, size) -> None:
+    async def run(pilot) -> None:
+        pilot.app.query_one(TextArea).text = "select * from items i join items j on i.id = j.id where i.price > 10"
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ExplainScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(snapshot_app(shop, socket_profile), run_before=run, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_history(snap_compare, shop, socket_profile, frozen, fixed_history, size) -> None:
+    async def run(pilot) -> None:
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen))
+        await pilot.pause(0.2)
+
+    assert snap_compare(snapshot_app(shop, socket_profile), run_before=run, terminal_size=size)
+
+

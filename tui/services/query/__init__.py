@@ -1,0 +1,1 @@
+"""Running SQL typed by the user: splitting, classifying, streaming, history, export."""

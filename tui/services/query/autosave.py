@@ -1,0 +1,61 @@
+"""The editor's text, saved per profile so nothing typed is lost on a crash,
+a dropped connection or quit."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+from tui.paths import data_dir
+
+SAVE_DELAY = 1.0  # seconds after the last keystroke
+
+
+class EditorAutosave:
+    """Debounced writes (mode 0600, atomic) of the buffer to the data dir."""
+
+    def __init__(self, profile_name: str, folder: Path | None = None) -> None:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_name) or "profile"
+        self.path = (folder or data_dir() / "editor") / f"{safe}.sql"
+        self._timer: threading.Timer | None = None
+        self._pending: str | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def changed(self, text: str) -> None:
+        with self._lock:
+            self._pending = text
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(SAVE_DELAY, self._flush)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def save_now(self, text: str) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._pending = text
+        self._flush()
+
+    def _flush(self) -> None:
+        with self._lock:
+            text, self._pending = self._pending, None
+        if text is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + ".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only data dir must not break typing

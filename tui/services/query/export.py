@@ -1,0 +1,173 @@
+"""Export a result by running its statement again and streaming straight to a
+file: never the whole result in memory. PostgreSQL CSV/TSV go through COPY."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from tui.services.query.classify import can_stream
+from tui.services.query.splitter import Statement
+
+FORMATS = {"csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl", "markdown": ".md"}
+BATCH = 5000
+
+
+class ExportCancelled(Exception):
+    """The user stopped the export; the partial file was removed."""
+
+
+def _markdown_cell(value: object) -> str:
+    text = "NULL" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+class _RowWriter:
+    """Writes header and rows in one of the formats."""
+
+    def __init__(self, handle: TextIO, fmt: str) -> None:
+        self.handle, self.fmt = handle, fmt
+        self.columns: list[str] = []
+        if fmt in ("csv", "tsv"):
+            self.csv = csv.writer(handle, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+
+    def header(self, columns: list[str]) -> None:
+        self.columns = columns
+        if self.fmt in ("csv", "tsv"):
+            self.csv.writerow(columns)
+        elif self.fmt == "markdown":
+            self.handle.write("| " + " | ".join(_markdown_cell(c) for c in columns) + " |\n")
+            self.handle.write("|" + "---|" * len(columns) + "\n")
+
+    def rows(self, rows: list[tuple[Any, ...]]) -> None:
+        if self.fmt in ("csv", "tsv"):
+            self.csv.writerows(["" if v is None else v for v in row] for row in rows)
+        elif self.fmt == "jsonl":
+            for row in rows:
+                self.handle.write(json.dumps(dict(zip(self.columns, row, strict=False)), ensure_ascii=False,
+                                             default=str) + "\n")
+        else:
+            for row in rows:
+                self.handle.write("| " + " | ".join(_markdown_cell(v) for v in row) + " |\n")
+
+
+def export(database: Any, statement: Statement, fmt: str, path: Path,
+           progress: Callable[[int], None], cancel: threading.Event) -> int:
+    """Write the statement's result to `path`; returns the number of rows.
+
+    Raises ExportCancelled (partial file removed) or the driver's error.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        if database.info.kind == "postgresql":
+            rows = _export_postgres(database, statement, fmt, tmp, progress, cancel)
+        else:
+            rows = _export_sqlite(database, statement, fmt, tmp, progress, cancel)
+        os.replace(tmp, path)
+        return rows
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _export_postgres(database: Any, statement: Statement, fmt: str, path: Path,
+                     progress: Callable[[int], None], cancel: threading.Event) -> int:
+    import psycopg
+    from psycopg.types.string import TextLoader
+
+    conn = database.new_connection()
+    watcher = threading.Thread(target=_cancel_when_set, args=(cancel, conn), daemon=True)
+    watcher.start()
+    try:
+        if fmt in ("csv", "tsv") and can_stream(statement):
+            return _copy_out(conn, statement, fmt, path, progress, cancel)
+        for info in conn.adapters.types:  # values as the server's text, like COPY
+            conn.adapters.register_loader(info.oid, TextLoader)
+        with path.open("w", encoding="utf-8", newline="") as handle, conn.transaction():
+            cursor = conn.cursor(name="bastion_export") if can_stream(statement) else conn.cursor()
+            with cursor:
+                cursor.execute(statement.text)
+                if not cursor.description:
+                    raise ValueError("this statement returns no rows to export")
+                writer = _RowWriter(handle, fmt)
+                writer.header([d.name for d in cursor.description])
+                total = 0
+                while batch := cursor.fetchmany(BATCH):
+                    if cancel.is_set():
+                        raise ExportCancelled()
+                    writer.rows(batch)
+                    total += len(batch)
+                    progress(total)
+                return total
+    except psycopg.errors.QueryCanceled:
+        raise ExportCancelled() from None
+    finally:
+        cancel.set()  # stops the watcher
+        conn.close()
+
+
+def _copy_out(conn: Any, statement: Statement, fmt: str, path: Path,
+              progress: Callable[[int], None], cancel: threading.Event) -> int:
+    delimiter = "" if fmt == "csv" else ", DELIMITER E'\\t'"
+    lines = 0
+    with path.open("wb") as handle, conn.cursor() as cursor:
+        with cursor.copy(f"COPY ({statement.text}) TO STDOUT (FORMAT csv, HEADER{delimiter})") as copy:
+            for chunk in copy:
+                if cancel.is_set():
+                    raise ExportCancelled()
+                handle.write(chunk)
+                lines += bytes(chunk).count(b"\n")
+                progress(max(0, lines - 1))
+    return max(0, lines - 1)
+
+
+def _cancel_when_set(cancel: threading.Event, conn: Any) -> None:
+    cancel.wait()
+    try:
+        if not conn.closed:
+            conn.cancel_safe(timeout=3)
+    except Exception:  # noqa: BLE001 - finished already
+        pass
+
+
+def _export_sqlite(database: Any, statement: Statement, fmt: str, path: Path,
+                   progress: Callable[[int], None], cancel: threading.Event) -> int:
+    import sqlite3
+    from urllib.parse import quote
+
+    conn = sqlite3.connect(f"file:{quote(str(database.path.resolve()))}?mode=ro", uri=True)
+    try:
+        cursor = conn.execute(statement.text)
+        if not cursor.description:
+            raise ValueError("this statement returns no rows to export")
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = _RowWriter(handle, fmt)
+            writer.header([d[0] for d in cursor.description])
+            total = 0
+            while batch := cursor.fetchmany(BATCH):
+                if cancel.is_set():
+                    raise ExportCancelled()
+                writer.rows(batch)
+                total += len(batch)
+                progress(total)
+            return total
+    finally:
+        conn.close()
+
+
+def default_export_path(fmt: str, folder: Path | None = None) -> Path:
+    """`./bastion-export-N.<ext>`, the first that does not exist."""
+    folder = folder or Path.cwd()
+    number = 1
+    while (candidate := folder / f"bastion-export-{number}{FORMATS[fmt]}").exists():
+        number += 1
+    return candidate
+
+

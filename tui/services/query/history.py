@@ -1,0 +1,73 @@
+"""Every statement run, per profile, in the data dir: searchable, re-runnable,
+with passwords redacted before anything is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tui.paths import data_dir
+from tui.secrets import MASK, redact
+
+MAX_ENTRIES_READ = 5000
+_ROLE_PASSWORD = re.compile(r"(\bPASSWORD\s+)('(?:[^']|'')*'|\$[A-Za-z0-9_]*\$.*?\$[A-Za-z0-9_]*\$)",
+                            re.IGNORECASE | re.DOTALL)
+
+
+def redact_statement(sql: str) -> str:
+    """Mask `PASSWORD '…'` (CREATE/ALTER ROLE/USER) and passwords in connection
+    strings (dblink, postgres_fdw options, URLs)."""
+    return redact(_ROLE_PASSWORD.sub(lambda m: f"{m.group(1)}'{MASK}'", sql))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One statement run."""
+
+    at: float  # unix time
+    sql: str
+    duration: float
+    rows: int
+    ok: bool
+    error: str | None = None
+
+
+class HistoryStore:
+    """A JSON-lines file per profile (mode 0600); reading tolerates damaged lines."""
+
+    def __init__(self, profile_name: str, folder: Path | None = None) -> None:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_name) or "profile"
+        self.path = (folder or data_dir() / "history") / f"{safe}.jsonl"
+
+    def add(self, sql: str, duration: float, rows: int, ok: bool, error: str | None = None) -> HistoryEntry:
+        entry = HistoryEntry(time.time(), redact_statement(sql), round(duration, 4), rows, ok,
+                             redact_statement(error) if error else None)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+        except OSError:
+            pass  # history is a convenience: a read-only data dir must not stop a query
+        return entry
+
+    def entries(self, search: str = "") -> list[HistoryEntry]:
+        """Newest first, filtered by a case-insensitive substring."""
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()[-MAX_ENTRIES_READ:]
+        except (OSError, UnicodeDecodeError):
+            return []
+        found = []
+        needle = search.lower()
+        for line in reversed(lines):
+            try:
+                entry = HistoryEntry(**json.loads(line))
+            except (ValueError, TypeError):
+                continue
+            if needle in entry.sql.lower():
+                found.append(entry)
+        return found

@@ -1,0 +1,275 @@
+"""Run statements on a connection of their own: stream rows in batches, cancel
+on the server, collect notices, report errors with their position.
+
+Blocking: called from a worker thread. `cancel()` may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.services.query.classify import can_stream
+from tui.services.query.results import NUMERIC_OIDS, Column, ResultSet, encode_row
+from tui.services.query.splitter import Statement
+
+FIRST_BATCH = 200  # small, so the first rows show at once
+BATCH = 5000
+
+_cursor_names = itertools.count(1)
+
+
+@dataclass
+class QueryError:
+    """What the server said, with the position as an offset in the buffer."""
+
+    message: str
+    sqlstate: str | None = None
+    detail: str | None = None
+    hint: str | None = None
+    context: str | None = None
+    position: int | None = None  # char offset in the editor buffer
+
+
+@dataclass
+class Outcome:
+    """How one statement ended."""
+
+    statement: Statement
+    result: ResultSet | None = None
+    tag: str = ""
+    rowcount: int = -1
+    elapsed: float = 0.0
+    error: QueryError | None = None
+    cancelled: bool = False
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.cancelled
+
+
+class PostgresSession:
+    """A psycopg connection for the editor: autocommit unless the user says BEGIN."""
+
+    def __init__(self, conn: Any, row_cap: int) -> None:
+        import psycopg
+        from psycopg.types.string import TextLoader
+
+        self.conn = conn
+        self.row_cap = row_cap
+        self._notices: list[str] = []
+        self._psycopg = psycopg
+        # Every value arrives as the server's text (timestamps in the server's
+        # form, no parsing cost): the grid shows text, exports re-run the query.
+        for info in conn.adapters.types:
+            conn.adapters.register_loader(info.oid, TextLoader)
+            if info.array_oid:
+                conn.adapters.register_loader(info.array_oid, TextLoader)
+        conn.add_notice_handler(self._on_notice)
+
+    @classmethod
+    def open(cls, database: Any, row_cap: int) -> PostgresSession:
+        return cls(database.new_connection(), row_cap)
+
+    def _on_notice(self, diag: Any) -> None:
+        self._notices.append(f"{diag.severity}: {diag.message_primary}")
+
+    def transaction_status(self) -> str:
+        status = self.conn.info.transaction_status
+        tx = self._psycopg.pq.TransactionStatus
+        return {
+            tx.IDLE: "idle", tx.INTRANS: "in transaction", tx.INERROR: "in failed transaction",
+            tx.ACTIVE: "running",
+        }.get(status, "connection lost")
+
+    def run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
+        """Execute one statement; rows go into a ResultSet batch by batch."""
+        outcome = Outcome(statement)
+        self._notices.clear()
+        started = time.perf_counter()
+        try:
+            streamable = can_stream(statement) and self.transaction_status() in ("idle", "in transaction")
+            if streamable:
+                self._run_streaming(statement, outcome, on_rows)
+            else:
+                self._run_plain(statement, outcome, on_rows)
+        except self._psycopg.errors.QueryCanceled as exc:
+            outcome.cancelled = "user request" in str(exc)
+            outcome.error = None if outcome.cancelled else self._error(exc, statement)
+        except self._psycopg.Error as exc:
+            outcome.error = self._error(exc, statement)
+        finally:
+            outcome.elapsed = time.perf_counter() - started
+            outcome.notices = list(self._notices)
+            if outcome.result is not None:
+                outcome.result.done = True
+        return outcome
+
+    def _columns(self, cursor: Any) -> list[Column]:
+        return [Column(d.name, d.type_code in NUMERIC_OIDS) for d in cursor.description]
+
+    def _run_streaming(self, statement: Statement, outcome: Outcome,
+                       on_rows: Callable[[ResultSet], None] | None) -> None:
+        # A cursor needs a transaction: our own BEGIN…COMMIT in autocommit, or the
+        # user's own (an error then fails it, as in psql).
+        if self.transaction_status() == "idle":
+            with self.conn.transaction():
+                self._declare_and_fetch(statement, outcome, on_rows)
+        else:
+            self._declare_and_fetch(statement, outcome, on_rows)
+
+    def _declare_and_fetch(self, statement: Statement, outcome: Outcome,
+                           on_rows: Callable[[ResultSet], None] | None) -> None:
+        name = f"bastion_result_{next(_cursor_names)}"
+        declare = f'DECLARE "{name}" NO SCROLL CURSOR FOR '
+        with self.conn.cursor() as cursor:
+            try:
+                cursor.execute(declare + statement.text)
+            except self._psycopg.Error as exc:
+                exc.bastion_shift = len(declare)  # type: ignore[attr-defined]
+                raise
+            cursor.execute(f'FETCH {FIRST_BATCH} FROM "{name}"')
+            result = ResultSet(self._columns(cursor), cap=self.row_cap)
+            outcome.result = result
+            batch = cursor.fetchall()
+            while batch:
+                keep_going = result.add_rows([encode_row(row) for row in batch])
+                if on_rows:
+                    on_rows(result)
+                if not keep_going:
+                    cursor.execute(f'FETCH 1 FROM "{name}"')
+                    result.capped = result.capped or bool(cursor.fetchall())
+                    break
+                cursor.execute(f'FETCH {BATCH} FROM "{name}"')
+                batch = cursor.fetchall()
+            cursor.execute(f'CLOSE "{name}"')
+            outcome.rowcount = len(result)
+            outcome.tag = f"SELECT {len(result)}"
+
+    def _run_plain(self, statement: Statement, outcome: Outcome,
+                   on_rows: Callable[[ResultSet], None] | None) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.execute(statement.text)
+            if cursor.description:
+                result = ResultSet(self._columns(cursor), cap=self.row_cap)
+                outcome.result = result
+                self._fetch(cursor, result, on_rows)
+            outcome.tag = cursor.statusmessage or ""
+            outcome.rowcount = cursor.rowcount
+
+    def _fetch(self, cursor: Any, result: ResultSet, on_rows: Callable[[ResultSet], None] | None) -> None:
+        size = FIRST_BATCH
+        while True:
+            batch = cursor.fetchmany(size)
+            if not batch:
+                break
+            keep_going = result.add_rows([encode_row(row) for row in batch])
+            if on_rows:
+                on_rows(result)
+            if not keep_going:
+                # Full: say "capped" only if the server had more to send.
+                result.capped = result.capped or bool(cursor.fetchmany(1))
+                break
+            size = BATCH
+
+    def _error(self, exc: Any, statement: Statement) -> QueryError:
+        diag = exc.diag
+        position = None
+        if diag.statement_position:
+            # Positions count from 1 in what was sent (after our DECLARE prefix, if any).
+            sent_position = int(diag.statement_position) - getattr(exc, "bastion_shift", 0)
+            position = statement.start + max(0, sent_position - 1)
+        return QueryError(
+            message=diag.message_primary or str(exc).strip(), sqlstate=diag.sqlstate,
+            detail=diag.message_detail, hint=diag.message_hint, context=diag.context, position=position,
+        )
+
+    def cancel(self) -> None:
+        try:
+            self.conn.cancel_safe(timeout=5)
+        except Exception:  # noqa: BLE001 - nothing running, or the link is gone
+            pass
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+class SqliteSession:
+    """A DB-API sqlite3 connection in autocommit mode; cancel via interrupt()."""
+
+    def __init__(self, conn: sqlite3.Connection, row_cap: int) -> None:
+        self.conn = conn
+        self.conn.isolation_level = None  # autocommit; BEGIN/COMMIT typed by the user work
+        self.row_cap = row_cap
+
+    @classmethod
+    def open(cls, database: Any, row_cap: int) -> SqliteSession:
+        from urllib.parse import quote
+
+        mode_ro = database.profile.read_only
+        uri = f"file:{quote(str(database.path.resolve()))}?mode={'ro' if mode_ro else 'rw'}"
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        if mode_ro:
+            conn.execute("PRAGMA query_only = ON")
+        return cls(conn, row_cap)
+
+    def transaction_status(self) -> str:
+        return "in transaction" if self.conn.in_transaction else "idle"
+
+    def run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
+        outcome = Outcome(statement)
+        started = time.perf_counter()
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(statement.text)
+            if cursor.description:
+                result = ResultSet([Column(d[0]) for d in cursor.description], cap=self.row_cap)
+                outcome.result = result
+                size = FIRST_BATCH
+                while batch := cursor.fetchmany(size):
+                    keep_going = result.add_rows([encode_row(row) for row in batch])
+                    if on_rows:
+                        on_rows(result)
+                    if not keep_going:
+                        break
+                    size = BATCH
+                outcome.rowcount = len(result)
+                outcome.tag = f"SELECT {len(result)}"
+            else:
+                outcome.rowcount = cursor.rowcount
+                outcome.tag = f"{statement.keywords[0].removesuffix('_P') if statement.keywords else 'OK'}" + (
+                    f" {cursor.rowcount}" if cursor.rowcount >= 0 else "")
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                outcome.cancelled = True
+            else:
+                outcome.error = QueryError(str(exc))
+        except sqlite3.Error as exc:
+            outcome.error = QueryError(str(exc), sqlstate=getattr(exc, "sqlite_errorname", None))
+        finally:
+            cursor.close()
+            outcome.elapsed = time.perf_counter() - started
+            if outcome.result is not None:
+                outcome.result.done = True
+        return outcome
+
+    def cancel(self) -> None:
+        self.conn.interrupt()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def open_session(database: Any, row_cap: int) -> PostgresSession | SqliteSession:
+    """A session of its own for the editor, so a long query never blocks the sidebar."""
+    if database.info.kind == "sqlite":
+        return SqliteSession.open(database, row_cap)
+    return PostgresSession.open(database, row_cap)

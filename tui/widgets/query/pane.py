@@ -1,0 +1,406 @@
+"""The Query tab: an SQL editor over a streaming, virtualised result grid."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widget import Widget
+from textual.widgets import RichLog, Static, Tab, Tabs, TextArea
+from textual.worker import Worker, WorkerState
+
+from tui.profiles import Profile
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.explain import ExplainScreen
+from tui.screens.export import ExportScreen
+from tui.screens.history import HistoryScreen
+from tui.screens.value_viewer import ValueViewer
+from tui.services.query import explain as explain_service
+from tui.services.query.autosave import EditorAutosave
+from tui.services.query.classify import is_write, unbounded_update_or_delete
+from tui.services.query.export import ExportCancelled, export
+from tui.services.query.history import HistoryStore
+from tui.services.query.results import DEFAULT_ROW_CAP
+from tui.services.query.runner import Outcome, open_session
+from tui.services.query.splitter import (
+    Statement,
+    location_to_offset,
+    offset_to_location,
+    split_statements,
+    statement_at,
+)
+from tui.widgets.query.result_grid import ResultGrid
+
+STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
+
+
+def outcome_summary(outcome: Outcome, timings: bool = True) -> str:
+    elapsed = f" · {outcome.elapsed:.3f} s" if timings else ""
+    if outcome.cancelled:
+        return f"cancelled{elapsed}"
+    if outcome.error:
+        return f"error {outcome.error.sqlstate or ''}".strip()
+    rows = len(outcome.result) if outcome.result is not None else outcome.rowcount
+    capped = " (row cap reached: first rows kept)" if outcome.result is not None and outcome.result.capped else ""
+    tag = outcome.tag or "OK"
+    return f"{tag}{capped} · {rows:,} rows{elapsed}" if outcome.result else f"{tag}{elapsed}"
+
+
+class QueryPane(Widget):
+    """Runs what is typed on a connection of its own (see runner.open_session)."""
+
+    timings = True  # durations in the status line; snapshot tests switch them off
+
+    # Priority: the editor (TextArea) has its own f5-f7; ours win while the pane
+    # has focus. Every action has a key that survives tmux/screen (no ctrl+enter needed).
+    BINDINGS = [
+        Binding("ctrl+j,f5,ctrl+enter", "run_current", "Run", priority=True),
+        Binding("ctrl+g,f9", "run_all", "Run all", priority=True),
+        Binding("escape,ctrl+c", "cancel", "Cancel", priority=True, show=False),
+        Binding("f6", "explain(False)", "Explain", priority=True),
+        Binding("f7", "explain(True)", "Analyze", priority=True),
+        Binding("f2", "toggle_focus", "Editor/results"),
+        Binding("ctrl+r", "history", "History"),
+        Binding("f8", "export", "Export"),
+        Binding("ctrl+f", "format", "Format"),
+    ]
+
+    def __init__(self, database: Any, profile: Profile, row_cap: int = DEFAULT_ROW_CAP) -> None:
+        super().__init__(id="query-pane")
+        self.database = database
+        self.profile = profile
+        self.row_cap = row_cap
+        self.session: Any = None
+        self.outcomes: list[Outcome] = []
+        self.running = False
+        self._current_started = 0.0
+        self._export_cancel: threading.Event | None = None
+        self.history = HistoryStore(profile.name)
+        self.autosave = EditorAutosave(profile.name)
+        self._edited_text: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="query-body"):
+            editor = TextArea.code_editor(self.autosave.load(), language="sql", id="sql-editor",
+                                          soft_wrap=False, show_line_numbers=True)
+            editor.cursor_blink = False
+            yield editor
+            yield Static("", id="query-status", markup=False)
+            yield Tabs(id="result-tabs")
+            yield ResultGrid(id="result-grid")
+            yield RichLog(id="query-messages", markup=False, wrap=True, max_lines=500)
+
+    def on_mount(self) -> None:
+        self.query_one("#result-tabs").display = False
+        self._set_status("ready")
+
+    def on_unmount(self) -> None:
+        if self._edited_text is not None:
+            self.autosave.save_now(self._edited_text)  # children are gone by now: use the copy
+        session = self.session
+        if session is not None:
+            threading.Thread(target=session.close, daemon=True).start()
+
+    @property
+    def editor(self) -> TextArea:
+        return self.query_one("#sql-editor", TextArea)
+
+    @property
+    def grid(self) -> ResultGrid:
+        return self.query_one("#result-grid", ResultGrid)
+
+    # -- status ---------------------------------------------------------------------
+    def _set_status(self, text: str) -> None:
+        state = ""
+        if self.session is not None and not self.running:
+            state = self.session.transaction_status()
+        line = Text(text)
+        if state and state != "idle":
+            line.append(f"   ● {state}", style="bold yellow" if state == "in transaction" else "bold red")
+            if state == "in failed transaction":
+                line.append("  (run ROLLBACK to continue)", style="red")
+        elif state == "idle":
+            line.append("   · autocommit", style="dim")
+        self.query_one("#query-status", Static).update(line)
+
+    def _message(self, text: str, style: str = "") -> None:
+        self.query_one("#query-messages", RichLog).write(Text(text, style=style))
+
+    @on(TextArea.Changed, "#sql-editor")
+    def _edited(self, event: TextArea.Changed) -> None:
+        self._edited_text = event.text_area.text
+        self.autosave.changed(self._edited_text)
+
+    # -- running ----------------------------------------------------------------------
+    def _selected_or_current(self) -> list[Statement]:
+        editor = self.editor
+        text = editor.text
+        statements = split_statements(text)
+        selection = editor.selection
+        if selection.start != selection.end:
+            start = location_to_offset(text, *min(selection.start, selection.end))
+            end = location_to_offset(text, *max(selection.start, selection.end))
+            chosen = [s for s in split_statements(text[start:end])]
+            return [Statement(s.text, s.start + start, s.tokens) for s in chosen]
+        cursor = location_to_offset(text, *editor.cursor_location)
+        current = statement_at(statements, cursor)
+        return [current] if current else []
+
+    def action_run_current(self) -> None:
+        self._run(self._selected_or_current())
+
+    def action_run_all(self) -> None:
+        self._run(split_statements(self.editor.text))
+
+    def _run(self, statements: list[Statement]) -> None:
+        if self.running:
+            self.app.notify("A statement is running: esc or ctrl+c cancels it.", severity="warning")
+            return
+        if not statements:
+            self.app.notify("Nothing to run.")
+            return
+        writes = [s for s in statements if is_write(s)]
+        if self.profile.production and writes:
+            unbounded = any(unbounded_update_or_delete(s) for s in writes)
+            shown = "\n\n".join(s.text if len(s.text) < 600 else s.text[:600] + " …" for s in writes[:5])
+            body = f"These statements write to PRODUCTION ({self.profile.title}):\n\n{shown}"
+            if unbounded:
+                body += "\n\nAn UPDATE or DELETE without WHERE changes every row."
+            self.app.push_screen(
+                ConfirmScreen("Write to production?", body, require_text=self.profile.name if unbounded else None),
+                lambda yes: self._start(statements) if yes else self._message("Not run.", "dim"),
+            )
+            return
+        self._start(statements)
+
+    def _start(self, statements: list[Statement]) -> None:
+        self.running = True
+        self.outcomes = []
+        self.grid.show(None)
+        tabs = self.query_one("#result-tabs", Tabs)
+        tabs.clear()
+        tabs.display = len(statements) > 1
+        self._current_started = time.perf_counter()
+        self._set_status(f"running 1 of {len(statements)} …")
+        self._status_timer = self.set_interval(STATUS_INTERVAL, self._tick)
+        self.run_worker(lambda: self._run_in_thread(statements), thread=True, exit_on_error=False,
+                        group="query", exclusive=True)
+
+    def _ensure_session(self) -> Any:
+        if self.session is None:
+            self.session = open_session(self.database, self.row_cap)
+        return self.session
+
+    def _run_in_thread(self, statements: list[Statement]) -> None:
+        session = self._ensure_session()
+        for index, statement in enumerate(statements):
+            self.app.call_from_thread(self._statement_started, index, len(statements))
+            outcome = session.run(statement, on_rows=self._rows_arrived)
+            self.history.add(statement.text, outcome.elapsed,
+                             len(outcome.result) if outcome.result is not None else outcome.rowcount,
+                             outcome.ok, outcome.error.message if outcome.error else None)
+            self.app.call_from_thread(self._statement_done, index, outcome)
+            if not outcome.ok:
+                break
+
+    def _rows_arrived(self, result: Any) -> None:
+        # Called in the worker for every batch; the first batch is shown at once.
+        if not self.outcomes or self.outcomes[-1].result is not result:
+            self.app.call_from_thread(self._show_streaming, result)
+
+    def _show_streaming(self, result: Any) -> None:
+        if self.grid.result is not result:
+            self.grid.show(result)
+            self.grid.rows_changed()
+
+    def _statement_started(self, index: int, total: int) -> None:
+        self._current_started = time.perf_counter()
+        self._current_index, self._total = index, total
+
+    def _tick(self) -> None:
+        if not self.running:
+            return
+        elapsed = time.perf_counter() - self._current_started
+        rows = len(self.grid.result) if self.grid.result is not None else 0
+        self.grid.rows_changed()
+        total = getattr(self, "_total", 1)
+        which = f" {self._current_index + 1} of {total}" if total > 1 else ""
+        seconds = f" · {elapsed:.1f} s" if self.timings else ""
+        self._set_status(f"running{which} · {rows:,} rows so far{seconds} · esc cancels")
+
+    def _statement_done(self, index: int, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        tabs = self.query_one("#result-tabs", Tabs)
+        tabs.add_tab(Tab(f"{index + 1} {outcome.tag or 'error'}"[:24], id=f"result-{index}"))
+        for notice in outcome.notices:
+            self._message(notice, "cyan")
+        if outcome.error is not None:
+            self._show_error(outcome)
+        else:
+            self._message(f"{index + 1}: {outcome_summary(outcome, self.timings)}", "dim" if outcome.ok else "yellow")
+        if outcome.result is not None:
+            self.grid.show(outcome.result) if self.grid.result is not outcome.result else self.grid.rows_changed()
+        tabs.active = f"result-{index}"
+
+    def _show_error(self, outcome: Outcome) -> None:
+        error = outcome.error
+        assert error is not None
+        where = ""
+        if error.position is not None:
+            line, column = offset_to_location(self.editor.text, error.position)
+            where = f" at line {line + 1}, column {column + 1}"
+            # Select the offending character, leaving the cursor on it.
+            self.editor.selection = type(self.editor.selection)((line, column + 1), (line, column))
+        self._message(f"ERROR {error.sqlstate or ''}{where}: {error.message}", "bold red")
+        for label, value in (("DETAIL", error.detail), ("HINT", error.hint), ("CONTEXT", error.context)):
+            if value:
+                self._message(f"{label}: {value}", "red")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "query" or not event.worker.is_finished:
+            return
+        self.running = False
+        self._status_timer.stop()
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._message(f"Lost the connection or failed to run: {error}", "bold red")
+            session, self.session = self.session, None  # a fresh session next time
+            if session is not None:
+                threading.Thread(target=session.close, daemon=True).start()
+        done = [outcome_summary(o, self.timings) for o in self.outcomes]
+        self._set_status(done[-1] if done else "stopped")
+
+    @on(Tabs.TabActivated, "#result-tabs")
+    def _tab_chosen(self, event: Tabs.TabActivated) -> None:
+        if event.tab is None or event.tab.id is None:
+            return
+        index = int(event.tab.id.removeprefix("result-"))
+        if index < len(self.outcomes) and self.outcomes[index].result is not None:
+            if self.grid.result is not self.outcomes[index].result:
+                self.grid.show(self.outcomes[index].result)
+
+    def action_cancel(self) -> None:
+        if self._export_cancel is not None:
+            self._export_cancel.set()
+        session = self.session
+        if session is not None and self.running:
+            self._message("Cancelling …", "yellow")
+            threading.Thread(target=session.cancel, daemon=True).start()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            # Only while something runs; otherwise esc/ctrl+c keep their usual meaning.
+            return self.running or self._export_cancel is not None
+        return True
+
+    # -- explain, history, export, format ---------------------------------------------------
+    def action_explain(self, analyze: bool) -> None:
+        statements = self._selected_or_current()
+        if not statements or self.running:
+            return
+        statement = statements[0]
+        if self.database.info.kind != "postgresql":
+            self.app.notify("EXPLAIN trees are for PostgreSQL.", severity="warning")
+            return
+        sql, rollback = explain_service.explain_sql(statement, analyze)
+        self.run_worker(lambda: self._explain_in_thread(sql, rollback), thread=True, exit_on_error=False,
+                        group="explain", exclusive=True)
+        self._message(f"EXPLAIN{' ANALYZE (rolled back)' if rollback else ''} …", "dim")
+
+    def _explain_in_thread(self, sql: str, rollback: bool) -> None:
+        session = self._ensure_session()
+        conn = session.conn
+        try:
+            with conn.transaction(force_rollback=rollback), conn.cursor() as cursor:
+                cursor.execute(sql)
+                row = cursor.fetchone()
+            plan = explain_service.parse_plan(row[0])
+            self.app.call_from_thread(self.app.push_screen, ExplainScreen("Plan", plan))
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
+            message = getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)
+            self.app.call_from_thread(self._message, f"EXPLAIN failed: {message}", "bold red")
+
+    def action_history(self) -> None:
+        def chosen(sql: str | None) -> None:
+            if sql:
+                self.editor.insert(sql.rstrip().rstrip(";") + ";\n")
+                self.editor.focus()
+
+        self.app.push_screen(HistoryScreen(self.history), chosen)
+
+    def action_export(self) -> None:
+        index = self._shown_outcome_index()
+        if index is None:
+            self.app.notify("Run a statement that returns rows first.", severity="warning")
+            return
+        statement = self.outcomes[index].statement
+
+        def chosen(choice: tuple[str, Path] | None) -> None:
+            if choice:
+                self._export(statement, *choice)
+
+        self.app.push_screen(ExportScreen(), chosen)
+
+    def _shown_outcome_index(self) -> int | None:
+        for index, outcome in enumerate(self.outcomes):
+            if outcome.result is not None and outcome.result is self.grid.result:
+                return index
+        return None
+
+    def _export(self, statement: Statement, fmt: str, path: Path) -> None:
+        cancel = threading.Event()
+        self._export_cancel = cancel
+        started = time.perf_counter()
+
+        def progress(rows: int) -> None:
+            self.app.call_from_thread(self._set_status, f"exporting · {rows:,} rows · esc cancels")
+
+        def job() -> int:
+            return export(self.database, statement, fmt, path, progress, cancel)
+
+        def finished(event: Worker.StateChanged) -> None:
+            if event.worker.name != "export" or not event.worker.is_finished:
+                return
+            self._export_cancel = None
+            if event.state == WorkerState.SUCCESS:
+                rows = event.worker.result
+                self._set_status(f"exported {rows:,} rows to {path} in {time.perf_counter() - started:.1f} s")
+            elif isinstance(event.worker.error, ExportCancelled):
+                self._set_status("export cancelled; the partial file was removed")
+            else:
+                self._set_status("export failed")
+                self._message(f"Export failed: {event.worker.error}", "bold red")
+
+        self._export_finished = finished
+        self.run_worker(job, thread=True, exit_on_error=False, name="export", group="export")
+
+    @on(Worker.StateChanged)
+    def _export_state(self, event: Worker.StateChanged) -> None:
+        handler = getattr(self, "_export_finished", None)
+        if handler is not None and event.worker.group == "export":
+            handler(event)
+
+    def action_format(self) -> None:
+        import sqlparse
+
+        editor = self.editor
+        formatted = sqlparse.format(editor.text, reindent=True, keyword_case="upper")
+        if formatted != editor.text:
+            editor.replace(formatted, (0, 0), editor.document.end)
+
+    def action_toggle_focus(self) -> None:
+        if self.editor.has_focus:
+            self.grid.focus()
+        else:
+            self.editor.focus()
+
+    @on(ResultGrid.CellOpened)
+    def _open_cell(self, event: ResultGrid.CellOpened) -> None:
+        self.app.push_screen(ValueViewer(event.column, event.value))

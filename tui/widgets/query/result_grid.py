@@ -1,0 +1,208 @@
+"""A virtualised result grid: only the visible rows are ever turned into text,
+so scrolling a million rows costs the same as scrolling a hundred."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.services.query.results import ResultSet
+
+MAX_COLUMN_WIDTH = 40
+SAMPLE_ROWS = 200  # rows looked at to size the columns
+NULL_TEXT = "NULL"
+
+
+def display_text(value: str | None) -> str:
+    """One line of a cell: control characters and newlines made visible."""
+    if value is None:
+        return NULL_TEXT
+    if len(value) > 400:
+        value = value[:400]
+    return value.replace("\n", "↵").replace("\r", "").replace("\t", " ")
+
+
+class ResultGrid(ScrollView, can_focus=True):
+    """Shows a ResultSet (which may still be growing) with a cell cursor."""
+
+    BINDINGS = [
+        Binding("up", "move(0,-1)", "Up", show=False),
+        Binding("down", "move(0,1)", "Down", show=False),
+        Binding("left", "move(-1,0)", "Left", show=False),
+        Binding("right", "move(1,0)", "Right", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "edge(-1)", "First row", show=False),
+        Binding("end", "edge(1)", "Last row", show=False),
+        Binding("enter", "open_cell", "View value"),
+        Binding("y", "copy_cell", "Copy cell"),
+        Binding("Y", "copy_row", "Copy row", show=False),
+    ]
+
+    cursor_row: reactive[int] = reactive(0)
+    cursor_column: reactive[int] = reactive(0)
+
+    class CellOpened(Message):
+        """The user wants to see a whole value."""
+
+        def __init__(self, column: str, value: str | None) -> None:
+            super().__init__()
+            self.column = column
+            self.value = value
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.result: ResultSet | None = None
+        self.widths: list[int] = []
+        self._sized_on = 0
+
+    # -- data -----------------------------------------------------------------------
+    def show(self, result: ResultSet | None) -> None:
+        """Display a (possibly still loading) result; resets the cursor."""
+        self.result = result
+        self.widths = []
+        self._sized_on = 0
+        self.cursor_row = self.cursor_column = 0
+        self.scroll_to(0, 0, animate=False)
+        self.rows_changed()
+
+    def rows_changed(self) -> None:
+        """Call when rows were appended: resizes the scroll area, redraws."""
+        result = self.result
+        if result is None:
+            self.virtual_size = Size(0, 0)
+        else:
+            if len(result) > self._sized_on and self._sized_on < SAMPLE_ROWS:
+                self._size_columns()
+            width = sum(w + 3 for w in self.widths) + 1
+            self.virtual_size = Size(width, len(result) + 1)
+        self.refresh()
+
+    def _size_columns(self) -> None:
+        result = self.result
+        assert result is not None
+        widths = [min(MAX_COLUMN_WIDTH, max(4, cell_len(c.name))) for c in result.columns]
+        sample = min(len(result), SAMPLE_ROWS)
+        for index in range(sample):
+            for column, value in enumerate(result.row(index)[: len(widths)]):
+                widths[column] = min(MAX_COLUMN_WIDTH, max(widths[column], cell_len(display_text(value))))
+        self.widths = widths
+        self._sized_on = sample
+
+    # -- drawing --------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        result = self.result
+        width = self.size.width
+        if result is None or not result.columns:
+            return Strip.blank(width, self.rich_style)
+        scroll_x, scroll_y = self.scroll_offset
+        styles = self._styles()
+        if y == 0:
+            cells = [(c.name, False) for c in result.columns]
+            strip = self._draw(cells, styles["header"], styles["header"], None, styles)
+        else:
+            index = scroll_y + y - 1
+            if index >= len(result):
+                return Strip.blank(width, self.rich_style)
+            values = result.row(index)
+            cells = [(display_text(v), col.numeric) for v, col in zip(values, result.columns, strict=False)]
+            nulls = [v is None for v in values]
+            base = styles["odd"] if index % 2 else styles["even"]
+            cursor_col = self.cursor_column if index == self.cursor_row else None
+            strip = self._draw(cells, base, styles["null"], cursor_col, styles, nulls)
+        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
+
+    def _styles(self) -> dict[str, Style]:
+        variables = self.app.theme_variables
+        base = self.rich_style
+        return {
+            "header": base + Style(bold=True, color=variables.get("primary")),
+            "even": base,
+            "odd": base + Style(bgcolor=variables.get("surface")),
+            "null": base + Style(dim=True, italic=True),
+            "cursor": Style(reverse=True, bold=True) if self.has_focus else Style(underline=True),
+            "rule": base + Style(dim=True),
+        }
+
+    def _draw(self, cells: list[tuple[str, bool]], style: Style, null_style: Style, cursor_col: int | None,
+              styles: dict[str, Style], nulls: list[bool] | None = None) -> Strip:
+        segments = [Segment(" ", style)]
+        for column, ((text, numeric), width) in enumerate(zip(cells, self.widths, strict=False)):
+            fitted = text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
+            fitted = fitted.rjust(width) if numeric else fitted
+            fitted = set_cell_size(fitted, width)  # pads, and cuts wide characters cleanly
+            cell_style = null_style if nulls and nulls[column] else style
+            if column == cursor_col:
+                cell_style = cell_style + styles["cursor"]
+            segments.append(Segment(fitted, cell_style))
+            segments.append(Segment(" │ ", styles["rule"]))
+        return Strip(segments)
+
+    # -- cursor ---------------------------------------------------------------------
+    def watch_cursor_row(self) -> None:
+        self.refresh()
+
+    def watch_cursor_column(self) -> None:
+        self.refresh()
+
+    def _follow_cursor(self) -> None:
+        height = max(1, self.size.height - 1)
+        top = self.scroll_offset.y
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False)
+        left = sum(w + 3 for w in self.widths[: self.cursor_column])
+        right = left + (self.widths[self.cursor_column] + 3 if self.widths else 0)
+        if left < self.scroll_offset.x:
+            self.scroll_to(x=left, animate=False)
+        elif right > self.scroll_offset.x + self.size.width:
+            self.scroll_to(x=right - self.size.width, animate=False)
+
+    def action_move(self, dx: int, dy: int) -> None:
+        if self.result is None or not len(self.result):
+            return
+        self.cursor_row = max(0, min(len(self.result) - 1, self.cursor_row + dy))
+        self.cursor_column = max(0, min(len(self.result.columns) - 1, self.cursor_column + dx))
+        self._follow_cursor()
+
+    def action_page(self, direction: int) -> None:
+        self.action_move(0, direction * max(1, self.size.height - 2))
+
+    def action_edge(self, direction: int) -> None:
+        if self.result is None or not len(self.result):
+            return
+        self.cursor_row = 0 if direction < 0 else len(self.result) - 1
+        self._follow_cursor()
+
+    def current_value(self) -> tuple[str, str | None] | None:
+        if self.result is None or not len(self.result) or not self.result.columns:
+            return None
+        row = min(self.cursor_row, len(self.result) - 1)
+        column = min(self.cursor_column, len(self.result.columns) - 1)
+        return self.result.columns[column].name, self.result.cell(row, column)
+
+    def action_open_cell(self) -> None:
+        current = self.current_value()
+        if current is not None:
+            self.post_message(self.CellOpened(*current))
+
+    def action_copy_cell(self) -> None:
+        current = self.current_value()
+        if current is not None:
+            self.app.copy_to_clipboard("" if current[1] is None else current[1])
+            self.app.notify("Cell copied.")
+
+    def action_copy_row(self) -> None:
+        if self.result is None or not len(self.result):
+            return
+        values = self.result.row(min(self.cursor_row, len(self.result) - 1))
+        self.app.copy_to_clipboard("\t".join("" if v is None else v for v in values))
+        self.app.notify("Row copied (tab-separated).")
