@@ -226,3 +226,34 @@ def test_snapshot_history(snap_compare, shop, socket_profile, frozen, fixed_hist
     assert snap_compare(snapshot_app(shop, socket_profile), run_before=run, terminal_size=size)
 
 
+
+
+async def test_completion_popup_inserts_a_column(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: pane_of(app).catalog is not None)
+        editor = app.query_one(TextArea)
+        editor.text = "select pri from items"
+        editor.cursor_location = (0, len("select pri"))
+        await pilot.press("ctrl+@")
+        await wait_until(pilot, lambda: bool(app.query_one("#completion").display))
+        await pilot.press("enter")
+        assert editor.text == "select price from items"
+        assert not app.query_one("#completion").display
+
+
+async def test_editor_tabs_keep_their_own_text(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(TextArea)
+        editor.text = "select 1"
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.1)
+        assert editor.text == ""
+        editor.text = "select 2"
+        await pilot.press("f3")
+        await pilot.pause(0.1)
+        assert editor.text == "select 1"
+    again = PaneApp(shop, socket_profile)
+    async with again.run_test(size=(100, 30)):
+        assert again.query_one(QueryPane).buffers == ["select 1", "select 2"]

@@ -115,3 +115,28 @@ def test_transaction_control() -> None:
 def test_history_redacts_passwords(sql: str, secret: str) -> None:
     redacted = redact_statement(sql)
     assert secret not in redacted and "***" in redacted
+
+
+def completion_catalog():
+    from tui.services.query.completion import CompletionCatalog
+
+    return CompletionCatalog(
+        schemas=["public", "shop"],
+        tables=[("shop", "orders"), ("shop", "order_items"), ("public", "users")],
+        columns={"orders": ["id", "ordered_at", "user_id"], "shop.orders": ["id", "ordered_at", "user_id"],
+                 "users": ["id", "email"], "public.users": ["id", "email"]},
+        functions=["ordinality", "now"],
+    )
+
+
+def test_completion_of_columns_from_the_statements_tables() -> None:
+    from tui.services.query.completion import complete
+
+    text = "select ord from shop.orders o join users u on u.id = o.user_id"
+    start, found = complete(text, len("select ord"), completion_catalog())
+    assert start == len("select ")
+    assert [c.text for c in found][:2] == ["ordered_at", "ORDER"]
+    _, qualified = complete("select u.em from users u", len("select u.em"), completion_catalog())
+    assert [c.text for c in qualified] == ["email"]
+    _, in_schema = complete("select * from shop.ord", len("select * from shop.ord"), completion_catalog())
+    assert [c.text for c in in_schema] == ["orders", "order_items"]

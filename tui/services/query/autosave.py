@@ -59,3 +59,19 @@ class EditorAutosave:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only data dir must not break typing
+
+
+def buffer_autosaves(profile_name: str, folder: Path | None = None) -> list[EditorAutosave]:
+    """The saved editor tabs of a profile (`name.sql`, `name.2.sql`, …), at least one."""
+    first = EditorAutosave(profile_name, folder)
+    found = [first]
+    number = 2
+    while (candidate := EditorAutosave(f"{profile_name}.{number}", folder)).path.exists():
+        found.append(candidate)
+        number += 1
+    return found
+
+
+def discard(autosave: EditorAutosave) -> None:
+    """Forget a closed tab's file."""
+    autosave.path.unlink(missing_ok=True)

@@ -13,7 +13,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import RichLog, Static, Tab, Tabs, TextArea
+from textual.widgets import OptionList, RichLog, Static, Tab, Tabs, TextArea
+from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from tui.profiles import Profile
@@ -23,8 +24,9 @@ from tui.screens.export import ExportScreen
 from tui.screens.history import HistoryScreen
 from tui.screens.value_viewer import ValueViewer
 from tui.services.query import explain as explain_service
-from tui.services.query.autosave import EditorAutosave
-from tui.services.query.classify import is_write, unbounded_update_or_delete
+from tui.services.query.autosave import EditorAutosave, buffer_autosaves
+from tui.services.query.classify import first_keyword, is_write, unbounded_update_or_delete
+from tui.services.query.completion import Candidate, CompletionCatalog, complete
 from tui.services.query.export import ExportCancelled, export
 from tui.services.query.history import HistoryStore
 from tui.services.query.results import DEFAULT_ROW_CAP
@@ -70,6 +72,12 @@ class QueryPane(Widget):
         Binding("ctrl+r", "history", "History"),
         Binding("f8", "export", "Export"),
         Binding("ctrl+f", "format", "Format"),
+        Binding("ctrl+space,ctrl+@", "complete", "Complete", priority=True),
+        Binding("ctrl+t", "new_tab", "New tab"),
+        Binding("f3", "next_tab", "Next tab"),
+        Binding("down", "completion_move(1)", "Next", show=False, priority=True),
+        Binding("up", "completion_move(-1)", "Previous", show=False, priority=True),
+        Binding("enter", "completion_accept", "Accept", show=False, priority=True),
     ]
 
     def __init__(self, database: Any, profile: Profile, row_cap: int = DEFAULT_ROW_CAP) -> None:
@@ -83,12 +91,19 @@ class QueryPane(Widget):
         self._current_started = 0.0
         self._export_cancel: threading.Event | None = None
         self.history = HistoryStore(profile.name)
-        self.autosave = EditorAutosave(profile.name)
-        self._edited_text: str | None = None
+        # One buffer per editor tab, each autosaved to its own file.
+        self.autosaves: list[EditorAutosave] = buffer_autosaves(profile.name)
+        self.buffers: list[str] = [saved.load() for saved in self.autosaves]
+        self.active_buffer = 0
+        self.catalog: CompletionCatalog | None = None
+        self._completion_start = 0
+        self._candidates: list[Candidate] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="query-body"):
-            editor = TextArea.code_editor(self.autosave.load(), language="sql", id="sql-editor",
+            yield Tabs(*[Tab(f"Query {i + 1}", id=f"buffer-{i}") for i in range(len(self.buffers))],
+                       id="editor-tabs")
+            editor = TextArea.code_editor(self.buffers[0], language="sql", id="sql-editor",
                                           soft_wrap=False, show_line_numbers=True)
             editor.cursor_blink = False
             yield editor
@@ -96,14 +111,22 @@ class QueryPane(Widget):
             yield Tabs(id="result-tabs")
             yield ResultGrid(id="result-grid")
             yield RichLog(id="query-messages", markup=False, wrap=True, max_lines=500)
+        yield OptionList(id="completion")
 
     def on_mount(self) -> None:
         self.query_one("#result-tabs").display = False
+        self.query_one("#completion").display = False
         self._set_status("ready")
+        self._load_catalog()
+
+    def _load_catalog(self) -> None:
+        self.run_worker(lambda: CompletionCatalog.load(self.database), thread=True, exit_on_error=False,
+                        group="completion-catalog", exclusive=True)
 
     def on_unmount(self) -> None:
-        if self._edited_text is not None:
-            self.autosave.save_now(self._edited_text)  # children are gone by now: use the copy
+        # Children are gone by now: save from our own copy of each buffer.
+        for saved, text in zip(self.autosaves, self.buffers, strict=False):
+            saved.save_now(text)
         session = self.session
         if session is not None:
             threading.Thread(target=session.close, daemon=True).start()
@@ -133,10 +156,63 @@ class QueryPane(Widget):
     def _message(self, text: str, style: str = "") -> None:
         self.query_one("#query-messages", RichLog).write(Text(text, style=style))
 
+    # -- completion ---------------------------------------------------------------------
+    def _completion_open(self) -> bool:
+        return bool(self.query_one("#completion").display) and self.editor.has_focus
+
+    def action_complete(self) -> None:
+        if self.catalog is None:
+            self.app.notify("Completion is still loading the catalog.")
+            return
+        self._refresh_completion(open_if_closed=True)
+
+    def _refresh_completion(self, open_if_closed: bool = False) -> None:
+        popup = self.query_one("#completion", OptionList)
+        if self.catalog is None or not (popup.display or open_if_closed):
+            return
+        text = self.editor.text
+        offset = location_to_offset(text, *self.editor.cursor_location)
+        self._completion_start, self._candidates = complete(text, offset, self.catalog)
+        if not self._candidates:
+            popup.display = False
+            return
+        popup.clear_options()
+        popup.add_options([Option(Text.assemble(c.text, (f"  {c.kind}", "dim"))) for c in self._candidates])
+        popup.highlighted = 0
+        x, y = self.editor.cursor_screen_offset
+        popup.styles.offset = (max(0, x - self.region.x), max(0, y - self.region.y + 1))
+        popup.display = True
+
+    def action_completion_move(self, step: int) -> None:
+        popup = self.query_one("#completion", OptionList)
+        if popup.option_count:
+            popup.highlighted = ((popup.highlighted or 0) + step) % popup.option_count
+
+    def action_completion_accept(self) -> None:
+        popup = self.query_one("#completion", OptionList)
+        index = popup.highlighted or 0
+        popup.display = False
+        if not 0 <= index < len(self._candidates):
+            return
+        candidate = self._candidates[index]
+        text = self.editor.text
+        start = offset_to_location(text, self._completion_start)
+        typed = text[self._completion_start:location_to_offset(text, *self.editor.cursor_location)]
+        word = candidate.text.lower() if candidate.kind == "keyword" and typed.islower() else candidate.text
+        self.editor.replace(word, start, self.editor.cursor_location)
+
+    def _close_completion(self) -> None:
+        self.query_one("#completion").display = False
+
+    @on(TextArea.SelectionChanged, "#sql-editor")
+    def _cursor_moved(self) -> None:
+        if self.query_one("#completion").display:
+            self.call_after_refresh(self._refresh_completion)
+
     @on(TextArea.Changed, "#sql-editor")
     def _edited(self, event: TextArea.Changed) -> None:
-        self._edited_text = event.text_area.text
-        self.autosave.changed(self._edited_text)
+        self.buffers[self.active_buffer] = event.text_area.text
+        self.autosaves[self.active_buffer].changed(event.text_area.text)
 
     # -- running ----------------------------------------------------------------------
     def _selected_or_current(self) -> list[Statement]:
@@ -264,8 +340,13 @@ class QueryPane(Widget):
                 self._message(f"{label}: {value}", "red")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "completion-catalog" and event.state == WorkerState.SUCCESS:
+            self.catalog = event.worker.result
+            return
         if event.worker.group != "query" or not event.worker.is_finished:
             return
+        if any(first_keyword(o.statement) in ("CREATE", "ALTER", "DROP") for o in self.outcomes if o.ok):
+            self._load_catalog()  # new names to complete
         self.running = False
         self._status_timer.stop()
         if event.state == WorkerState.ERROR:
@@ -287,6 +368,9 @@ class QueryPane(Widget):
                 self.grid.show(self.outcomes[index].result)
 
     def action_cancel(self) -> None:
+        if self._completion_open():
+            self._close_completion()
+            return
         if self._export_cancel is not None:
             self._export_cancel.set()
         session = self.session
@@ -295,9 +379,11 @@ class QueryPane(Widget):
             threading.Thread(target=session.cancel, daemon=True).start()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action.startswith("completion_"):
+            return self._completion_open()
         if action == "cancel":
             # Only while something runs; otherwise esc/ctrl+c keep their usual meaning.
-            return self.running or self._export_cancel is not None
+            return self.running or self._export_cancel is not None or self._completion_open()
         return True
 
     # -- explain, history, export, format ---------------------------------------------------
@@ -394,6 +480,29 @@ class QueryPane(Widget):
         formatted = sqlparse.format(editor.text, reindent=True, keyword_case="upper")
         if formatted != editor.text:
             editor.replace(formatted, (0, 0), editor.document.end)
+
+    # -- editor tabs ------------------------------------------------------------------------
+    def action_new_tab(self) -> None:
+        number = len(self.buffers) + 1
+        self.autosaves.append(EditorAutosave(f"{self.profile.name}.{number}"))
+        self.buffers.append("")
+        tabs = self.query_one("#editor-tabs", Tabs)
+        tabs.add_tab(Tab(f"Query {number}", id=f"buffer-{number - 1}"))
+        tabs.active = f"buffer-{number - 1}"
+
+    def action_next_tab(self) -> None:
+        self.query_one("#editor-tabs", Tabs).action_next_tab()
+
+    @on(Tabs.TabActivated, "#editor-tabs")
+    def _buffer_chosen(self, event: Tabs.TabActivated) -> None:
+        if event.tab is None or event.tab.id is None:
+            return
+        index = int(event.tab.id.removeprefix("buffer-"))
+        if index == self.active_buffer or index >= len(self.buffers):
+            return
+        self.active_buffer = index
+        self.editor.load_text(self.buffers[index])
+        self.editor.focus()
 
     def action_toggle_focus(self) -> None:
         if self.editor.has_focus:
