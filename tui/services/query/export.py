@@ -16,6 +16,7 @@ from tui.services.query.splitter import Statement
 
 FORMATS = {"csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl", "markdown": ".md"}
 BATCH = 5000
+WRITE_CHUNK = 1 << 20  # bytes gathered before a write (and a progress report)
 
 
 class ExportCancelled(Exception):
@@ -116,16 +117,22 @@ def _export_postgres(database: Any, statement: Statement, fmt: str, path: Path,
 def _copy_out(conn: Any, statement: Statement, fmt: str, path: Path,
               progress: Callable[[int], None], cancel: threading.Event) -> int:
     delimiter = "" if fmt == "csv" else ", DELIMITER E'\\t'"
-    lines = 0
+    messages = 0  # the server sends one CopyData message per row, plus one for the header
+    buffer = bytearray()
     with path.open("wb") as handle, conn.cursor() as cursor:
         with cursor.copy(f"COPY ({statement.text}) TO STDOUT (FORMAT csv, HEADER{delimiter})") as copy:
             for chunk in copy:
-                if cancel.is_set():
-                    raise ExportCancelled()
-                handle.write(chunk)
-                lines += bytes(chunk).count(b"\n")
-                progress(max(0, lines - 1))
-    return max(0, lines - 1)
+                buffer += chunk
+                messages += 1
+                if len(buffer) >= WRITE_CHUNK:
+                    if cancel.is_set():
+                        raise ExportCancelled()
+                    handle.write(buffer)
+                    buffer.clear()
+                    progress(messages - 1)
+            handle.write(buffer)
+    progress(max(0, messages - 1))
+    return max(0, messages - 1)
 
 
 def _cancel_when_set(cancel: threading.Event, conn: Any) -> None:
