@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual import work
+from textual.await_complete import AwaitComplete
 from textual.command import CommandList, CommandPalette
 from textual.css.query import NoMatches
 
@@ -11,10 +12,21 @@ _textual_gather_commands = CommandPalette._gather_commands.__wrapped__  # type: 
 
 
 class SafeCommandPalette(CommandPalette):
-    """Two races in Textual 8's palette crash an app when keys arrive fast (both
+    """Three races in Textual 8's palette crash an app when keys arrive fast (all
     found by tests/test_random_keys.py): page-up/down before the option list is
-    laid out (KeyError), and a search still running after the palette closed
-    (NoMatches in a worker). Here both just stop, as they would have a moment later."""
+    laid out (KeyError), a search still running after the palette closed
+    (NoMatches in a worker), and a second dismiss (ScreenStackError). Here each
+    just stops, as it would have a moment later."""
+
+    _dismissed = False
+
+    def dismiss(self, result: None = None) -> AwaitComplete:
+        # A selection and an escape arriving together would pop twice (and pop the
+        # screen below, or fail on an empty stack): the first one wins.
+        if self._dismissed or not self.is_attached or self.app.screen is not self:
+            return AwaitComplete.nothing()
+        self._dismissed = True
+        return super().dismiss(result)
 
     def _action_command_list(self, action: str) -> None:
         try:
