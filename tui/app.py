@@ -148,10 +148,15 @@ class BastionApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
+        from tui.widgets.query.pane import QueryPane
+        from tui.widgets.query.result_grid import ResultGrid
+
         sections = [
             ("Everywhere", list(self.BINDINGS) + [Binding("ctrl+p", "", "Command palette")]),
             ("Profiles", list(PickerScreen.BINDINGS)),
             ("Workspace", list(WorkspaceScreen.BINDINGS)),
+            ("Query", [*QueryPane.BINDINGS, Binding("escape,ctrl+c", "", "Cancel the running statement")]),
+            ("Query results", list(ResultGrid.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections))
 

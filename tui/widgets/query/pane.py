@@ -69,6 +69,7 @@ class QueryPane(Widget):
         Binding("f6", "explain(False)", "Explain", priority=True),
         Binding("f7", "explain(True)", "Analyze", priority=True),
         Binding("f2", "toggle_focus", "Editor/results"),
+        Binding("escape", "leave_editor", "Leave editor", show=False),
         Binding("ctrl+r", "history", "History"),
         Binding("f8", "export", "Export"),
         Binding("ctrl+f", "format", "Format"),
@@ -503,6 +504,11 @@ class QueryPane(Widget):
         self.active_buffer = index
         self.editor.load_text(self.buffers[index])
         self.editor.focus()
+
+    def action_leave_editor(self) -> None:
+        # esc (when nothing runs) takes focus out of the editor, so 1-4 switch panes again.
+        if self.editor.has_focus:
+            self.grid.focus()
 
     def action_toggle_focus(self) -> None:
         if self.editor.has_focus:
