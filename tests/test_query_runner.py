@@ -200,3 +200,14 @@ def test_sqlite_read_only_session_refuses_writes(tmp_path: Path) -> None:
     finally:
         session.close()
         database.close()
+
+
+def test_a_lost_connection_is_reported_never_silent(session, pg_cluster: LocalCluster) -> None:
+    import psycopg
+
+    pid = run(session, "select pg_backend_pid()")[0].result.row(0)[0]
+    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as admin:
+        admin.execute("select pg_terminate_backend(%s)", (int(pid),))
+    [outcome] = run(session, "select 1")
+    assert outcome.error is not None and outcome.result is None
+    assert session.transaction_status() == "connection lost"

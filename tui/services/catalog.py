@@ -1,54 +1,93 @@
-"""What the catalog sidebar shows: schemas and their relations."""
+"""What the catalog sidebar shows: schemas, their objects, search across all.
+
+One catalog query per tree level (schemas; one schema's objects; one
+partitioned table's partitions), never one per object.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tui.db.base import Database
 from tui.sql import catalog as sql
 
 KIND_NAMES = {"r": "table", "p": "partitioned", "v": "view", "m": "matview", "f": "foreign",
-              "table": "table", "view": "view"}
+              "S": "sequence", "table": "table", "view": "view", "index": "index",
+              "trigger": "trigger", "function": "function", "procedure": "procedure"}
+
+# Kinds whose rows the Browse tab can show.
+BROWSABLE = frozenset({"table", "partitioned", "view", "matview", "foreign"})
 
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """One node of the tree: a schema or a relation."""
+    """One node of the tree: a schema or an object in one."""
 
     name: str
-    kind: str  # "schema", "table", "view", ...
+    kind: str  # "schema", "table", "partitioned", "view", "matview", ...
     estimate: int | None = None  # row estimate (reltuples), never count(*)
+    schema: str | None = None  # None for schemas themselves and for SQLite
+    size: int | None = None  # total bytes (table + indexes + TOAST)
+    has_children: bool = False  # a partitioned table: partitions under it
+
+    @property
+    def browsable(self) -> bool:
+        return self.kind in BROWSABLE
 
 
-def schemas(database: Database) -> list[CatalogEntry]:
-    """Top level: schemas for PostgreSQL; for SQLite, its tables and views directly."""
-    if database.info.kind == "sqlite":
-        return _sqlite_relations(database)
+def _rows(database: Database, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     from psycopg.rows import dict_row  # imported here: keeps start-up fast
 
     with database.conn.cursor(row_factory=dict_row) as cur:  # type: ignore[attr-defined]
-        rows = cur.execute(sql.SCHEMAS).fetchall()
+        return cur.execute(query, params).fetchall()
+
+
+def _entry(row: dict[str, Any], schema: str | None) -> CatalogEntry:
+    estimate = row.get("estimate")
+    return CatalogEntry(
+        row["name"], KIND_NAMES.get(row["kind"], row["kind"]),
+        estimate if estimate is not None and estimate >= 0 else None,  # -1: never analysed
+        row.get("schema", schema), row.get("size"), bool(row.get("has_children")),
+    )
+
+
+def schemas(database: Database, show_system: bool = False) -> list[CatalogEntry]:
+    """Top level: schemas for PostgreSQL; for SQLite, its objects directly."""
+    if database.info.kind == "sqlite":
+        return _sqlite_objects(database)
+    rows = _rows(database, sql.SCHEMAS, {"show_system": show_system})
     return [CatalogEntry(r["name"], "schema", r["relations"]) for r in rows]
 
 
 def relations(database: Database, schema: str) -> list[CatalogEntry]:
-    """The tables, views and matviews of one schema."""
-    from psycopg.rows import dict_row
-
-    with database.conn.cursor(row_factory=dict_row) as cur:  # type: ignore[attr-defined]
-        rows = cur.execute(sql.RELATIONS_IN_SCHEMA, {"schema": schema}).fetchall()
-    return [
-        CatalogEntry(r["name"], KIND_NAMES.get(r["kind"], r["kind"]),
-                     r["estimate"] if r["estimate"] is not None and r["estimate"] >= 0 else None)
-        for r in rows
-    ]
+    """Tables, views, matviews, foreign tables, sequences and routines of a schema."""
+    return [_entry(r, schema) for r in _rows(database, sql.RELATIONS_IN_SCHEMA, {"schema": schema})]
 
 
-def _sqlite_relations(database: Database) -> list[CatalogEntry]:
+def partitions(database: Database, schema: str, name: str) -> list[CatalogEntry]:
+    """The partitions of one partitioned table."""
+    rows = _rows(database, sql.PARTITIONS_OF, {"schema": schema, "name": name})
+    return [_entry(r, schema) for r in rows]
+
+
+def search(database: Database, needle: str, show_system: bool = False,
+           limit: int = 100) -> list[CatalogEntry]:
+    """Relations whose name contains `needle`, across every schema, best first."""
+    if database.info.kind == "sqlite":
+        lowered = needle.lower()
+        return [e for e in _sqlite_objects(database) if lowered in e.name.lower()][:limit]
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = _rows(database, sql.SEARCH_RELATIONS, {
+        "pattern": f"%{escaped}%", "needle": needle, "show_system": show_system, "limit": limit})
+    return [_entry(r, None) for r in rows]
+
+
+def _sqlite_objects(database: Database) -> list[CatalogEntry]:
     from sqlalchemy import text
 
     with database.engine.connect() as conn:  # type: ignore[attr-defined]
-        rows = conn.execute(text(sql.SQLITE_RELATIONS)).all()
+        rows = conn.execute(text(sql.SQLITE_OBJECTS)).all()
     return [CatalogEntry(r.name, KIND_NAMES.get(r.kind, r.kind)) for r in rows]
 
 
@@ -61,3 +100,15 @@ def compact_count(value: int | None) -> str:
             number = value / limit
             return f"{number:.1f}{suffix}" if number < 10 else f"{number:.0f}{suffix}"
     return str(value)
+
+
+def compact_size(value: int | None) -> str:
+    """356515840 -> '340 MB' (binary units, as pg_size_pretty)."""
+    if value is None:
+        return ""
+    number = float(value)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if number < 1024 or unit == "TB":
+            return f"{number:.0f} {unit}" if unit == "B" or number >= 10 else f"{number:.1f} {unit}"
+        number /= 1024
+    return f"{value} B"

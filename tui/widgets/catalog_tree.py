@@ -1,80 +1,203 @@
-"""The sidebar: schemas, opened lazily into their tables and views."""
+"""The sidebar: schemas, opened lazily into their objects, with type-to-filter."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Tree
+from textual.binding import Binding
+from textual.events import Key
+from textual.message import Message
+from textual.widgets import Input, Tree
 from textual.widgets.tree import TreeNode
 from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
 from tui.services import catalog
 from tui.services.catalog import CatalogEntry
+from tui.widgets.steady_input import SteadyInput
 
 KIND_ICONS = {
     "table": "▦", "partitioned": "▤", "view": "◇", "matview": "◆", "foreign": "⇄",
+    "sequence": "#", "function": "ƒ", "procedure": "ƒ", "index": "↳", "trigger": "⚡",
 }
+_GROUPS = ("catalog-root", "catalog-node", "catalog-search")
 
 
-def entry_label(entry: CatalogEntry) -> Text:
+def entry_label(entry: CatalogEntry, qualified: bool = False) -> Text:
+    """Icon, name and, for tables, the row estimate and total size, dimmed."""
     label = Text(f"{KIND_ICONS[entry.kind]} " if entry.kind in KIND_ICONS else "")
+    if qualified and entry.schema:
+        label.append(f"{entry.schema}.", style="dim")
     label.append(entry.name)
-    if entry.kind != "schema" and entry.estimate is not None:
-        label.append(f"  {catalog.compact_count(entry.estimate)}", style="dim")
+    figures = [catalog.compact_count(entry.estimate) if entry.kind != "schema" else "",
+               catalog.compact_size(entry.size)]
+    figures = [figure for figure in figures if figure]
+    if figures:
+        label.append("  " + " ".join(figures), style="dim")
     return label
 
 
 class CatalogTree(Tree[CatalogEntry]):
-    """Loads one level per query, in a worker, when a node is first opened."""
+    """The catalog: one query per level, run in a worker when a node is first opened.
 
-    BINDINGS = [("r", "reload", "Refresh")]
+    `/` filters across every schema as you type, `r` reloads, `h` shows or hides
+    the system schemas. `enter` on a table or view posts RelationSelected.
+    """
+
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("r", "reload", "Refresh"),
+        Binding("h", "toggle_system", "System"),
+    ]
+
+    DEFAULT_CSS = """
+    #catalog-filter { height: 1; border: none; padding: 0 1; background: $boost; }
+    """
+
+    class RelationSelected(Message):
+        """The user picked a table, view or other browsable relation."""
+
+        def __init__(self, schema: str | None, name: str, kind: str) -> None:
+            super().__init__()
+            self.schema = schema
+            self.name = name
+            self.kind = kind
 
     def __init__(self, database: Database) -> None:
         super().__init__("catalog", id="catalog-tree")
         self.database = database
         self.show_root = False
         self.guide_depth = 2
+        self.show_system = False
+        self.filter_text = ""
         self._pending: dict[Worker[list[CatalogEntry]], TreeNode[CatalogEntry]] = {}
+        self._loaded: set[int] = set()
 
     def on_mount(self) -> None:
         self.action_reload()
 
+    # ---- loading ----------------------------------------------------------------
     def action_reload(self) -> None:
+        """Reload from the catalog: picks up objects created or dropped since."""
+        if self.filter_text:
+            self._search(self.filter_text)
+            return
         self.clear()
+        self._loaded.clear()
         self.root.add_leaf(Text("loading…", style="dim italic"))
-        self.run_worker(lambda: catalog.schemas(self.database), thread=True,
+        database, show_system = self.database, self.show_system
+        self.run_worker(lambda: catalog.schemas(database, show_system), thread=True,
                         exit_on_error=False, group="catalog-root", exclusive=True)
+
+    def action_toggle_system(self) -> None:
+        self.show_system = not self.show_system
+        self.notify(f"System schemas {'shown' if self.show_system else 'hidden'}", timeout=2)
+        self.action_reload()
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[CatalogEntry]) -> None:
         node = event.node
         entry = node.data
-        if entry is None or entry.kind != "schema" or getattr(node, "_loaded", False):
+        if entry is None or node.id in self._loaded or not (entry.kind == "schema" or entry.has_children):
             return
-        node._loaded = True  # type: ignore[attr-defined]
+        self._loaded.add(node.id)
         node.remove_children()
         node.add_leaf(Text("loading…", style="dim italic"))
-        worker = self.run_worker(lambda: catalog.relations(self.database, entry.name), thread=True,
-                                 exit_on_error=False, group="catalog-node")
+        database = self.database
+        if entry.kind == "schema":
+            work = lambda: catalog.relations(database, entry.name)  # noqa: E731
+        else:
+            work = lambda: catalog.partitions(database, entry.schema or "", entry.name)  # noqa: E731
+        worker = self.run_worker(work, thread=True, exit_on_error=False, group="catalog-node")
         self._pending[worker] = node
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group not in ("catalog-root", "catalog-node") or not worker.is_finished:
+        if worker.group not in _GROUPS or not worker.is_finished:
             return
         parent: TreeNode[CatalogEntry] = self._pending.pop(worker, self.root)
+        if event.state == WorkerState.CANCELLED:
+            return
         parent.remove_children()
         if event.state == WorkerState.ERROR:
             parent.add_leaf(Text(f"cannot load: {worker.error}", style="red"))
             return
-        if event.state != WorkerState.SUCCESS:
-            return
         entries: list[CatalogEntry] = worker.result or []
         if not entries:
-            parent.add_leaf(Text("(empty)", style="dim"))
+            parent.add_leaf(Text("(no match)" if worker.group == "catalog-search" else "(empty)",
+                                 style="dim"))
+        searching = worker.group == "catalog-search"
         for entry in entries:
-            if entry.kind == "schema":
-                parent.add(entry_label(entry), data=entry)
+            label = entry_label(entry, qualified=searching)
+            if entry.kind == "schema" or (entry.has_children and not searching):
+                parent.add(label, data=entry)
             else:
-                parent.add_leaf(entry_label(entry), data=entry)
+                parent.add_leaf(label, data=entry)
         if parent is self.root and self.root.children:
             self.move_cursor(self.root.children[0])
+
+    # ---- picking ------------------------------------------------------------------
+    def on_tree_node_selected(self, event: Tree.NodeSelected[CatalogEntry]) -> None:
+        entry = event.node.data
+        if entry is not None and entry.browsable:
+            self.post_message(self.RelationSelected(entry.schema, entry.name, entry.kind))
+
+    # ---- type to filter -----------------------------------------------------------
+    def action_filter(self) -> None:
+        """Show the filter box above the tree (created on first use)."""
+        existing = self.screen.query("#catalog-filter")
+        if existing:
+            existing.first().focus()
+            return
+        box = CatalogFilter(self, self.filter_text)
+        self.parent.mount(box, before=self)  # type: ignore[union-attr]
+        box.focus()
+
+    def filter_changed(self, value: str) -> None:
+        """Called by the filter box on every keystroke."""
+        self.filter_text = value.strip()
+        if self.filter_text:
+            self._search(self.filter_text)
+        else:
+            self.action_reload()
+
+    def on_key(self, event: Key) -> None:
+        # esc in the tree while filtered: back to the full tree.
+        if event.key == "escape" and self.filter_text:
+            event.stop()
+            self.clear_filter()
+
+    def clear_filter(self) -> None:
+        self.filter_text = ""
+        for box in self.screen.query("#catalog-filter"):
+            box.remove()
+        self.focus()
+        self.action_reload()
+
+    def _search(self, needle: str) -> None:
+        self.clear()
+        database, show_system = self.database, self.show_system
+        self.run_worker(lambda: catalog.search(database, needle, show_system), thread=True,
+                        exit_on_error=False, group="catalog-search", exclusive=True)
+
+
+class CatalogFilter(SteadyInput):
+    """The filter box above the tree: each keystroke searches every schema."""
+
+    BINDINGS = [Binding("escape", "clear", "Clear filter"), Binding("down", "to_tree", show=False)]
+
+    def __init__(self, tree: CatalogTree, value: str) -> None:
+        super().__init__(value, placeholder="filter all schemas…", id="catalog-filter")
+        self.catalog = tree
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.catalog.filter_changed(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.catalog.focus()
+
+    def action_to_tree(self) -> None:
+        self.catalog.focus()
+
+    def action_clear(self) -> None:
+        self.catalog.clear_filter()

@@ -80,6 +80,8 @@ class PostgresSession:
         self._notices.append(f"{diag.severity}: {diag.message_primary}")
 
     def transaction_status(self) -> str:
+        if self.conn.closed or self.conn.broken:
+            return "connection lost"
         status = self.conn.info.transaction_status
         tx = self._psycopg.pq.TransactionStatus
         return {

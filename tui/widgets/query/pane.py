@@ -284,6 +284,13 @@ class QueryPane(Widget):
                              len(outcome.result) if outcome.result is not None else outcome.rowcount,
                              outcome.ok, outcome.error.message if outcome.error else None)
             self.app.call_from_thread(self._statement_done, index, outcome)
+            if session.transaction_status() == "connection lost":
+                # Never a silent wrong result: say so, and reconnect on the next run.
+                self.session = None
+                session.close()
+                self.app.call_from_thread(self._message, "The connection was lost; the next run reconnects.",
+                                          "bold red")
+                break
             if not outcome.ok:
                 break
 

@@ -18,6 +18,7 @@ from tui.services.query.results import ResultSet
 MAX_COLUMN_WIDTH = 40
 SAMPLE_ROWS = 200  # rows looked at to size the columns
 NULL_TEXT = "NULL"
+COPY_LIMIT = 100_000  # values in one OSC 52 copy: terminals cap the clipboard payload
 
 
 def display_text(value: str | None) -> str:
@@ -44,6 +45,8 @@ class ResultGrid(ScrollView, can_focus=True):
         Binding("enter", "open_cell", "View value"),
         Binding("y", "copy_cell", "Copy cell"),
         Binding("Y", "copy_row", "Copy row", show=False),
+        Binding("C", "copy_column", "Copy column", show=False),
+        Binding("A", "copy_visible", "Copy visible rows", show=False),
     ]
 
     cursor_row: reactive[int] = reactive(0)
@@ -199,6 +202,26 @@ class ResultGrid(ScrollView, can_focus=True):
         if current is not None:
             self.app.copy_to_clipboard("" if current[1] is None else current[1])
             self.app.notify("Cell copied.")
+
+    def action_copy_column(self) -> None:
+        result = self.result
+        if result is None or not len(result):
+            return
+        column = min(self.cursor_column, len(result.columns) - 1)
+        values = (result.cell(i, column) for i in range(min(len(result), COPY_LIMIT)))
+        self.app.copy_to_clipboard("\n".join("" if v is None else v for v in values))
+        self.app.notify(f"Column copied ({min(len(result), COPY_LIMIT):,} values).")
+
+    def action_copy_visible(self) -> None:
+        result = self.result
+        if result is None or not len(result):
+            return
+        top = self.scroll_offset.y
+        rows = range(top, min(len(result), top + max(1, self.size.height - 1)))
+        lines = ["\t".join(c.name for c in result.columns)]
+        lines += ["\t".join("" if v is None else v for v in result.row(i)) for i in rows]
+        self.app.copy_to_clipboard("\n".join(lines))
+        self.app.notify(f"{len(rows)} visible rows copied (tab-separated, with a header).")
 
     def action_copy_row(self) -> None:
         if self.result is None or not len(self.result):

@@ -1,0 +1,116 @@
+"""The polling side of the activity pane: one connection, one tick at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from tui.db.base import ServerInfo
+from tui.services.activity.blocking import root_blockers
+from tui.services.activity.features import Features, privilege_banner
+from tui.services.activity.pulse import Pulse, PulseReading, Replica, totals_from_row
+from tui.services.activity.sessions import SessionSnapshot, fetch_sessions
+from tui.sql import activity as q
+
+POLL_APPLICATION_NAME = "bastion activity"
+
+
+@dataclass
+class Tick:
+    """Everything one refresh produced."""
+
+    snapshot: SessionSnapshot
+    pulse: PulseReading
+    roots: list[int] = field(default_factory=list)
+    banner: str = ""
+    seconds: float = 0.0  # wall time of the fetch, server round trips included
+
+
+class ActivityMonitor:
+    """Owns the polling connection: statement_timeout below the refresh interval,
+    application_name tagged, own pid excluded by the SQL. Not thread-safe: the
+    pane calls tick() from one worker at a time."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]], info: ServerInfo,
+                 interval: float = 2.0) -> None:
+        self._connect = connect
+        self.info = info
+        self.interval = interval
+        self.conn: psycopg.Connection[Any] | None = None
+        self.features = Features()
+        self.pulse = Pulse()
+        self.own_xacts = 0  # transactions run by this poller, to take out of TPS
+        self._timeout_ms: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.conn.info.backend_pid if self.conn is not None and not self.conn.closed else None
+
+    def open(self) -> None:
+        """(Re)connect; keeps features and history."""
+        self.close()
+        conn = self._connect()
+        conn.autocommit = True
+        conn.execute("SELECT set_config('application_name', %s, false)", (POLL_APPLICATION_NAME,))
+        self.own_xacts += 1
+        self.conn = conn
+        self._timeout_ms = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except psycopg.Error:
+                pass
+        self.conn = None
+
+    def _execute(self, query: Any, params: Any = None) -> list[dict[str, Any]]:
+        assert self.conn is not None
+        self.own_xacts += 1  # autocommit: every statement is one transaction
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query, params)
+            return cur.fetchall() if cur.description else []
+
+    def _apply_timeout(self) -> None:
+        # Below the interval, so a slow server cannot pile ticks up behind each other.
+        wanted = max(250, int(self.interval * 800))
+        if wanted != self._timeout_ms:
+            self._execute("SELECT set_config('statement_timeout', %s, false)", (f"{wanted}ms",))
+            self._timeout_ms = wanted
+
+    def tick(self) -> Tick:
+        """One refresh. Raises psycopg errors; features that fail for privilege or
+        support reasons are switched off instead."""
+        import time
+
+        started = time.perf_counter()
+        if self.conn is None or self.conn.closed:
+            self.open()
+        assert self.conn is not None
+        self._apply_timeout()
+        self.own_xacts += 1
+        snapshot = fetch_sessions(self.conn, self.info.version_num)
+        totals_rows = self.features.run("pulse", lambda: self._execute(q.DATABASE_TOTALS), [])
+        totals = totals_from_row(totals_rows[0], self.own_xacts) if totals_rows else None
+        in_recovery = totals.in_recovery if totals else self.info.in_recovery
+        replay_lag, replicas = self._replication(in_recovery)
+        reading = self.pulse.update(totals, snapshot, replay_lag, replicas)
+        return Tick(snapshot=snapshot, pulse=reading, roots=root_blockers(snapshot.sessions),
+                    banner=privilege_banner(self.info, self.features),
+                    seconds=time.perf_counter() - started)
+
+    def _replication(self, in_recovery: bool) -> tuple[float | None, list[Replica]]:
+        if in_recovery:
+            rows = self.features.run("replication", lambda: self._execute(q.STANDBY_LAG), [])
+            if not rows:
+                return None, []
+            # Caught up means no lag, however old the last replayed transaction is.
+            lag = 0.0 if rows[0]["caught_up"] else rows[0]["replay_lag_s"]
+            return lag, []
+        rows = self.features.run("replication", lambda: self._execute(q.REPLICATION), [])
+        return None, [Replica(name=r["application_name"], client_addr=r["client_addr"], state=r["state"],
+                              replay_lag_s=r["replay_lag_s"], replay_bytes=r["replay_bytes"]) for r in rows]

@@ -1,0 +1,155 @@
+"""Where the Browse tab's queries run: one connection per pane, read-only.
+
+PostgreSQL: a connection of the pane's own (so cancelling a slow page never
+touches the other panes), every read in a READ ONLY transaction with the
+profile's statement_timeout. SQLite: the engine's raw DB-API connection.
+Queries are psycopg.sql compositions; placeholders come from `param()` so the
+same builder serves both backends.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Protocol
+
+from psycopg import sql
+
+
+class QueryError(Exception):
+    """The database refused a query; the message is the server's own."""
+
+
+class Source(Protocol):
+    """Runs composed queries for one pane."""
+
+    dialect: str  # "postgresql" or "sqlite"
+
+    def param(self, name: str) -> sql.Composable: ...
+
+    def rows(self, query: sql.Composable, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    def dicts(self, query: str | sql.Composable, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class PostgresSource:
+    """A pane's own psycopg connection, opened lazily from the workspace's database."""
+
+    dialect = "postgresql"
+
+    def __init__(self, connect: Any, statement_timeout: str | None = None) -> None:
+        self._connect = connect  # () -> psycopg.Connection (autocommit)
+        self.statement_timeout = statement_timeout
+        self._conn: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def conn(self) -> Any:
+        with self._lock:
+            if self._conn is None or self._conn.closed:
+                self._conn = self._connect()
+            return self._conn
+
+    def param(self, name: str) -> sql.Composable:
+        return sql.Placeholder(name)
+
+    def _run(self, query: str | sql.Composable, params: dict[str, Any] | None, row_factory: Any) -> list[Any]:
+        import psycopg
+
+        conn = self.conn
+        try:
+            with conn.transaction():
+                conn.execute("SET TRANSACTION READ ONLY")
+                if self.statement_timeout:
+                    conn.execute("SELECT set_config('statement_timeout', %s, true)",
+                                 (str(self.statement_timeout),))
+                with conn.cursor(row_factory=row_factory) as cur:
+                    return cur.execute(query, params or {}).fetchall()  # type: ignore[arg-type]
+        except psycopg.Error as exc:
+            message = (exc.diag.message_primary or str(exc)) if exc.diag else str(exc)
+            raise QueryError(message.strip()) from None
+
+    def rows(self, query: sql.Composable, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        from psycopg.rows import tuple_row
+
+        return self._run(query, params, tuple_row)
+
+    def dicts(self, query: str | sql.Composable, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        from psycopg.rows import dict_row
+
+        return self._run(query, params, dict_row)
+
+    def cancel(self) -> None:
+        conn = self._conn
+        if conn is not None and not conn.closed:
+            try:
+                conn.cancel_safe(timeout=5)
+            except Exception:  # noqa: BLE001 - cancel is best effort
+                pass
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+
+
+class SqliteSource:
+    """The SQLite engine's DB-API connection (sqlite3 parses `:name` itself,
+    respecting quoted identifiers, unlike SQLAlchemy's text())."""
+
+    dialect = "sqlite"
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self._raw: Any = None
+
+    def param(self, name: str) -> sql.Composable:
+        return sql.SQL(":" + name)
+
+    def _cursor(self) -> Any:
+        if self._raw is None:
+            self._raw = self.engine.raw_connection()
+        return self._raw.cursor()
+
+    def rows(self, query: sql.Composable | str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        import sqlite3
+
+        text = query if isinstance(query, str) else query.as_string(None)
+        try:
+            cur = self._cursor()
+            return [tuple(r) for r in cur.execute(text, params or {}).fetchall()]
+        except sqlite3.Error as exc:
+            raise QueryError(str(exc)) from None
+
+    def dicts(self, query: str | sql.Composable, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        import sqlite3
+
+        text = query if isinstance(query, str) else query.as_string(None)
+        try:
+            cur = self._cursor()
+            cur.execute(text, params or {})
+            names = [d[0] for d in cur.description or []]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        except sqlite3.Error as exc:
+            raise QueryError(str(exc)) from None
+
+    def cancel(self) -> None:
+        if self._raw is not None:
+            try:
+                self._raw.driver_connection.interrupt()
+            except Exception:  # noqa: BLE001 - best effort
+                pass
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
+
+
+def source_for(database: Any, statement_timeout: str | None = None) -> Source:
+    """The right Source for a workspace's database."""
+    if database.info.kind == "sqlite":
+        return SqliteSource(database.engine)
+    return PostgresSource(database.new_connection, statement_timeout)

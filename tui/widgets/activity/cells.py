@@ -1,0 +1,97 @@
+"""How the activity pane writes durations, sizes and session cells."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tui.services.activity.sessions import ACTIVE, IDLE_IN_TX, IDLE_IN_TX_ABORTED, Session
+
+# (key, label, width); the query takes what is left.
+# The query comes early so that 80 columns show some of it; the rest scrolls.
+SESSION_COLUMNS: list[tuple[str, str, int]] = [
+    ("mark", " ", 1), ("pid", "pid", 7), ("state", "state", 10), ("duration", "running", 7),
+    ("wait", "wait", 14), ("user", "user", 10), ("query", "query", 60), ("xact_age", "xact", 6),
+    ("query_age", "q.age", 6), ("database", "db", 10), ("application", "application", 14),
+    ("client", "client", 12), ("backend_type", "type", 8),
+]
+QUERY_WIDTH = 60
+STATE_LABELS = {IDLE_IN_TX: "idle in tx", IDLE_IN_TX_ABORTED: "tx aborted"}
+
+
+def duration(seconds: float | None) -> str:
+    """12s, 3m04, 1h02m, 2d03h: short enough for a narrow column."""
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+
+
+def size(value: float | None) -> str:
+    if value is None:
+        return ""
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(value) < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return ""
+
+
+def rate(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value >= 10000:
+        return f"{value / 1000:.0f}k"
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def clip(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class Thresholds:
+    """When a row is highlighted (configurable per pane)."""
+
+    def __init__(self, long_query: float = 60.0, idle_in_tx: float = 30.0) -> None:
+        self.long_query = long_query
+        self.idle_in_tx = idle_in_tx
+
+
+def session_cells(s: Session, marked: bool, root: bool, limits: Thresholds) -> dict[str, Text | str]:
+    """One row of the sessions table, styled by what needs attention."""
+    style = ""
+    if s.is_lock_waiting:
+        style = "bold red"
+    elif s.state == ACTIVE and (s.query_age or 0) >= limits.long_query:
+        style = "bold yellow"
+    elif s.state in (IDLE_IN_TX, IDLE_IN_TX_ABORTED) and (s.xact_age or 0) >= limits.idle_in_tx:
+        style = "magenta"
+    wait = f"{s.wait_event_type}:{s.wait_event}" if s.wait_event_type else ""
+    if s.is_lock_waiting and s.wait_age is not None:
+        wait = f"{duration(s.wait_age)} {s.wait_event}"
+    client = s.client_addr or ("local" if s.is_client else "")
+    kind = (s.backend_type or "?").replace("client backend", "client").replace("autovacuum ", "av ")
+    pid = Text(str(s.pid), style="bold reverse red" if root else "")
+    return {
+        "mark": "●" if marked else " ",
+        "pid": pid,
+        "state": Text(clip(STATE_LABELS.get(s.state or "", s.state or "?"), 10), style=style),
+        "duration": Text(duration(s.duration), style=style),
+        "wait": Text(clip(wait, 14), style="red" if s.is_lock_waiting else ""),
+        "xact_age": duration(s.xact_age),
+        "query_age": duration(s.query_age),
+        "user": clip(s.usename, 10),
+        "database": clip(s.datname, 10),
+        "application": clip(s.application_name, 14),
+        "client": clip(client, 12),
+        "backend_type": clip(kind, 8),
+        "query": clip(s.query_line, QUERY_WIDTH),
+    }

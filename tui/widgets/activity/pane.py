@@ -1,0 +1,321 @@
+"""The Activity tab: live sessions, the blocking tree, the server's pulse,
+cancel/terminate, and the Locks / Statements / Tables / Indexes views."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+import psycopg
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import ContentSwitcher, Input, Static
+from textual.worker import Worker, WorkerState
+
+from tui.db.base import Database
+from tui.profiles import Profile
+from tui.services.activity import ActivityMonitor, SessionFilter, Tick, blocking_tree, sort_sessions
+from tui.services.activity.features import first_line, is_connection_lost
+from tui.services.activity.filters import DEFAULT_SORT, SORT_KEYS
+from tui.services.activity.sessions import Session
+from tui.widgets.activity.cells import Thresholds
+from tui.widgets.activity.detail import SessionDetailScreen
+from tui.widgets.activity.pulse_header import PulseHeader
+from tui.widgets.activity.session_actions import SessionActions
+from tui.widgets.activity.session_table import SessionTable
+from tui.widgets.activity.tree_table import BlockingTreeTable
+from tui.widgets.activity.view_table import ViewTable
+from tui.widgets.steady_input import SteadyInput
+
+INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+VIEWS = {"sessions": "Sessions", "tree": "Blocking tree", "locks": "Locks",
+         "statements": "Statements", "tables": "Tables", "indexes": "Indexes"}
+MAX_BACKOFF = 30.0
+
+
+class ActivityPane(SessionActions):
+    """Live activity of a PostgreSQL server; for SQLite, says there is none.
+
+    One polling connection and one for actions, both opened in workers. The
+    next tick is scheduled only when the previous one has finished."""
+
+    BINDINGS = [
+        Binding("space", "pause", "Pause"),
+        Binding("r", "refresh_now", "Refresh"),
+        Binding("plus,equals_sign", "interval(-1)", "Faster", key_display="+"),
+        Binding("minus", "interval(1)", "Slower", key_display="-"),
+        Binding("i", "toggle_idle", "Idle"),
+        Binding("b", "toggle_own", "Bastion", show=False),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("o", "sort", "Sort"),
+        Binding("O", "sort_reverse", "Reverse", show=False),
+        Binding("enter", "detail", "Detail", show=False),
+        Binding("m", "mark", "Mark"),
+        Binding("c", "signal('cancel')", "Cancel"),
+        Binding("k", "signal('terminate')", "Terminate"),
+        Binding("a", "view('sessions')", "Sessions", show=False),
+        Binding("t", "view('tree')", "Tree"),
+        Binding("l", "view('locks')", "Locks"),
+        Binding("S", "view('statements')", "Statements", show=False),
+        Binding("T", "view('tables')", "Tables", show=False),
+        Binding("I", "view('indexes')", "Indexes", show=False),
+        Binding("escape", "view('sessions')", "Back", show=False),
+    ]
+    DEFAULT_CSS = """
+    ActivityPane { height: 1fr; }
+    ActivityPane #activity-banner { display: none; background: $warning 30%; padding: 0 1; }
+    ActivityPane #activity-banner.-shown { display: block; }
+    ActivityPane #activity-status { height: 1; padding: 0 1; color: $text-muted; }
+    ActivityPane #activity-filter { display: none; }
+    ActivityPane #activity-filter.-shown { display: block; }
+    ActivityPane #activity-note { display: none; height: auto; padding: 0 1; color: $text-muted; }
+    ActivityPane #activity-note.-shown { display: block; }
+    ActivityPane .activity-none { padding: 1 2; }
+    """
+
+    def __init__(self, database: Database, profile: Profile, *, monitor: ActivityMonitor | None = None,
+                 interval: float = 2.0, thresholds: Thresholds | None = None) -> None:
+        super().__init__(id="activity-pane")
+        self.database = database
+        self.profile = profile
+        self.postgres = database.info.kind == "postgresql"
+        self.monitor = monitor or (ActivityMonitor(database.new_connection, database.info, interval)  # type: ignore[attr-defined]
+                                   if self.postgres else None)
+        if self.monitor is not None:
+            self.monitor.interval = interval
+        self.thresholds = thresholds or Thresholds()
+        self.filter = SessionFilter()
+        self.sort_column, self.sort_descending = DEFAULT_SORT, True
+        self.paused = False
+        self.view = "sessions"
+        self.marked: set[str] = set()
+        self.last_tick: Tick | None = None
+        self._timer: Timer | None = None
+        self._ticking = False
+        self._refresh_wanted = False
+        self._failures = 0
+        self._error = ""
+        self._actions: psycopg.Connection[Any] | None = None
+        self._actions_lock = threading.Lock()
+        self._closed = False
+
+    # -- layout ----------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        if not self.postgres:
+            yield Static("SQLite has no server and so no server activity to show: no other "
+                         "sessions, locks or statistics. This tab is for PostgreSQL profiles.",
+                         classes="activity-none", markup=False)
+            return
+        with Vertical():
+            yield PulseHeader(id="activity-pulse")
+            yield Static("", id="activity-banner", markup=False)
+            yield Static("", id="activity-status", markup=False)
+            yield SteadyInput(placeholder="filter: words in the query, db:NAME user:NAME app:NAME "
+                              "state:idle_in_transaction >5s", id="activity-filter")
+            yield Static("", id="activity-note", markup=False)
+            with ContentSwitcher(initial="sessions", id="activity-views"):
+                yield SessionTable(id="sessions")
+                yield BlockingTreeTable(id="tree")
+                for view in ("locks", "statements", "tables", "indexes"):
+                    yield ViewTable(id=view)
+
+    def on_mount(self) -> None:
+        if self.monitor is not None:
+            self._start_tick()
+
+    def on_unmount(self) -> None:
+        self._closed = True
+        if self._timer is not None:
+            self._timer.stop()
+        monitor, actions = self.monitor, self._actions
+
+        def close() -> None:
+            if monitor is not None:
+                if monitor.conn is not None and self._ticking:
+                    try:
+                        monitor.conn.cancel_safe(timeout=2)
+                    except (psycopg.Error, AttributeError):
+                        pass
+                monitor.close()
+            if actions is not None:
+                actions.close()
+
+        threading.Thread(target=close, name="activity-close", daemon=True).start()
+
+    # -- the refresh loop --------------------------------------------------------
+    def _start_tick(self) -> None:
+        if self._closed or self._ticking or self.monitor is None:
+            return
+        self._ticking = True
+        self.run_worker(self.monitor.tick, thread=True, group="activity-tick", exit_on_error=False)
+
+    def _schedule(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        # Textual's timers divide by their delay: never 0.
+        self._timer = self.set_timer(max(0.01, delay), self._start_tick)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if not worker.is_finished or self._closed:
+            return
+        if worker.group == "activity-tick":
+            self._ticking = False
+            self._tick_done(worker)
+        elif worker.group == "activity-view" and event.state == WorkerState.SUCCESS:
+            self._show_view(worker.result)
+        elif worker.group == "activity-detail" and event.state == WorkerState.SUCCESS:
+            detail, blockers, waiters = worker.result
+            self.app.push_screen(SessionDetailScreen(detail, blockers, waiters))
+        elif event.state == WorkerState.ERROR:
+            self.notify(f"Activity: {first_line(worker.error or Exception())}", severity="error")
+
+    def _tick_done(self, worker: Worker[Tick]) -> None:
+        assert self.monitor is not None
+        interval = self.monitor.interval
+        if worker.state == WorkerState.SUCCESS and worker.result is not None:
+            self._failures, self._error = 0, ""
+            self.last_tick = worker.result
+            self._render_tick()
+            delay = 0.0 if self._refresh_wanted else interval
+        else:
+            error = worker.error or Exception("cancelled")
+            if is_connection_lost(error):
+                # Keep the history; reconnect with backoff.
+                self._failures += 1
+                self.monitor.close()
+                delay = min(MAX_BACKOFF, interval * 2 ** (self._failures - 1))
+                self._error = f"Connection lost ({first_line(error)}); reconnecting in {delay:g} s…"
+            else:
+                delay = interval
+                self._error = f"Refresh failed: {first_line(error)}"
+            self._render_banner()
+            self._render_status()
+        self._refresh_wanted = False
+        self._schedule(delay)
+
+    # -- rendering -------------------------------------------------------------
+    @property
+    def own_pids(self) -> frozenset[int]:
+        pids = {self.database.info.backend_pid}
+        if self.monitor is not None:
+            pids.add(self.monitor.pid)
+        if self._actions is not None and not self._actions.closed:
+            pids.add(self._actions.info.backend_pid)
+        return frozenset(p for p in pids if p is not None)
+
+    def visible_sessions(self) -> list[Session]:
+        if self.last_tick is None:
+            return []
+        shown = self.filter.apply(self.last_tick.snapshot.sessions, self.own_pids,
+                                  frozenset(self.last_tick.roots))
+        return sort_sessions(shown, self.sort_column, self.sort_descending)
+
+    def _render_tick(self) -> None:
+        tick = self.last_tick
+        if tick is None or self.monitor is None:
+            return
+        self.query_one(PulseHeader).show(self.monitor.pulse)
+        self._render_banner()
+        if not self.paused:
+            self.query_one(SessionTable).show(self.visible_sessions(), self.marked, set(tick.roots),
+                                              self.thresholds)
+            self.query_one(BlockingTreeTable).show(blocking_tree(tick.snapshot.sessions))
+        self._render_status()
+
+    def _render_banner(self) -> None:
+        banner = self.query_one("#activity-banner", Static)
+        text = " · ".join(t for t in (self._error, self.last_tick.banner if self.last_tick else "") if t)
+        banner.update(text)
+        banner.set_class(bool(text), "-shown")
+
+    def _render_status(self) -> None:
+        tick = self.last_tick
+        parts = [f"[{VIEWS[self.view]}]"]
+        if tick is not None:
+            if self.view == "sessions":
+                parts.append(f"{len(self.visible_sessions())} of {len(tick.snapshot.sessions)} shown")
+                parts.append(self.filter.describe() or "no filter")
+                parts.append(f"sort {self.sort_column} {'↓' if self.sort_descending else '↑'}")
+            if self.marked:
+                parts.append(f"{len(self.marked)} marked")
+            parts.append(f"fetched in {tick.seconds * 1000:.0f} ms")
+        if self.monitor is not None:
+            parts.append(f"every {self.monitor.interval:g} s")
+        if self.paused:
+            parts.append("PAUSED (space resumes)")
+        self.query_one("#activity-status", Static).update(" · ".join(parts))
+
+    # -- keys ------------------------------------------------------------------
+    def action_pause(self) -> None:
+        # Polling goes on while paused, so the pulse history has no gap.
+        self.paused = not self.paused
+        self._render_tick() if not self.paused else self._render_status()
+
+    def action_refresh_now(self) -> None:
+        if self.view in ("locks", "statements", "tables", "indexes"):
+            self._load_view(self.view)
+        if self._ticking:
+            self._refresh_wanted = True
+        else:
+            if self._timer is not None:
+                self._timer.stop()
+            self._start_tick()
+
+    def action_interval(self, step: int) -> None:
+        if self.monitor is None:
+            return
+        index = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - self.monitor.interval))  # type: ignore[union-attr]
+        self.monitor.interval = INTERVALS[max(0, min(len(INTERVALS) - 1, index + step))]
+        self._render_status()
+
+    def action_toggle_idle(self) -> None:
+        self.filter = replace(self.filter, hide_idle=not self.filter.hide_idle)
+        self._render_tick()
+
+    def action_toggle_own(self) -> None:
+        self.filter = replace(self.filter, hide_own=not self.filter.hide_own)
+        self._render_tick()
+
+    def action_sort(self) -> None:
+        columns = list(SORT_KEYS)
+        self.sort_column = columns[(columns.index(self.sort_column) + 1) % len(columns)]
+        self._render_tick()
+
+    def action_sort_reverse(self) -> None:
+        self.sort_descending = not self.sort_descending
+        self._render_tick()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#activity-filter", SteadyInput)
+        box.add_class("-shown")
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.filter = self.filter.with_text(event.value)
+        box = self.query_one("#activity-filter", SteadyInput)
+        box.set_class(bool(event.value.strip()), "-shown")
+        self.query_one(SessionTable).focus()
+        self._render_tick()
+
+    def action_mark(self) -> None:
+        table = self.query_one(SessionTable)
+        key = table.current_key
+        if key is None:
+            return
+        self.marked.symmetric_difference_update({key})
+        self._render_tick()
+        table.action_cursor_down()
+
+    def action_view(self, view: str) -> None:
+        self.view = view
+        self.query_one("#activity-views", ContentSwitcher).current = view
+        self.query_one(f"#{view}").focus()
+        self._note("")
+        if view in ("locks", "statements", "tables", "indexes"):
+            self._load_view(view)
+        self._render_status()

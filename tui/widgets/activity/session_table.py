@@ -1,0 +1,80 @@
+"""The sessions table: rows keyed by (pid, backend_start), updated cell by cell."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+from tui.services.activity.sessions import Session
+from tui.widgets.activity.cells import SESSION_COLUMNS, Thresholds, session_cells
+
+
+class SessionTable(DataTable[Text | str]):
+    """Only changed cells are written, and the cursor stays on its session
+    across refreshes, so a slow SSH link carries little and nothing jumps."""
+
+    DEFAULT_CSS = """
+    SessionTable { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.sessions: dict[str, Session] = {}
+        self._cells: dict[str, dict[str, Text | str]] = {}
+        self._order: list[str] = []
+
+    def on_mount(self) -> None:
+        for key, label, width in SESSION_COLUMNS:
+            self.add_column(label, key=key, width=width)
+
+    @property
+    def current(self) -> Session | None:
+        """The session under the cursor."""
+        key = self.current_key
+        return self.sessions.get(key) if key else None
+
+    @property
+    def current_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except CellDoesNotExist:
+            return None
+        return row_key.value
+
+    def show(self, sessions: list[Session], marked: set[str], roots: set[int], limits: Thresholds) -> None:
+        """Make the table show `sessions` in this order."""
+        keep = self.current_key
+        wanted = {s.key_text: s for s in sessions}
+        for key in [k for k in self._cells if k not in wanted]:
+            self.remove_row(key)
+            del self._cells[key]
+        for key, session in wanted.items():
+            cells = session_cells(session, key in marked, session.pid in roots, limits)
+            old = self._cells.get(key)
+            if old is None:
+                self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
+            else:
+                for column, value in cells.items():
+                    if old[column] != value:
+                        self.update_cell(key, column, value)
+            self._cells[key] = cells
+        self.sessions = wanted
+        order = list(wanted)
+        if order != self._order:
+            rank = {key: i for i, key in enumerate(order)}
+            self._order = order
+            self._apply_order(rank)
+        if keep in wanted:
+            self.move_cursor(row=self.get_row_index(RowKey(keep)), animate=False)
+
+    def _apply_order(self, rank: dict[str, int]) -> None:
+        # DataTable.sort() only sees cell values; our order is by key, so set the
+        # row locations the way sort() does, from the key's rank.
+        from textual._two_way_dict import TwoWayDict
+
+        self._row_locations = TwoWayDict({RowKey(k): rank[k] for k in rank})
+        self._update_count += 1
+        self.refresh()

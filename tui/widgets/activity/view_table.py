@@ -1,0 +1,45 @@
+"""A sub-view (Locks, Statements, Tables, Indexes) as a plain table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual.widgets import DataTable
+
+from tui.services.activity.views import ViewRows
+from tui.widgets.activity.cells import clip, size
+
+_SIZES = {"total_bytes", "bytes"}
+
+
+def cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if column in _SIZES:
+        return size(value)
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return clip(" ".join(str(value).split()), 100)
+
+
+class ViewTable(DataTable[str]):
+    """Rebuilt on each load: sub-views are loaded on demand, not every tick."""
+
+    DEFAULT_CSS = """
+    ViewTable { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", **kwargs)
+
+    def load(self, view: ViewRows) -> None:
+        self.clear(columns=True)
+        for column in view.columns:
+            self.add_column(column, key=column)
+        for row in view.rows:
+            self.add_row(*(cell(c, row.get(c)) for c in view.columns))

@@ -1,0 +1,65 @@
+"""The data grid: one page of rows; moving past either end asks for the next page."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+from tui.services.browse import Page, RelationInfo
+
+# Grid cells are cut to this width; the value viewer shows the whole value.
+CELL_WIDTH = 32
+
+
+def cell_text(value: str | None, numeric: bool, truncated: bool) -> Text:
+    """NULL in dim italics (never confused with ''), numbers right-aligned, one line."""
+    if value is None:
+        return Text("NULL", style="dim italic")
+    flat = value.replace("\r\n", "⏎").replace("\n", "⏎").replace("\t", "→")
+    text = Text(flat, justify="right" if numeric else "left", no_wrap=True, overflow="ellipsis")
+    if text.cell_len > CELL_WIDTH or truncated:
+        text.truncate(CELL_WIDTH - 1, overflow="crop")
+        text.append("…", style="dim")
+    return text
+
+
+class DataGrid(DataTable[Text]):
+    """A DataTable over one page (Textual renders only the visible lines)."""
+
+    class EdgeReached(Message):
+        """The cursor tried to move past the first or last row of the page."""
+
+        def __init__(self, forward: bool) -> None:
+            super().__init__()
+            self.forward = forward
+
+    def __init__(self) -> None:
+        super().__init__(id="browse-grid", cursor_type="cell", zebra_stripes=True)
+
+    def show_page(self, relation: RelationInfo, page: Page, cursor_row: int = 0) -> None:
+        column = self.cursor_column
+        self.clear(columns=True)
+        numeric = [c.numeric for c in relation.columns]
+        for index, name in enumerate(page.columns):
+            # Key columns underlined: a key glyph (⚿) has an ambiguous width in terminals.
+            style = "bold underline" if name in relation.key else "bold"
+            label = Text(name, style=style, justify="right" if numeric[index] else "left")
+            self.add_column(label, key=str(index))
+        for r, row in enumerate(page.rows):
+            self.add_row(*[cell_text(v, numeric[c], (r, c) in page.truncated) for c, v in enumerate(row)])
+        if page.rows:
+            self.move_cursor(row=min(max(cursor_row, 0), len(page.rows) - 1),
+                             column=min(column, len(page.columns) - 1), animate=False)
+
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.EdgeReached(forward=True))
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.row_count and self.cursor_row <= 0:
+            self.post_message(self.EdgeReached(forward=False))
+            return
+        super().action_cursor_up()
