@@ -119,7 +119,7 @@ def bastion_command() -> list[str]:
 
 
 # The pane runs bastion under `sh`, which records the terminal settings before
-# and after, the exit status, prints a marker line, then reads one typed line
+# and after, the exit status, prints a marker line, then reads the typed line
 # and echoes it. This shows what bastion left behind while the pane is still
 # alive. (tmux's own #{pane_dead_status} is not reliable: Debian's tmux resets
 # SIGCHLD while libutempter handles the closed terminal, and a child exiting
@@ -131,7 +131,9 @@ stty -g > "$dir/stty-before" 2>&1
 stty -g > "$dir/stty-after" 2>&1
 printf '[bastion exited with status %s]\n' "$code"
 printf '%s\n' "$code" > "$dir/status.tmp"; mv "$dir/status.tmp" "$dir/status"
-IFS= read -r line; printf '%s' "$line" > "$dir/typed"; printf '[typed %s]\n' "$line"
+# An empty line (a lone CR from a terminal's late answer) is skipped, up to 3 times.
+for _ in 1 2 3; do IFS= read -r line; [ -n "$line" ] && break; done
+printf '%s' "$line" > "$dir/typed"; printf '[typed %s]\n' "$line"
 """
 
 

@@ -25,6 +25,7 @@ from tui.screens.message import MessageScreen
 from tui.screens.password import PasswordScreen
 from tui.screens.workspace import WorkspaceScreen
 from tui.settings import Settings
+from tui.widgets.browse import BrowsePane
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 FIXED_DIR = Path("/tmp/bastion-snapshots")
@@ -181,7 +182,7 @@ def test_help(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_workspace_postgres_production(snap_compare, fixed_dir: Path, shop_database: Profile,
-                                       size: tuple[int, int]) -> None:
+                                       size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
     display = Profile(name="production", label="Production", host="db.internal.example", port=5432,
                       database="shop", user="ops", production=True, read_only=True)
 
@@ -192,8 +193,11 @@ def test_workspace_postgres_production(snap_compare, fixed_dir: Path, shop_datab
         tree.focus()
         await pilot.press("down", "enter")  # open schema "shop"
         await pilot.pause(0.5)
+        await pilot.press("down", "down", "enter")  # open table "customers" in Browse
+        await pilot.pause(1.0)
         await settle(pilot)
 
+    monkeypatch.setattr(BrowsePane, "show_timings", False)
     assert snap_compare(app_with(PROFILES, fixed_dir), run_before=show, terminal_size=size)
 
 

@@ -394,6 +394,11 @@ def _open_demo(demo: DemoEnvironment, args: argparse.Namespace) -> int:
     from tui.settings import Settings
 
     info = demo.conninfo
+    # The demo's Alembic env.py reads this, so "preview SQL" works from the Migrations pane.
+    os.environ.setdefault(
+        "BASTION_DEMO_URL",
+        f"postgresql+psycopg://{info['user']}@/{info['dbname']}?host={info['host']}&port={info['port']}",
+    )
     profile = Profile(
         name="demo", label="bastion demo", host=str(info["host"]), port=int(info["port"]),
         database=str(info["dbname"]), user=str(info["user"]), password="none",

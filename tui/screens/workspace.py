@@ -7,23 +7,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, TabbedContent, TabPane
 
 from tui.db.base import Database
-from tui.profiles import Profile
+from tui.profiles import Profile, ProfileFileError
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.connection_header import ConnectionHeader
 
-# What each pane will hold; shown until the pane is built.
-PANES: list[tuple[str, str, str]] = [
-    ("browse", "Browse", "Table browser: data paged by keys, sort and filter, structure, "
-     "sizes and row estimates, a viewer for long and JSON values."),
-    ("query", "Query", "Query runner: SQL editor with completion, streamed results, cancel, "
-     "errors in place, EXPLAIN, history and export."),
-    ("migrations", "Migrations", "Migration status: Alembic applied / pending / heads / branches, "
-     "and other migration tools' tables."),
-    ("activity", "Activity", "Live activity: sessions, blocking trees, cancel/terminate, "
-     "server metrics with sparklines."),
+PANES: list[tuple[str, str]] = [
+    ("browse", "Browse"), ("query", "Query"), ("migrations", "Migrations"), ("activity", "Activity"),
 ]
 
 
@@ -52,18 +44,47 @@ class WorkspaceScreen(Screen[None]):
             with Vertical(id="sidebar"):
                 yield CatalogTree(self.database)
             with TabbedContent(id="panes"):
-                for pane_id, title, description in PANES:
+                for pane_id, title in PANES:
                     with TabPane(title, id=pane_id):
-                        yield self._pane(pane_id, title, description)
+                        yield self._pane(pane_id)
         yield Footer()
 
-    def _pane(self, pane_id: str, title: str, description: str) -> Widget:
+    def _pane(self, pane_id: str) -> Widget:
+        # Imported here: each pane's modules load only when a workspace opens.
+        if pane_id == "browse":
+            from tui.widgets.browse import BrowsePane
+
+            return BrowsePane(self.database, self.profile)
         if pane_id == "query":
             from tui.widgets.query.pane import QueryPane
 
             return QueryPane(self.database, self.profile)
-        return Static(f"{title}\n\n{description}\n\nComing in a later version.",
-                      classes="pane-placeholder", markup=False)
+        if pane_id == "migrations":
+            from tui.widgets.migrations import MigrationsPane
+
+            return MigrationsPane(self.database, self.profile, on_profile_change=self._profile_changed)
+        from tui.widgets.activity import ActivityPane
+
+        return ActivityPane(self.database, self.profile)
+
+    def _profile_changed(self, profile: Profile) -> None:
+        """A pane learnt something to remember (e.g. where the migrations are)."""
+        self.profile = profile
+        store = self.app.store  # type: ignore[attr-defined]
+        if profile.name not in store.profiles:
+            self.app.notify("Remembered for this session (this profile is not in the profiles file).")
+            return
+        try:
+            store.put(profile)
+            self.app.notify(f"Saved to profile '{profile.name}'.")
+        except (OSError, ProfileFileError) as exc:
+            self.app.notify(f"Not saved: {exc}", severity="error")
+
+    def on_catalog_tree_relation_selected(self, event: CatalogTree.RelationSelected) -> None:
+        from tui.widgets.browse import BrowsePane
+
+        self.query_one(BrowsePane).open_relation(event.schema, event.name, event.kind)
+        self.action_pane("browse")
 
     def action_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id

@@ -12,9 +12,13 @@ from psycopg import sql
 # -- sessions -----------------------------------------------------------------
 
 
-def sessions_query(version_num: int) -> sql.Composed:
+def sessions_query(version_num: int, include_idle: bool = True, by_pid: bool = False) -> sql.Composed:
     """One row per backend (own pid excluded), with pg_blocking_pids() called
-    only for lock waiters: each call takes the lock manager's partition locks."""
+    only for lock waiters: each call takes the lock manager's partition locks.
+
+    Without `include_idle`, plain idle sessions stay on the server: on a busy
+    server they are most of the rows and most of the cost. With `by_pid`, only
+    the backends in %(pids)s (the idle blockers of the waiters fetched)."""
     leader = sql.SQL("a.leader_pid") if version_num >= 130000 else sql.SQL("NULL::int")
     query_id = sql.SQL("a.query_id") if version_num >= 140000 else sql.SQL("NULL::bigint")
     # waitstart (14+) says how long a session has waited for its lock.
@@ -22,6 +26,12 @@ def sessions_query(version_num: int) -> sql.Composed:
         sql.SQL("(SELECT min(l.waitstart) FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted)")
         if version_num >= 140000 else sql.SQL("NULL::timestamptz")
     )
+    if by_pid:
+        where = sql.SQL("a.pid = ANY(%(pids)s)")
+    elif include_idle:
+        where = sql.SQL("true")
+    else:
+        where = sql.SQL("a.state IS DISTINCT FROM 'idle'")
     return sql.SQL("""
 SELECT a.pid, a.backend_start, a.datname, a.usename, a.application_name,
        host(a.client_addr) AS client_addr, a.client_port, a.backend_type, a.state,
@@ -32,8 +42,12 @@ SELECT a.pid, a.backend_start, a.datname, a.usename, a.application_name,
        CASE WHEN a.wait_event_type = 'Lock' THEN {waitstart} END AS wait_start,
        clock_timestamp() AS now
   FROM pg_stat_activity a
- WHERE a.pid <> pg_backend_pid()
-""").format(leader=leader, query_id=query_id, waitstart=waitstart)
+ WHERE a.pid <> pg_backend_pid() AND ({where})
+""").format(leader=leader, query_id=query_id, waitstart=waitstart, where=where)
+
+
+# How many idle sessions were left on the server.
+IDLE_COUNT = "SELECT count(*)::int FROM pg_stat_activity WHERE state = 'idle' AND pid <> pg_backend_pid()"
 
 
 # The one row the actions check before signalling: pids are reused.

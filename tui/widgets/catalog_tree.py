@@ -71,6 +71,11 @@ class CatalogTree(Tree[CatalogEntry]):
         self.filter_text = ""
         self._pending: dict[Worker[list[CatalogEntry]], TreeNode[CatalogEntry]] = {}
         self._loaded: set[int] = set()
+        # Bumped whenever the whole tree is rebuilt: late results of an older
+        # build (a reload racing a search) are dropped.
+        self._tree_build = 0
+        self._tree_builds: dict[Worker[list[CatalogEntry]], int] = {}
+        self._filter_box: CatalogFilter | None = None
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -83,10 +88,12 @@ class CatalogTree(Tree[CatalogEntry]):
             return
         self.clear()
         self._loaded.clear()
+        self._tree_build += 1
         self.root.add_leaf(Text("loading…", style="dim italic"))
         database, show_system = self.database, self.show_system
-        self.run_worker(lambda: catalog.schemas(database, show_system), thread=True,
-                        exit_on_error=False, group="catalog-root", exclusive=True)
+        worker = self.run_worker(lambda: catalog.schemas(database, show_system), thread=True,
+                                 exit_on_error=False, group="catalog-root", exclusive=True)
+        self._tree_builds[worker] = self._tree_build
 
     def action_toggle_system(self) -> None:
         self.show_system = not self.show_system
@@ -108,13 +115,15 @@ class CatalogTree(Tree[CatalogEntry]):
             work = lambda: catalog.partitions(database, entry.schema or "", entry.name)  # noqa: E731
         worker = self.run_worker(work, thread=True, exit_on_error=False, group="catalog-node")
         self._pending[worker] = node
+        self._tree_builds[worker] = self._tree_build
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group not in _GROUPS or not worker.is_finished:
             return
         parent: TreeNode[CatalogEntry] = self._pending.pop(worker, self.root)
-        if event.state == WorkerState.CANCELLED:
+        build = self._tree_builds.pop(worker, None)
+        if event.state == WorkerState.CANCELLED or build != self._tree_build:
             return
         parent.remove_children()
         if event.state == WorkerState.ERROR:
@@ -143,13 +152,14 @@ class CatalogTree(Tree[CatalogEntry]):
     # ---- type to filter -----------------------------------------------------------
     def action_filter(self) -> None:
         """Show the filter box above the tree (created on first use)."""
-        existing = self.screen.query("#catalog-filter")
-        if existing:
-            existing.first().focus()
+        if self._filter_box is not None:
+            self._filter_box.focus()
             return
-        box = CatalogFilter(self, self.filter_text)
-        self.parent.mount(box, before=self)  # type: ignore[union-attr]
-        box.focus()
+        if self.parent is None:
+            return
+        self._filter_box = CatalogFilter(self, self.filter_text)
+        self.parent.mount(self._filter_box, before=self)
+        self._filter_box.focus()
 
     def filter_changed(self, value: str) -> None:
         """Called by the filter box on every keystroke."""
@@ -167,16 +177,19 @@ class CatalogTree(Tree[CatalogEntry]):
 
     def clear_filter(self) -> None:
         self.filter_text = ""
-        for box in self.screen.query("#catalog-filter"):
-            box.remove()
+        if self._filter_box is not None:
+            self._filter_box.remove()
+            self._filter_box = None
         self.focus()
         self.action_reload()
 
     def _search(self, needle: str) -> None:
         self.clear()
+        self._tree_build += 1
         database, show_system = self.database, self.show_system
-        self.run_worker(lambda: catalog.search(database, needle, show_system), thread=True,
-                        exit_on_error=False, group="catalog-search", exclusive=True)
+        worker = self.run_worker(lambda: catalog.search(database, needle, show_system), thread=True,
+                                 exit_on_error=False, group="catalog-search", exclusive=True)
+        self._tree_builds[worker] = self._tree_build
 
 
 class CatalogFilter(SteadyInput):

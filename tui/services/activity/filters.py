@@ -40,7 +40,7 @@ class SessionFilter:
             match = _DURATION.match(token)
             if sep and name.lower() in _FIELDS and value:
                 # state:idle_in_transaction reads better typed than quoted spaces
-                changes[_FIELDS[name.lower()]] = value.replace("_", " ") if name == "state" else value
+                changes[_FIELDS[name.lower()]] = value.replace("_", " ") if name.lower() == "state" else value
             elif match:
                 changes["min_duration"] = float(match.group(1)) * _UNITS[match.group(2)]
             else:

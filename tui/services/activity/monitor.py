@@ -40,6 +40,9 @@ class ActivityMonitor:
         self._connect = connect
         self.info = info
         self.interval = interval
+        # Fetch plain idle sessions only when they are shown: at 500 connections
+        # they are most of the rows and most of the refresh's cost.
+        self.include_idle = False
         self.conn: psycopg.Connection[Any] | None = None
         self.features = Features()
         self.pulse = Pulse()
@@ -92,8 +95,8 @@ class ActivityMonitor:
             self.open()
         assert self.conn is not None
         self._apply_timeout()
-        self.own_xacts += 1
-        snapshot = fetch_sessions(self.conn, self.info.version_num)
+        snapshot, statements = fetch_sessions(self.conn, self.info.version_num, self.include_idle)
+        self.own_xacts += statements
         totals_rows = self.features.run("pulse", lambda: self._execute(q.DATABASE_TOTALS), [])
         totals = totals_from_row(totals_rows[0], self.own_xacts) if totals_rows else None
         in_recovery = totals.in_recovery if totals else self.info.in_recovery

@@ -72,6 +72,7 @@ def count_states(snapshot: SessionSnapshot) -> Counter[str]:
         states[s.state or "unknown"] += 1
         if s.state == ACTIVE and s.is_lock_waiting:
             states["waiting"] += 1
+    states[IDLE] += snapshot.idle_skipped
     for known in (ACTIVE, IDLE, IDLE_IN_TX, IDLE_IN_TX_ABORTED):
         states.setdefault(known, 0)
     return states
@@ -91,7 +92,8 @@ class Pulse:
                replay_lag_s: float | None = None, replicas: list[Replica] | None = None) -> PulseReading:
         reading = PulseReading(states=count_states(snapshot), replay_lag_s=replay_lag_s,
                                replicas=replicas or [])
-        reading.total_sessions = sum(1 for s in snapshot.sessions if s.is_client or s.backend_type is None)
+        reading.total_sessions = snapshot.idle_skipped + sum(
+            1 for s in snapshot.sessions if s.is_client or s.backend_type is None)
         longest = max((s for s in snapshot.sessions if s.xact_age is not None and s.is_client),
                       key=lambda s: s.xact_age or 0.0, default=None)
         if longest is not None:

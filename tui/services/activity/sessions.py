@@ -123,6 +123,7 @@ class SessionSnapshot:
 
     sessions: list[Session] = field(default_factory=list)
     now: datetime | None = None
+    idle_skipped: int = 0  # idle client sessions left on the server (not fetched)
 
     def by_pid(self) -> dict[int, Session]:
         return {s.pid: s for s in self.sessions}
@@ -134,10 +135,29 @@ def session_from_row(row: dict[str, Any]) -> Session:
     return Session(**row)
 
 
-def fetch_sessions(conn: psycopg.Connection[Any], version_num: int) -> SessionSnapshot:
-    """Read pg_stat_activity once (with pg_blocking_pids only for lock waiters)."""
+def fetch_sessions(conn: psycopg.Connection[Any], version_num: int,
+                   include_idle: bool = True) -> tuple[SessionSnapshot, int]:
+    """Read pg_stat_activity (with pg_blocking_pids only for lock waiters).
+
+    Without `include_idle`, idle sessions are only counted, except those that
+    block a waiter (often the root of a lock chain), fetched by pid. Returns the
+    snapshot and how many statements were run (each is a transaction)."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(q.sessions_query(version_num)).fetchall()
+        rows = cur.execute(q.sessions_query(version_num, include_idle)).fetchall()
+        statements = 1
+        skipped = 0
+        if not include_idle:
+            count = cur.execute(q.IDLE_COUNT).fetchone()
+            skipped = int(next(iter(count.values()))) if count else 0
+            fetched = {r["pid"] for r in rows}
+            # pid 0 stands for a prepared transaction, which has no row.
+            missing = sorted({b for r in rows for b in (r["blocked_by"] or ()) if b and b not in fetched})
+            statements += 1
+            if missing:
+                extra = cur.execute(q.sessions_query(version_num, by_pid=True), {"pids": missing}).fetchall()
+                statements += 1
+                rows.extend(extra)
+                skipped -= sum(1 for r in extra if r["state"] == IDLE)
     sessions = [session_from_row(r) for r in rows]
     now = rows[0]["now"] if rows else None
-    return SessionSnapshot(sessions=sessions, now=now)
+    return SessionSnapshot(sessions=sessions, now=now, idle_skipped=max(0, skipped)), statements

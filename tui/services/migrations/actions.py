@@ -71,7 +71,8 @@ def _config_args(project: AlembicProject) -> list[str]:
 
 
 def run_alembic(project: AlembicProject, args: list[str], title: str, note: str = "",
-                python: str | None = None, cancel: threading.Event | None = None) -> ActionResult:
+                python: str | None = None, cancel: threading.Event | None = None,
+                log_prefix: str = "") -> ActionResult:
     """`python -m alembic ARGS` in the project's folder; output captured, never
     raised. Setting `cancel` (the user closed the view) kills the process."""
     command = [python or project_python(project), "-m", "alembic", *_config_args(project), *args]
@@ -97,6 +98,8 @@ def run_alembic(project: AlembicProject, args: list[str], title: str, note: str 
                 return ActionResult(title, command, project.workdir, f"{stdout}{stderr}\n[{reason}]", None, note)
     output = stdout
     if stderr.strip():
+        if log_prefix and process.returncode == 0:  # Alembic's log lines as SQL comments after the SQL
+            stderr = "\n".join(log_prefix + line for line in stderr.splitlines())
         output = (output + "\n" if output.strip() else "") + stderr
     return ActionResult(title, command, project.workdir, output.rstrip() or "(no output)", process.returncode, note)
 
@@ -112,7 +115,7 @@ def preview_sql(project: AlembicProject, current: tuple[str, ...], python: str |
         note = "Offline mode: env.py's run_migrations_offline() renders the SQL; nothing is executed."
     target = f"{current[0]}:heads" if current else "heads"
     return run_alembic(project, ["upgrade", target, "--sql"], "SQL preview of pending migrations", note, python,
-                       cancel)
+                       cancel, log_prefix="-- ")
 
 
 def check_drift(project: AlembicProject, python: str | None = None,

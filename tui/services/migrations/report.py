@@ -32,13 +32,13 @@ class MigrationsReport:
     @property
     def summary(self) -> str:
         """One line for the top of the pane."""
+        table = self.version_table
+        if table is not None and table.error:
+            return f"cannot read {table.qualified}: database revision unknown"
         if self.history is not None:
             return self.history.summary
-        table = self.version_table
         if table is None:
             return "no Alembic version table in this database"
-        if table.error:
-            return f"cannot read {table.qualified}"
         if not table.rows:
             return f"{table.qualified} is empty: database not stamped"
         return "database at " + ", ".join(table.rows) + " (scripts not available)"

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from tui.screens.dialog import Dialog
@@ -33,7 +33,7 @@ def detail_renderable(detail: SessionDetail, blockers: list[int], waiters: list[
     s = detail.session
     parts: list[Any] = [Syntax(s.query or "", "sql", word_wrap=True, theme="ansi_dark",
                                background_color="default"), Text("")]
-    values = {f.name: getattr(s, f.name) for f in fields(Session) if f.name not in ("query", "now")}
+    values = {f.name: getattr(s, f.name) for f in fields(Session) if f.name not in ("query", "now", "blocked_by")}
     values["blocked_by (pg_blocking_pids)"] = ", ".join(map(str, blockers)) or "nobody"
     values["blocks"] = ", ".join(map(str, waiters)) or "nobody"
     parts.append(_pairs("pg_stat_activity", values))
@@ -62,8 +62,8 @@ class SessionDetailScreen(Dialog[None]):
         Binding("y", "copy", "Copy query"),
     ]
     DEFAULT_CSS = """
-    SessionDetailScreen > .dialog { width: 110; max-width: 98%; max-height: 95%; }
-    SessionDetailScreen VerticalScroll { height: auto; max-height: 40; }
+    SessionDetailScreen > .dialog { width: 110; max-width: 98%; height: 90%; max-height: 90%; }
+    SessionDetailScreen VerticalScroll { height: 1fr; }
     """
 
     def __init__(self, detail: SessionDetail, blockers: list[int], waiters: list[int]) -> None:
@@ -74,11 +74,12 @@ class SessionDetailScreen(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         s = self.detail.session
-        with VerticalScroll(classes="dialog", id="session-detail"):
+        with Vertical(classes="dialog", id="session-detail"):
             yield Label(f"Session {s.pid} · {s.usename or '?'}@{s.datname or '?'} · {s.state or '?'}",
                         classes="dialog-title", markup=False)
-            yield Static(detail_renderable(self.detail, self.blockers, self.waiters))
-            yield Static("y copy query (OSC 52) · esc close", classes="dialog-keys")
+            with VerticalScroll():
+                yield Static(detail_renderable(self.detail, self.blockers, self.waiters))
+            yield Static("↑↓ scroll · y copy query (OSC 52) · esc close", classes="dialog-keys")
 
     def action_copy(self) -> None:
         # OSC 52 reaches the local clipboard through ssh and tmux.

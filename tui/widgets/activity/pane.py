@@ -34,6 +34,7 @@ INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 VIEWS = {"sessions": "Sessions", "tree": "Blocking tree", "locks": "Locks",
          "statements": "Statements", "tables": "Tables", "indexes": "Indexes"}
 MAX_BACKOFF = 30.0
+STATEMENT_ORDERS = ("total_ms", "mean_ms", "calls", "rows")
 
 
 class ActivityPane(SessionActions):
@@ -92,6 +93,7 @@ class ActivityPane(SessionActions):
         self.paused = False
         self.view = "sessions"
         self.marked: set[str] = set()
+        self.statements_order = STATEMENT_ORDERS[0]
         self.last_tick: Tick | None = None
         self._timer: Timer | None = None
         self._ticking = False
@@ -240,6 +242,8 @@ class ActivityPane(SessionActions):
                 parts.append(f"{len(self.visible_sessions())} of {len(tick.snapshot.sessions)} shown")
                 parts.append(self.filter.describe() or "no filter")
                 parts.append(f"sort {self.sort_column} {'↓' if self.sort_descending else '↑'}")
+            if self.view == "statements":
+                parts.append(f"top by {self.statements_order} (o changes)")
             if self.marked:
                 parts.append(f"{len(self.marked)} marked")
             parts.append(f"fetched in {tick.seconds * 1000:.0f} ms")
@@ -275,12 +279,22 @@ class ActivityPane(SessionActions):
     def action_toggle_idle(self) -> None:
         self.filter = replace(self.filter, hide_idle=not self.filter.hide_idle)
         self._render_tick()
+        if self.monitor is not None and self.monitor.include_idle == self.filter.hide_idle:
+            # Idle rows are fetched only while shown: ask for them now.
+            self.monitor.include_idle = not self.filter.hide_idle
+            self.action_refresh_now()
 
     def action_toggle_own(self) -> None:
         self.filter = replace(self.filter, hide_own=not self.filter.hide_own)
         self._render_tick()
 
     def action_sort(self) -> None:
+        if self.view == "statements":
+            index = STATEMENT_ORDERS.index(self.statements_order)
+            self.statements_order = STATEMENT_ORDERS[(index + 1) % len(STATEMENT_ORDERS)]
+            self._load_view("statements")
+            self._render_status()
+            return
         columns = list(SORT_KEYS)
         self.sort_column = columns[(columns.index(self.sort_column) + 1) % len(columns)]
         self._render_tick()

@@ -36,6 +36,7 @@ class SessionActions(Widget):
     last_tick: Tick | None
     view: str
     marked: set[str]
+    statements_order: str
     _actions: psycopg.Connection[Any] | None
     _actions_lock: threading.Lock
 
@@ -65,7 +66,8 @@ class SessionActions(Widget):
             return
         loaders = {
             "locks": lambda c: locks_view(c, monitor.features),
-            "statements": lambda c: statements_view(c, self.database.info.version_num, monitor.features),
+            "statements": lambda c: statements_view(c, self.database.info.version_num, monitor.features,
+                                                    self.statements_order),
             "tables": lambda c: tables_view(c, monitor.features),
             "indexes": lambda c: indexes_view(c, monitor.features),
         }

@@ -52,9 +52,10 @@ def prepare(value: str | None, column_type: str) -> tuple[str, str | None, str]:
             return pretty, "json" if len(pretty) < 200_000 else None, f"JSON, {len(value):,} characters"
         except ValueError:
             pass
-    if column_type == "bytea" or value.startswith("\\x") and column_type.lower() in ("bytea", "blob"):
+    # bytea as PostgreSQL prints it; SQLite blobs as the grid query renders them (x'..').
+    if column_type == "bytea" or (value.startswith("x'") and value.endswith("'")):
         try:
-            size = (len(value) - 2) // 2
+            size = (len(value) - (2 if column_type == "bytea" else 3)) // 2
             return hex_dump(value), None, f"{size:,} bytes"
         except ValueError:
             pass

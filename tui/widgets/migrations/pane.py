@@ -63,6 +63,7 @@ class MigrationsPane(Widget):
         self.on_profile_change = on_profile_change
         self.cwd = cwd
         self.report: MigrationsReport | None = None
+        self._load_worker: Worker[MigrationsReport] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Alembic: loading…", id="mig-summary", markup=False)
@@ -88,11 +89,12 @@ class MigrationsPane(Widget):
         """Read scripts and database again (files unchanged since last time are not re-parsed)."""
         self.loading = True
         database, profile, cwd = self.database, self.profile, self.cwd
-        self.run_worker(lambda: load_report(database, profile, cwd), thread=True, exit_on_error=False,
-                        group="migrations-load", exclusive=True)
+        self._load_worker = self.run_worker(lambda: load_report(database, profile, cwd), thread=True,
+                                            exit_on_error=False, group="migrations-load", exclusive=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "migrations-load" or not event.worker.is_finished:
+        # Only the latest load counts: a refresh cancels (and ignores) the one before.
+        if event.worker is not self._load_worker or not event.worker.is_finished:
             return
         self.loading = False
         if event.state == WorkerState.SUCCESS and event.worker.result is not None:
@@ -224,6 +226,10 @@ class MigrationsPane(Widget):
             self.notify("No Alembic project located: press l first.", severity="warning")
             return
         project = report.project
+        if report.history is not None and not report.history.at_head:
+            # Said before it runs: alembic check refuses a database that is not at head.
+            self.notify(f"This database is not at head ({report.summary}): alembic check will refuse "
+                        "if env.py connects to it.", severity="warning", timeout=6)
         self.app.push_screen(ActionOutput("alembic check: models vs database",
                                           lambda cancel: check_drift(project, cancel=cancel)))
 

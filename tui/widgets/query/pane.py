@@ -22,7 +22,6 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.explain import ExplainScreen
 from tui.screens.export import ExportScreen
 from tui.screens.history import HistoryScreen
-from tui.screens.value_viewer import ValueViewer
 from tui.services.query import explain as explain_service
 from tui.services.query.autosave import EditorAutosave, buffer_autosaves
 from tui.services.query.classify import first_keyword, is_write, unbounded_update_or_delete
@@ -38,6 +37,7 @@ from tui.services.query.splitter import (
     split_statements,
     statement_at,
 )
+from tui.widgets.browse.value_viewer import ValueViewer
 from tui.widgets.query.result_grid import ResultGrid
 
 STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
@@ -525,4 +525,4 @@ class QueryPane(Widget):
 
     @on(ResultGrid.CellOpened)
     def _open_cell(self, event: ResultGrid.CellOpened) -> None:
-        self.app.push_screen(ValueViewer(event.column, event.value))
+        self.app.push_screen(ValueViewer(event.column, "text", event.value))

@@ -1,0 +1,202 @@
+"""The Activity pane pinned at 80x24 and 120x40 over fixed sessions.
+
+pids, times and counters are fixed: a stand-in monitor returns the same tick,
+built from the shapes real servers produce (the lock-queue chain, an advisory
+wait, idle transactions), with the clock frozen at NOW."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Footer
+
+import tui
+from tui.db.base import ServerInfo
+from tui.profiles import Profile
+from tui.services.activity import ActivityMonitor, Tick
+from tui.services.activity.blocking import root_blockers
+from tui.services.activity.pulse import DatabaseTotals, totals_from_row
+from tui.services.activity.sessions import Session, SessionSnapshot
+from tui.themes import load_themes
+from tui.widgets.activity import ActivityPane
+from tui.widgets.activity.session_table import SessionTable
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+NOW = datetime(2026, 3, 2, 14, 30, 0, tzinfo=UTC)
+INFO = ServerInfo(kind="postgresql", version="16.4", version_num=160004, current_user="ops",
+                  database="shop", backend_pid=900, is_superuser=False, can_monitor=True)
+
+
+def ago(seconds: float) -> datetime:
+    return NOW - timedelta(seconds=seconds)
+
+
+def session(pid: int, app: str, state: str | None, query: str, *, xact: float | None = None,
+            since: float = 1.0, wait: tuple[str, str] | None = None, blocked_by: tuple[int, ...] = (),
+            kind: str = "client backend", user: str = "app", **extra: Any) -> Session:
+    values: dict[str, Any] = dict(
+        pid=pid, backend_start=ago(3600), datname="shop", usename=user, application_name=app,
+        client_addr="10.0.4.17", client_port=50000 + pid, backend_type=kind, state=state,
+        wait_event_type=wait[0] if wait else None, wait_event=wait[1] if wait else None,
+        xact_start=ago(xact) if xact is not None else None, query_start=ago(since), state_change=ago(since),
+        backend_xid=None, backend_xmin=None, leader_pid=None, query_id=None, query=query,
+        blocked_by=blocked_by, wait_start=ago(since) if wait and wait[0] == "Lock" else None, now=NOW)
+    values.update(extra)
+    return Session(**values)
+
+
+SESSIONS = [
+    session(4101, "billing-worker", "idle in transaction", "UPDATE inventory SET reserved = reserved + 1\n"
+            " WHERE product_id = 42", xact=312, since=305),
+    session(4102, "shop-api", "active", "UPDATE inventory SET on_hand = on_hand - 1 WHERE product_id = 42",
+            xact=95, since=95, wait=("Lock", "transactionid"), blocked_by=(4101,)),
+    session(4103, "migrations", "active", "ALTER TABLE inventory ADD COLUMN note text", xact=80, since=80,
+            wait=("Lock", "relation"), blocked_by=(4101, 4102), user="ops"),
+    session(4104, "shop-api", "active", "SELECT sku, on_hand FROM inventory WHERE product_id = $1",
+            xact=41, since=41, wait=("Lock", "relation"), blocked_by=(4103,)),
+    session(4110, "reports", "active", "SELECT customer_id, sum(total)   FROM orders\n GROUP BY 1 ORDER BY 2 DESC",
+            xact=128, since=128, wait=("IO", "DataFileRead"), user="analyst"),
+    session(4111, "cron", "active", "SELECT pg_advisory_lock(4242)", xact=12, since=12,
+            wait=("Lock", "advisory"), blocked_by=(4112,)),
+    session(4112, "cron", "idle", "SELECT pg_advisory_lock(4242)", since=600),
+    session(4120, "shop-api", "idle in transaction (aborted)", "INSERT INTO orders VALUES ($1, $2)",
+            xact=45, since=44),
+    session(4121, "shop-api", "active", "SELECT * FROM products WHERE id = $1", xact=0.2, since=0.2),
+    session(4130, "", "active", "autovacuum: VACUUM ANALYZE shop.events", kind="autovacuum worker",
+            user="postgres", client_addr=None, xact=20, since=20),
+    session(4140, "psql", "idle", "SHOW work_mem", since=2400, user="ops", client_addr=None),
+]
+
+
+class FixedMonitor(ActivityMonitor):
+    """Returns the same tick every time, with a pulse fed from fixed counters."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda: None, INFO)  # type: ignore[arg-type, return-value]
+        snapshot = SessionSnapshot(SESSIONS, NOW)
+        for i, (commits, hits, reads) in enumerate([(0, 0, 0), (240, 9000, 40), (600, 20000, 60),
+                                                   (900, 31000, 300), (1300, 45000, 310), (1520, 52000, 320)]):
+            row = {"xact_commit": 100000 + commits, "xact_rollback": 12, "blks_read": 500 + reads,
+                   "blks_hit": 80000 + hits, "tup_returned": 9000 * i, "tup_fetched": 3000 * i,
+                   "tup_inserted": 40 * i, "tup_updated": 25 * i, "tup_deleted": 3 * i,
+                   "temp_bytes": 8 * 1024 * 1024 * i, "deadlocks": 1, "max_connections": 100,
+                   "in_recovery": False, "now": NOW - timedelta(seconds=2 * (5 - i))}
+            totals: DatabaseTotals = totals_from_row(row, own_xacts=3 * i)
+            self.pulse.update(totals, snapshot)
+        self.fixed = Tick(snapshot=snapshot, pulse=self.pulse.last, roots=root_blockers(SESSIONS),
+                          banner="", seconds=0.003)
+
+    @property
+    def pid(self) -> int | None:
+        return 901
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def tick(self) -> Tick:
+        return self.fixed
+
+
+class FixedDatabase:
+    info = INFO
+
+    def new_connection(self) -> Any:
+        raise RuntimeError("no actions in snapshots")
+
+    def close(self) -> None:
+        pass
+
+
+class PaneApp(App[None]):
+    """The pane under bastion's stylesheet and dark theme, as the workspace shows it."""
+
+    CSS_PATH = Path(tui.__file__).resolve().parent / "bastion.tcss"
+
+    def __init__(self, profile: Profile | None = None) -> None:
+        super().__init__()
+        self.pane = ActivityPane(FixedDatabase(), profile or Profile(name="shop"),  # type: ignore[arg-type]
+                                 monitor=FixedMonitor(), interval=30)
+
+    def compose(self) -> ComposeResult:
+        yield self.pane
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for theme in load_themes().themes:
+            self.register_theme(theme)
+        self.theme = "bastion-dark"
+        self.pane.query_one(SessionTable).focus()
+
+
+async def settle(pilot: Any) -> None:
+    await pilot.pause(0.3)
+    await pilot.wait_for_scheduled_animations()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_activity_sessions(snap_compare, size: tuple[int, int]) -> None:
+    assert snap_compare(PaneApp(), run_before=settle, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_activity_blocking_tree(snap_compare, size: tuple[int, int]) -> None:
+    async def tree(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+
+    assert snap_compare(PaneApp(), run_before=tree, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_activity_terminate_confirmation_production(snap_compare, size: tuple[int, int]) -> None:
+    async def confirm(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("t", "k")
+        await settle(pilot)
+
+    assert snap_compare(PaneApp(Profile(name="prod", production=True)), run_before=confirm, terminal_size=size)
+
+
+@pytest.mark.parametrize(("key", "view"), [("S", "statements"), ("T", "tables"), ("I", "indexes"),
+                                          ("l", "locks"), ("t", "tree")])
+async def test_view_keys(key: str, view: str) -> None:
+    app = PaneApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        assert app.pane.view == view
+        await pilot.press("escape")
+        assert app.pane.view == "sessions"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_activity_session_detail(snap_compare, size: tuple[int, int]) -> None:
+    from tui.services.activity.views import SessionDetail
+    from tui.widgets.activity.detail import SessionDetailScreen
+
+    waiter = SESSIONS[3]
+    detail = SessionDetail(
+        session=replace(waiter, query="SELECT sku, on_hand\n  FROM inventory\n WHERE product_id = $1",
+                        query_id=-4242424242),
+        locks=[{"locktype": "relation", "mode": "AccessShareLock", "granted": False, "relation": "inventory",
+                "transactionid": None},
+               {"locktype": "virtualxid", "mode": "ExclusiveLock", "granted": True, "relation": None,
+                "transactionid": None}],
+        statement={"queryid": -4242424242, "calls": 1812, "rows": 1812, "total_ms": 913.4, "mean_ms": 0.5,
+                   "io_ms": 12.0, "shared_blks_hit": 90211, "shared_blks_read": 33, "query": "…"})
+
+    async def show(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.app.push_screen(SessionDetailScreen(detail, [4103], []))
+        await settle(pilot)
+
+    assert snap_compare(PaneApp(), run_before=show, terminal_size=size)

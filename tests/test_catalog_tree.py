@@ -1,0 +1,151 @@
+"""The catalog sidebar: lazy levels, partitions, search, refresh, system schemas."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from test_browse_data import HOSTILE_SCHEMA, HOSTILE_TABLE, SETUP
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+
+from tui.db import Database, open_database
+from tui.demo.cluster import LocalCluster
+from tui.profiles import Profile
+from tui.services import catalog
+from tui.widgets.catalog_tree import CatalogTree
+
+
+@pytest.fixture
+def shop(pg_cluster: LocalCluster, pg_database: str, socket_profile: Profile) -> Iterator[Database]:
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute(SETUP)
+    database = open_database(socket_profile)
+    yield database
+    database.close()
+
+
+def test_levels_are_loaded_one_query_each(shop: Database) -> None:
+    names = [e.name for e in catalog.schemas(shop)]
+    assert names[0] == "public" and "shop" in names and HOSTILE_SCHEMA in names
+    assert "pg_catalog" not in names and "information_schema" not in names
+    assert "pg_catalog" in [e.name for e in catalog.schemas(shop, show_system=True)]
+    entries = {e.name: e for e in catalog.relations(shop, "shop")}
+    assert entries["customers"].kind == "table" and entries["customers"].estimate == 250
+    assert entries["customers"].size and entries["customers"].size > 8192
+    assert entries["events"].kind == "partitioned" and entries["events"].has_children
+    assert "events_2024" not in entries  # partitions live under their parent
+    assert entries["big_orders"].kind == "view" and entries["big_orders"].estimate is None
+    assert entries["ticket_seq"].kind == "sequence"
+    assert entries["add(a integer, b integer)"].kind == "function"
+    assert [e.name for e in catalog.partitions(shop, "shop", "events")] == ["events_2024", "events_2025"]
+    assert [e.name for e in catalog.relations(shop, HOSTILE_SCHEMA)] == [HOSTILE_TABLE]
+
+
+def test_search_across_schemas(shop: Database) -> None:
+    found = catalog.search(shop, "order")
+    assert [(e.schema, e.name) for e in found[:2]] == [("shop", "orders"), ("shop", "big_orders")]
+    assert [e.name for e in catalog.search(shop, "表")] == [HOSTILE_TABLE]
+    assert catalog.search(shop, "%") == []  # no LIKE wildcards: a literal %
+    assert all("_" in e.name for e in catalog.search(shop, "_"))
+
+
+def test_compact_figures() -> None:
+    assert catalog.compact_count(1_234_567) == "1.2M" and catalog.compact_count(999) == "999"
+    assert catalog.compact_size(340 * 1024 * 1024) == "340 MB" and catalog.compact_size(8192) == "8.0 kB"
+
+
+class TreeApp(App[None]):
+    def __init__(self, database: Database) -> None:
+        super().__init__()
+        self.database = database
+        self.selected: list[tuple[str | None, str, str]] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="sidebar"):
+            yield CatalogTree(self.database)
+
+    def on_catalog_tree_relation_selected(self, event: CatalogTree.RelationSelected) -> None:
+        self.selected.append((event.schema, event.name, event.kind))
+
+
+async def until(pilot, condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.02)
+
+
+def labels(tree: CatalogTree) -> list[str]:
+    out: list[str] = []
+
+    def walk(node, depth: int) -> None:  # type: ignore[no-untyped-def]
+        for child in node.children:
+            out.append("  " * depth + str(child.label))
+            if child.is_expanded:
+                walk(child, depth + 1)
+
+    walk(tree.root, 0)
+    return out
+
+
+def test_tree_opens_filters_refreshes_and_selects(shop: Database, pg_cluster: LocalCluster,
+                                                  pg_database: str) -> None:
+    async def run() -> None:
+        app = TreeApp(shop)
+        async with app.run_test(size=(60, 30)) as pilot:
+            tree = app.query_one(CatalogTree)
+            await until(pilot, lambda: any(n.data and n.data.name == "shop" for n in tree.root.children))
+            tree.focus()
+            node = next(n for n in tree.root.children if n.data and n.data.name == "shop")
+            assert not node.children or "loading" in str(node.children[0].label)  # nothing before opening
+            tree.move_cursor(node)
+            await pilot.press("enter")
+            await until(pilot, lambda: any("customers" in line for line in labels(tree)))
+            assert any("customers  250" in line for line in labels(tree))
+            events = next(c for c in node.children if c.data and c.data.name == "events")
+            tree.move_cursor(events)
+            await pilot.press("enter")  # opens the partitions and selects the parent
+            await until(pilot, lambda: any("events_2025" in line for line in labels(tree)))
+            assert app.selected[-1] == ("shop", "events", "partitioned")
+            # type to filter: every schema at once
+            await pilot.press("slash", *"表")
+            await until(pilot, lambda: any(HOSTILE_TABLE in line for line in labels(tree)))
+            await pilot.press("enter")  # back to the tree, on the first result
+            await pilot.press("enter")
+            assert app.selected[-1] == (HOSTILE_SCHEMA, HOSTILE_TABLE, "table")
+            await pilot.press("escape")
+            await until(pilot, lambda: any("shop" == line.strip() for line in labels(tree)))
+            # r picks up objects created since
+            with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+                conn.execute("CREATE SCHEMA fresh")
+            await pilot.press("r")
+            await until(pilot, lambda: any(line.strip() == "fresh" for line in labels(tree)))
+            await pilot.press("h")
+            await until(pilot, lambda: any(line.strip() == "pg_catalog" for line in labels(tree)))
+
+    asyncio.run(run())
+
+
+def test_sqlite_objects(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            CREATE TABLE "we""ird" (id integer primary key, name text);
+            CREATE INDEX ix_name ON "we""ird" (name);
+            CREATE VIEW v AS SELECT * FROM "we""ird";
+            CREATE TRIGGER tr AFTER INSERT ON "we""ird" BEGIN SELECT 1; END;
+        """)
+    database = open_database(Profile(name="lite", driver="sqlite", path=str(path)))
+    try:
+        assert [(e.name, e.kind) for e in catalog.schemas(database)] == [
+            ('we"ird', "table"), ("v", "view"), ("ix_name", "index"), ("tr", "trigger")]
+        assert [e.name for e in catalog.search(database, "IRD")] == ['we"ird']
+    finally:
+        database.close()

@@ -1,0 +1,1 @@
+"""The Query tab: editor, result grid, and the pane that joins them."""
