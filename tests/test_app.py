@@ -264,3 +264,19 @@ async def test_an_unexpected_error_writes_a_redacted_crash_report(profiles_file:
     report = app.crash_report.read_text()
     assert "RuntimeError: boom" in report and "Secr3tPassw0rd" not in report
     assert str(isolated_env) in str(app.crash_report)
+
+
+async def test_switching_panes_gives_them_the_keys(profiles_file: Path, socket_profile: Profile) -> None:
+    from textual.widgets import TextArea
+
+    app = make_app(profiles_file, socket_profile, start=socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, WorkspaceScreen)
+        await pilot.pause(0.3)
+        await pilot.press("2")
+        await pilot.press(*"select 1")
+        assert app.screen.query_one("#sql-editor", TextArea).text.startswith("select 1")
+        await pilot.press("escape", "4")
+        assert app.focused is not None and app.focused.id == "sessions"
+        await pilot.press("1")
+        assert type(app.focused).__name__ == "DataGrid"

@@ -88,6 +88,24 @@ class WorkspaceScreen(Screen[None]):
 
     def action_pane(self, pane_id: str) -> None:
         self.query_one("#panes", TabbedContent).active = pane_id
+        self._focus_pane(pane_id)
+
+    def on_mount(self) -> None:
+        # The first tab activation comes from mounting: leave focus on the sidebar.
+        self.call_after_refresh(setattr, self, "_panes_ready", True)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id and getattr(self, "_panes_ready", False):
+            self._focus_pane(event.pane.id)
+
+    def _focus_pane(self, pane_id: str) -> None:
+        """Keys go to the pane just shown (its editor, its table), not the hidden one."""
+        pane = self.query_one(f"#{pane_id}", TabPane).children[0]
+        focus_default = getattr(pane, "focus_default", None)
+        if callable(focus_default):
+            focus_default()
+        elif pane.focusable:
+            pane.focus()
 
     def action_focus_sidebar(self) -> None:
         self.query_one(CatalogTree).focus()

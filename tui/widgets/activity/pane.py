@@ -105,6 +105,11 @@ class ActivityPane(SessionActions):
         self._closed = False
 
     # -- layout ----------------------------------------------------------------
+    def focus_default(self) -> None:
+        """What gets the keys when the Activity tab is opened: the sessions table."""
+        tables = self.query(SessionTable)
+        (tables.first() if tables else self).focus()
+
     def compose(self) -> ComposeResult:
         if not self.postgres:
             yield Static("SQLite has no server and so no server activity to show: no other "

@@ -101,6 +101,10 @@ class BrowsePane(RowActions, Widget, can_focus=False):
         self._input_mode = "filter"
         self._cached: dict[str, Any] = {}
 
+    def focus_default(self) -> None:
+        """What gets the keys when the Browse tab is opened: the data grid."""
+        self.query_one(DataGrid).focus()
+
     def compose(self) -> ComposeResult:
         yield Static("Browse", id="browse-title", markup=False)
         yield Static("", id="browse-status", markup=False)

@@ -512,6 +512,10 @@ class QueryPane(Widget):
         self.editor.load_text(self.buffers[index])
         self.editor.focus()
 
+    def focus_default(self) -> None:
+        """What gets the keys when the Query tab is opened: the editor."""
+        self.editor.focus()
+
     def action_leave_editor(self) -> None:
         # esc (when nothing runs) takes focus out of the editor, so 1-4 switch panes again.
         if self.editor.has_focus:
