@@ -6,8 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widget import Widget
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widget import AwaitMount, Widget
+from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.db.base import Database
 from tui.profiles import Profile, ProfileFileError
@@ -46,7 +46,9 @@ class WorkspaceScreen(Screen[None]):
             with TabbedContent(id="panes"):
                 for pane_id, title in PANES:
                     with TabPane(title, id=pane_id):
-                        yield self._pane(pane_id)
+                        # Only Browse is built now; the others on first view, so a
+                        # pane never opened costs no memory, no queries, no traffic.
+                        yield self._pane(pane_id) if pane_id == "browse" else Static("", classes="pane-pending")
         yield Footer()
 
     def _pane(self, pane_id: str) -> Widget:
@@ -97,10 +99,33 @@ class WorkspaceScreen(Screen[None]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id and getattr(self, "_panes_ready", False):
             self._focus_pane(event.pane.id)
+        elif event.pane.id:
+            self._ensure_pane(event.pane.id)
+
+    def _ensure_pane(self, pane_id: str) -> AwaitMount | None:
+        tab = self.query_one(f"#{pane_id}", TabPane)
+        pending = tab.query(".pane-pending")
+        if not pending:
+            return None
+        pending.remove()
+        return tab.mount(self._pane(pane_id))
 
     def _focus_pane(self, pane_id: str) -> None:
-        """Keys go to the pane just shown (its editor, its table), not the hidden one."""
-        pane = self.query_one(f"#{pane_id}", TabPane).children[0]
+        """Build the pane if this is its first showing, then give it the keys."""
+        mounting = self._ensure_pane(pane_id)
+
+        async def focus_when_mounted() -> None:
+            if mounting is not None:
+                await mounting
+            self._give_focus(pane_id)
+
+        self.call_later(focus_when_mounted)
+
+    def _give_focus(self, pane_id: str) -> None:
+        tab = self.query_one(f"#{pane_id}", TabPane)
+        if not tab.children:
+            return
+        pane = tab.children[0]
         focus_default = getattr(pane, "focus_default", None)
         if callable(focus_default):
             focus_default()
