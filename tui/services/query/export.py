@@ -78,6 +78,23 @@ def export(database: Any, statement: Statement, fmt: str, path: Path,
         raise
 
 
+def _stream_rows(cursor: Any, handle: TextIO, fmt: str, progress: Callable[[int], None],
+                 cancel: threading.Event) -> int:
+    """Header and rows of an executed DB-API cursor, batch by batch."""
+    if not cursor.description:
+        raise ValueError("this statement returns no rows to export")
+    writer = _RowWriter(handle, fmt)
+    writer.header([column[0] for column in cursor.description])  # DB-API: name first
+    total = 0
+    while batch := cursor.fetchmany(BATCH):
+        if cancel.is_set():
+            raise ExportCancelled()
+        writer.rows(batch)
+        total += len(batch)
+        progress(total)
+    return total
+
+
 def _export_postgres(database: Any, statement: Statement, fmt: str, path: Path,
                      progress: Callable[[int], None], cancel: threading.Event) -> int:
     import psycopg
@@ -95,18 +112,7 @@ def _export_postgres(database: Any, statement: Statement, fmt: str, path: Path,
             cursor = conn.cursor(name="bastion_export") if can_stream(statement) else conn.cursor()
             with cursor:
                 cursor.execute(statement.text)
-                if not cursor.description:
-                    raise ValueError("this statement returns no rows to export")
-                writer = _RowWriter(handle, fmt)
-                writer.header([d.name for d in cursor.description])
-                total = 0
-                while batch := cursor.fetchmany(BATCH):
-                    if cancel.is_set():
-                        raise ExportCancelled()
-                    writer.rows(batch)
-                    total += len(batch)
-                    progress(total)
-                return total
+                return _stream_rows(cursor, handle, fmt, progress, cancel)
     except psycopg.errors.QueryCanceled:
         raise ExportCancelled() from None
     finally:
@@ -152,19 +158,8 @@ def _export_sqlite(database: Any, statement: Statement, fmt: str, path: Path,
     conn = sqlite3.connect(f"file:{quote(str(database.path.resolve()))}?mode=ro", uri=True)
     try:
         cursor = conn.execute(statement.text)
-        if not cursor.description:
-            raise ValueError("this statement returns no rows to export")
         with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = _RowWriter(handle, fmt)
-            writer.header([d[0] for d in cursor.description])
-            total = 0
-            while batch := cursor.fetchmany(BATCH):
-                if cancel.is_set():
-                    raise ExportCancelled()
-                writer.rows(batch)
-                total += len(batch)
-                progress(total)
-            return total
+            return _stream_rows(cursor, handle, fmt, progress, cancel)
     finally:
         conn.close()
 
