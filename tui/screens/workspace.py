@@ -85,11 +85,15 @@ class WorkspaceScreen(Screen[None]):
     def on_catalog_tree_relation_selected(self, event: CatalogTree.RelationSelected) -> None:
         from tui.widgets.browse import BrowsePane
 
-        self.query_one(BrowsePane).open_relation(event.schema, event.name, event.kind)
+        for pane in self.query(BrowsePane):
+            pane.open_relation(event.schema, event.name, event.kind)
         self.action_pane("browse")
 
     def action_pane(self, pane_id: str) -> None:
-        self.query_one("#panes", TabbedContent).active = pane_id
+        panes = self.query("#panes")
+        if not panes:  # a key that arrives while the screen is being built or closed
+            return
+        panes.first(TabbedContent).active = pane_id
         self._focus_pane(pane_id)
 
     def on_mount(self) -> None:
@@ -103,7 +107,10 @@ class WorkspaceScreen(Screen[None]):
             self._ensure_pane(event.pane.id)
 
     def _ensure_pane(self, pane_id: str) -> AwaitMount | None:
-        tab = self.query_one(f"#{pane_id}", TabPane)
+        tabs = self.query(f"#{pane_id}")
+        if not tabs:
+            return None
+        tab = tabs.first(TabPane)
         pending = tab.query(".pane-pending")
         if not pending:
             return None
@@ -122,10 +129,10 @@ class WorkspaceScreen(Screen[None]):
         self.call_later(focus_when_mounted)
 
     def _give_focus(self, pane_id: str) -> None:
-        tab = self.query_one(f"#{pane_id}", TabPane)
-        if not tab.children:
+        tabs = self.query(f"#{pane_id}")
+        if not tabs or not tabs.first().children or not self.is_attached:
             return
-        pane = tab.children[0]
+        pane = tabs.first().children[0]
         focus_default = getattr(pane, "focus_default", None)
         if callable(focus_default):
             focus_default()
@@ -133,7 +140,8 @@ class WorkspaceScreen(Screen[None]):
             pane.focus()
 
     def action_focus_sidebar(self) -> None:
-        self.query_one(CatalogTree).focus()
+        for tree in self.query(CatalogTree):
+            tree.focus()
 
     def on_unmount(self) -> None:
         database = self.database
