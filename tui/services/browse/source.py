@@ -45,6 +45,10 @@ class PostgresSource:
         self.statement_timeout = statement_timeout
         self._conn: Any = None
         self._lock = threading.Lock()
+        # One read at a time on the connection: a new load that started while a
+        # cancelled one was still unwinding would otherwise open its transaction as a
+        # savepoint inside the old one and lose it when that one rolls back.
+        self._run_lock = threading.Lock()
 
     @property
     def conn(self) -> Any:
@@ -61,7 +65,7 @@ class PostgresSource:
 
         conn = self.conn
         try:
-            with conn.transaction():
+            with self._run_lock, conn.transaction():
                 conn.execute("SET TRANSACTION READ ONLY")
                 if self.statement_timeout:
                     conn.execute("SELECT set_config('statement_timeout', %s, true)",

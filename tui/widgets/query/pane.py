@@ -236,8 +236,12 @@ class QueryPane(Widget):
     def action_run_all(self) -> None:
         self._run(split_statements(self.editor.text))
 
+    def _busy(self) -> bool:
+        """A statement or an EXPLAIN is using the session's connection."""
+        return self.running or any(w.group == "explain" and not w.is_finished for w in self.workers)
+
     def _run(self, statements: list[Statement]) -> None:
-        if self.running:
+        if self._busy():
             self.app.notify("A statement is running: esc or ctrl+c cancels it.", severity="warning")
             return
         if not statements:
@@ -400,6 +404,8 @@ class QueryPane(Widget):
         if not statements or self.running:
             return
         statement = statements[0]
+        if self._busy():
+            return
         if self.database.info.kind != "postgresql":
             self.app.notify("EXPLAIN trees are for PostgreSQL.", severity="warning")
             return
