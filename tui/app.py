@@ -162,9 +162,9 @@ class BastionApp(App[None]):
 
     def action_command_palette(self) -> None:
         # Check the whole stack: a second ctrl+p can arrive before the first palette
-        # is the active screen, and two palettes would share one id.
+        # is the active screen. No id: a closing palette may still hold it.
         if self.use_command_palette and not any(isinstance(s, CommandPalette) for s in self.screen_stack):
-            self.push_screen(SafeCommandPalette(id="--command-palette"))
+            self.push_screen(SafeCommandPalette())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
