@@ -164,3 +164,19 @@ def test_example_file_is_valid_and_documents_every_key() -> None:
                 "password", "read_only", "production", "statement_timeout", "ssh", "migrations",
                 "path", "label", "color", "identity_file", "jump", "version_table"):
         assert f"{key}:" in text, key
+
+
+@pytest.mark.parametrize(
+    ("changes", "unverified"),
+    [
+        ({"host": "db.example.internal"}, True),
+        ({"host": "db.example.internal", "sslmode": "require"}, True),
+        ({"host": "db.example.internal", "sslmode": "verify-full"}, False),
+        ({"host": "db.example.internal", "sslmode": "verify-ca"}, False),
+        ({"host": "127.0.0.1"}, False),
+        ({"host": "/var/run/postgresql"}, False),
+        ({"driver": "sqlite", "path": "/tmp/x.db"}, False),
+    ],
+)
+def test_tls_unverified_badge_is_for_remote_hosts_only(changes: dict, unverified: bool) -> None:
+    assert Profile(name="p", **changes).tls_unverified is unverified

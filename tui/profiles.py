@@ -142,6 +142,16 @@ class Profile:
         db = f"/{self.database}" if self.database else ""
         return f"{user}{host}{port}{db}"
 
+    @property
+    def tls_unverified(self) -> bool:
+        """A remote PostgreSQL host reached without checking its certificate (sslmode
+        below verify-ca): worth a quiet badge, never a nag. Sockets and loopback are local."""
+        if self.is_sqlite or self.service or self.sslmode in ("verify-ca", "verify-full"):
+            return False
+        host = self.host or os.environ.get("PGHOST") or ""
+        local = not host or host.startswith("/") or host in ("localhost", "127.0.0.1", "::1")
+        return not local
+
     def with_changes(self, **changes: Any) -> Profile:
         return replace(self, **changes)
 

@@ -31,6 +31,8 @@ def profile_flags(profile: Profile) -> Text:
         parts.append(Text("RO", style="bold black on yellow"))
     if profile.ssh:
         parts.append(Text("ssh", style="dim"))
+    if profile.tls_unverified:
+        parts.append(Text("tls?", style="dim"))
     return Text(" ", justify="left").join(parts)
 
 

@@ -20,6 +20,8 @@ def header_text(profile: Profile, info: ServerInfo) -> Text:
     text.append(info.product, style="dim")
     if info.in_recovery:
         text.append("  STANDBY", style="bold")
+    if profile.tls_unverified:
+        text.append("  TLS unverified", style="dim")  # sslmode below verify-ca on a remote host
     if profile.read_only or info.read_only:
         text.append("  ")
         text.append(" READ-ONLY ", style="bold black on yellow")
