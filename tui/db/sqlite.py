@@ -14,10 +14,19 @@ from tui.db.base import ConnectFailure, ServerInfo
 from tui.profiles import Profile
 
 
+def sqlite_file_uri(path: Path, read_only: bool) -> str:
+    """An SQLite URI that opens an existing file only (mode=rw never creates one)."""
+    return f"file:{quote(str(path))}?mode={'ro' if read_only else 'rw'}"
+
+
+def connect_file(path: Path, read_only: bool) -> sqlite3.Connection:
+    """A DB-API connection of its own on an existing file (for a pane's worker)."""
+    return sqlite3.connect(sqlite_file_uri(path.resolve(), read_only), uri=True, check_same_thread=False)
+
+
 def sqlite_url(path: Path, read_only: bool) -> str:
-    """A SQLAlchemy URL that opens an existing file only (mode=rw never creates)."""
-    mode = "ro" if read_only else "rw"
-    return f"sqlite+pysqlite:///file:{quote(str(path))}?mode={mode}&uri=true"
+    """The same, as a SQLAlchemy URL."""
+    return f"sqlite+pysqlite:///{sqlite_file_uri(path, read_only)}&uri=true"
 
 
 @dataclass

@@ -60,11 +60,10 @@ class CompletionCatalog:
 
     @classmethod
     def _load_sqlite(cls, database: Any) -> CompletionCatalog:
-        import sqlite3
-        from urllib.parse import quote
+        from tui.db.sqlite import connect_file
 
         catalog = cls()
-        conn = sqlite3.connect(f"file:{quote(str(database.path.resolve()))}?mode=ro", uri=True)
+        conn = connect_file(database.path, read_only=True)
         try:
             names = [r[0] for r in conn.execute(sql.SQLITE_TABLES)]
             catalog.tables = [("main", n) for n in names]

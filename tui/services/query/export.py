@@ -152,10 +152,9 @@ def _cancel_when_set(cancel: threading.Event, conn: Any) -> None:
 
 def _export_sqlite(database: Any, statement: Statement, fmt: str, path: Path,
                    progress: Callable[[int], None], cancel: threading.Event) -> int:
-    import sqlite3
-    from urllib.parse import quote
+    from tui.db.sqlite import connect_file
 
-    conn = sqlite3.connect(f"file:{quote(str(database.path.resolve()))}?mode=ro", uri=True)
+    conn = connect_file(database.path, read_only=True)
     try:
         cursor = conn.execute(statement.text)
         with path.open("w", encoding="utf-8", newline="") as handle:

@@ -214,11 +214,10 @@ class SqliteSession:
 
     @classmethod
     def open(cls, database: Any, row_cap: int) -> SqliteSession:
-        from urllib.parse import quote
+        from tui.db.sqlite import connect_file
 
         mode_ro = database.profile.read_only
-        uri = f"file:{quote(str(database.path.resolve()))}?mode={'ro' if mode_ro else 'rw'}"
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        conn = connect_file(database.path, mode_ro)
         if mode_ro:
             conn.execute("PRAGMA query_only = ON")
         return cls(conn, row_cap)

@@ -123,7 +123,10 @@ class BrowsePane(RowActions, Widget, can_focus=False):
         self._generation += 1
         generation = self._generation
         self._busy = True
-        self._status(f"{label}…  (esc cancels)")
+        if not self._status_text.endswith("(esc cancels)"):
+            self._status_before = (self._status_text, self._status_error)
+        running = f"{label}…  (esc cancels)"
+        self._status(running)
         if self._spinner:
             self._spinner.stop()
         self._spinner = self.set_timer(0.3, lambda: self._show_loading(generation))
@@ -155,7 +158,8 @@ class BrowsePane(RowActions, Widget, can_focus=False):
             return  # a later load replaced this one
         self._settle()
         done(result)
-
+        if self._status_text.endswith("(esc cancels)"):
+            self._status(*self._status_before)  # `done` said nothing new: back to what was shown
     def _failed(self, generation: int, message: str, failed: Callable[[str], None] | None) -> None:
         if generation != self._generation:
             return
@@ -175,7 +179,12 @@ class BrowsePane(RowActions, Widget, can_focus=False):
         elif self.query_one("#browse-input", Input).has_class("-shown"):
             self._hide_input()
 
+    _status_text = ""
+    _status_error = False
+    _status_before: tuple[str, bool] = ("", False)
+
     def _status(self, text: str, error: bool = False) -> None:
+        self._status_text, self._status_error = text, error
         status = self.query_one("#browse-status", Static)
         status.update(text)
         status.set_class(error, "-error")
