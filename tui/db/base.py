@@ -62,3 +62,11 @@ class Database(Protocol):
     def cancel(self) -> None:
         """Cancel whatever statement is running (no-op if none)."""
         ...
+
+    def ping(self) -> bool:
+        """True while the connection answers (blocking: call from a worker)."""
+        ...
+
+    def reconnect(self) -> None:
+        """Open the connection again after it was lost; raises ConnectFailure."""
+        ...

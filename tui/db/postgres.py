@@ -157,6 +157,38 @@ class PostgresDatabase:
         """Another connection with the same settings (e.g. for cancel/terminate)."""
         return connect_with(self.params, self.profile)
 
+    def ping(self) -> bool:
+        """True while the main connection answers; False once it is lost.
+
+        One tiny round trip: cheap enough for a heartbeat over a slow link.
+        """
+        if self.conn.closed:
+            return False
+        try:
+            self.conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            return False
+        except psycopg.Error:
+            return not self.conn.closed  # e.g. a statement error: the link is fine
+        return True
+
+    def reconnect(self) -> None:
+        """Replace the main connection with a new one (same settings).
+
+        Raises ConnectFailure and keeps the old (broken) connection if that fails.
+        """
+        conn = self.new_connection()
+        try:
+            info = probe(conn)
+        except psycopg.Error as exc:
+            conn.close()
+            raise classify_failure(exc, self.profile) from None
+        old, self.conn, self.info = self.conn, conn, info
+        try:
+            old.close()
+        except psycopg.Error:
+            pass
+
     def cancel(self) -> None:
         try:
             self.conn.cancel_safe(timeout=5)

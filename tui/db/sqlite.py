@@ -81,5 +81,14 @@ class SqliteDatabase:
         # SQLite statements run in-process; the query runner interrupts them itself.
         return None
 
+    def ping(self) -> bool:
+        """A file does not drop its connection: alive while it exists."""
+        return self.path.exists()
+
+    def reconnect(self) -> None:
+        """Nothing to reopen: each use takes a connection from the engine."""
+        if not self.path.exists():
+            raise ConnectFailure("missing_file", f"SQLite file not found: {self.path}")
+
     def close(self) -> None:
         self.engine.dispose()
