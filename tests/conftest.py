@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from keyring.compat import properties
 from psycopg import sql
+from sshd_rig import sshd  # noqa: F401  (fixture)
 
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
