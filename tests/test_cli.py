@@ -51,15 +51,15 @@ def test_profiles_test_reports_the_server(profiles_file: Path, pg_profile: Profi
     ProfileStore(profiles_file).load().put(pg_profile)
     memory_keyring.set_password("bastion", pg_profile.name, pg_cluster.password)
     code, out, _ = run(["profiles", "--profiles", str(profiles_file), "test", "testdb"], capsys)
-    assert code == 0 and "server: PostgreSQL" in out and "superuser: yes" in out
+    assert code == 0 and "PostgreSQL" in out and "superuser yes" in out and "OK" in out
 
 
 def test_profiles_test_without_password_fails_clearly(profiles_file: Path, pg_profile: Profile,
                                                       memory_keyring, capsys, monkeypatch) -> None:
     ProfileStore(profiles_file).load().put(pg_profile)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    code, _, err = run(["profiles", "--profiles", str(profiles_file), "test", "testdb"], capsys)
-    assert code == 1 and "password" in err
+    code, out, err = run(["profiles", "--profiles", str(profiles_file), "test", "testdb"], capsys)
+    assert code == 1 and "FAIL  auth" in out and "password" in out and "auth hop failed" in err
 
 
 def test_set_password_verifies_before_saving(profiles_file: Path, pg_profile: Profile, pg_cluster: LocalCluster,

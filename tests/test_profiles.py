@@ -52,7 +52,7 @@ def test_loads_every_documented_key(profiles_file: Path) -> None:
     assert staging.read_only and staging.sslmode == "verify-full"
     assert staging.ssh == SshConfig(host="jump.example.internal", user="ops")
     assert staging.migrations == MigrationsConfig(config="./alembic.ini", version_table="alembic_version")
-    assert staging.target() == "app_ro@db.example.internal:5432/app"
+    assert staging.target() == "app_ro@db.example.internal:5432/app via ssh jump.example.internal"
     assert store.get("local").is_sqlite
     assert store.errors() == []
 

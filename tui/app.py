@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,8 @@ class BastionApp(App[None]):
         self.environ = environ
         self.crash_report: Path | None = None
         self._keyring_note_shown = False
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"  # over a slow link every animated frame costs bytes
 
     # -- start-up ----------------------------------------------------------------
     def on_mount(self) -> None:

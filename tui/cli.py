@@ -6,6 +6,7 @@ Errors go to stderr with a non-zero exit code; nothing here prints a password.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
 import sys
@@ -239,38 +240,32 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
     return EXIT_OK
 
 
-def _connect_for_cli(profile: Profile, vault: PasswordVault, stdin: TextIO) -> object:
-    from tui.db import ConnectFailure
-    from tui.services.connect import connect_first_try, connect_with_password
-
-    try:
-        return connect_first_try(profile, vault)
-    except ConnectFailure as failure:
-        if not failure.wants_password or not stdin.isatty():
-            raise CliError(f"{failure.message}\n{failure.hint}".strip()) from None
-    for _attempt in range(3):
-        password = _read_secret(f"Password for {profile.target()}: ", stdin)
-        try:
-            return connect_with_password(profile, vault, password)
-        except ConnectFailure as failure:
-            if not failure.wants_password:
-                raise CliError(f"{failure.message}\n{failure.hint}".strip()) from None
-            print("bastion: that password was rejected (not saved)", file=sys.stderr)
-    raise CliError("authentication failed three times")
-
-
 def cmd_test(store: ProfileStore, name: str, vault: PasswordVault, stdin: TextIO, out: TextIO) -> int:
+    """Each hop in turn (ssh tunnel, TCP, TLS, auth, server); the first failure stops."""
+    from tui.services.connection_check import check_profile
+
     profile = _get_profile(store, name)
-    connected = _connect_for_cli(profile, vault, stdin)
-    info = connected.database.info  # type: ignore[attr-defined]
-    connected.database.close()  # type: ignore[attr-defined]
-    print(f"OK: {profile.target()}", file=out)
-    print(f"server: {info.product}", file=out)
-    print(f"user: {info.current_user}  superuser: {'yes' if info.is_superuser else 'no'}  "
-          f"monitoring: {'yes' if info.can_monitor or info.is_superuser else 'no'}  "
-          f"standby: {'yes' if info.in_recovery else 'no'}  read-only: {'yes' if info.read_only else 'no'}",
-          file=out)
-    return EXIT_OK
+
+    def ask_password(target: str) -> str | None:
+        if not stdin.isatty():
+            return None
+        return _read_secret(f"Password for {target}: ", stdin)
+
+    print(f"Testing '{profile.name}': {profile.target()}", file=out, flush=True)
+    hops = check_profile(profile, vault, ask_password)
+    secrets = vault.known_secrets()
+    width = max(len(hop.name) for hop in hops)
+    indent = " " * (width + 10)
+    for hop in hops:
+        detail = redact(hop.detail, secrets).replace("\n", "\n" + indent)
+        print(f"  {'ok  ' if hop.ok else 'FAIL'}  {hop.name:<{width}}  {detail}", file=out)
+        if hop.hint:
+            print(f"{indent}{redact(hop.hint, secrets)}", file=out)
+    if all(hop.ok for hop in hops):
+        print("OK", file=out)
+        return EXIT_OK
+    failed = next(hop for hop in hops if not hop.ok)
+    raise CliError(f"the {failed.name} hop failed (see above)")
 
 
 def cmd_set_password(store: ProfileStore, args: argparse.Namespace, vault: PasswordVault,
@@ -327,14 +322,27 @@ def run_profiles(argv: list[str], stdin: TextIO, out: TextIO) -> int:
 
 
 def run_app(app: object) -> int:
-    """Run the Textual app; report a crash (already redacted) after the terminal is restored."""
-    app.run()  # type: ignore[attr-defined]
+    """Run the Textual app; report a crash (already redacted) after the terminal is restored.
+    SIGHUP (the SSH session closed) and SIGTERM stop the tunnels and exit cleanly."""
+    from tui.exit_guard import exit_on_hangup
+
+    def request_exit(code: int) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise SystemExit(code) from None
+        loop.call_soon_threadsafe(lambda: app.exit(return_code=code))  # type: ignore[attr-defined]
+
+    with exit_on_hangup(request_exit):
+        app.run()  # type: ignore[attr-defined]
     report = getattr(app, "crash_report", None)
-    if report is not None or getattr(app, "return_code", 0):
-        if report is not None:
-            print(f"bastion: crash report written to {report}", file=sys.stderr)
+    code = getattr(app, "return_code", 0) or 0
+    if report is not None:
+        print(f"bastion: crash report written to {report}", file=sys.stderr)
         return EXIT_CRASH
-    return EXIT_OK
+    if code >= 128:
+        return code  # ended by a signal
+    return EXIT_CRASH if code else EXIT_OK
 
 
 def adhoc_profile(target: str, vault: PasswordVault) -> Profile:

@@ -140,7 +140,8 @@ class Profile:
             host = "local socket"
         port = f":{self.port}" if self.port else ""
         db = f"/{self.database}" if self.database else ""
-        return f"{user}{host}{port}{db}"
+        via = f" via ssh {self.ssh.host}" if self.ssh else ""
+        return f"{user}{host}{port}{db}{via}"
 
     @property
     def tls_unverified(self) -> bool:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 from tui.db.base import ConnectFailure, Database, ServerInfo
 from tui.profiles import Profile
 
 
-def open_database(profile: Profile, password: str | None = None) -> Database:
+def open_database(
+    profile: Profile, password: str | None = None, *,
+    progress: Callable[[str], None] | None = None, cancelled: threading.Event | None = None,
+) -> Database:
     """Connect to the profile's database. Blocking: call it from a worker.
 
-    Raises ConnectFailure with a message for a person.
+    `progress` hears each step (e.g. the ssh tunnel); `cancelled` stops a
+    step that waits (the tunnel). Raises ConnectFailure with a message for a person.
     """
     if profile.is_sqlite:
         from tui.db.sqlite import SqliteDatabase
@@ -17,7 +24,7 @@ def open_database(profile: Profile, password: str | None = None) -> Database:
         return SqliteDatabase.open(profile)
     from tui.db.postgres import PostgresDatabase
 
-    return PostgresDatabase.open(profile, password)
+    return PostgresDatabase.open(profile, password, progress=progress, cancelled=cancelled)
 
 
 __all__ = ["ConnectFailure", "Database", "ServerInfo", "open_database"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from tui.db.base import ConnectFailure, ServerInfo
+from tui.db.tunnel import LOCALHOST, SshTunnel
 from tui.profiles import Profile
 from tui.sql.connection import SERVER_PROBE
 
@@ -41,9 +45,14 @@ def server_options(profile: Profile) -> str | None:
     return " ".join(parts) or None
 
 
-def connection_params(profile: Profile, password: str | None = None) -> dict[str, Any]:
+def connection_params(
+    profile: Profile, password: str | None = None, tunnel: SshTunnel | None = None
+) -> dict[str, Any]:
     """libpq keywords for a profile. What the profile leaves out, libpq fills in
-    from PG* variables, the service file and .pgpass, as psql would."""
+    from PG* variables, the service file and .pgpass, as psql would.
+
+    Through a tunnel, libpq connects to its local end (`hostaddr`) but keeps the
+    database's own name in `host`, so `verify-full` checks the right name."""
     params: dict[str, Any] = {}
     for key, value in (
         ("host", profile.host),
@@ -71,7 +80,26 @@ def connection_params(profile: Profile, password: str | None = None) -> dict[str
         params["options"] = options
     if password is not None:
         params["password"] = password
+    if tunnel is not None:
+        params["port"] = str(tunnel.local_port)
+        if tunnel.remote_host.startswith("/"):
+            params["host"] = LOCALHOST  # a remote unix socket: no TLS, no name to check
+        else:
+            params["host"] = tunnel.remote_host
+            params["hostaddr"] = LOCALHOST
     return params
+
+
+def tunnel_for(profile: Profile) -> SshTunnel | None:
+    """The ssh tunnel a profile needs (not started), or None."""
+    if profile.ssh is None:
+        return None
+    remote_host = profile.host or "localhost"  # no host: the database runs on the jump host
+    if "," in remote_host:
+        raise ConnectFailure("unsupported", "An ssh tunnel reaches one database host; `host` lists several.",
+                             "Keep one host in the profile, or make one profile per host.")
+    return SshTunnel(profile.ssh, remote_host, profile.port or 5432,
+                     connect_timeout=profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT)
 
 
 # How libpq phrases the failures a person can act on, most specific first.
@@ -135,27 +163,46 @@ class PostgresDatabase:
     info: ServerInfo
     profile: Profile
     params: dict[str, Any]
+    tunnel: SshTunnel | None = None
 
     @classmethod
-    def open(cls, profile: Profile, password: str | None = None) -> PostgresDatabase:
-        if profile.ssh is not None:
-            raise ConnectFailure(
-                "unsupported",
-                "SSH tunnels are not available in this version of bastion.",
-                "Open the tunnel yourself (ssh -N -L PORT:DBHOST:5432 JUMPHOST) and point host/port at it.",
-            )
-        params = connection_params(profile, password)
-        conn = connect_with(params, profile)
+    def open(
+        cls, profile: Profile, password: str | None = None, *,
+        progress: Callable[[str], None] | None = None, cancelled: threading.Event | None = None,
+        tunnel: SshTunnel | None = None,
+    ) -> PostgresDatabase:
+        """Connect (through the profile's ssh tunnel, started here, or through
+        `tunnel` if one is given: its owner keeps it when connecting fails)."""
+        owned = tunnel is None
+        if tunnel is None:
+            tunnel = tunnel_for(profile)
         try:
-            info = probe(conn)
-        except psycopg.Error as exc:
-            conn.close()
-            raise classify_failure(exc, profile) from None
-        return cls(conn=conn, info=info, profile=profile, params=params)
+            if tunnel is not None and not tunnel.alive:
+                if progress:
+                    progress(f"Opening the ssh tunnel: {tunnel.description}")
+                tunnel.start(cancelled)
+                if progress:
+                    progress(f"Tunnel up on {LOCALHOST}:{tunnel.local_port}; connecting through it")
+            params = connection_params(profile, password, tunnel)
+            conn = connect_with(params, profile, tunnel)
+            try:
+                info = probe(conn)
+            except psycopg.Error as exc:
+                conn.close()
+                raise classify_failure(exc, profile) from None
+        except BaseException:
+            if tunnel is not None and owned:
+                tunnel.close()
+            raise
+        return cls(conn=conn, info=info, profile=profile, params=params, tunnel=tunnel)
 
     def new_connection(self) -> psycopg.Connection[Any]:
-        """Another connection with the same settings (e.g. for cancel/terminate)."""
-        return connect_with(self.params, self.profile)
+        """Another connection with the same settings (e.g. for cancel/terminate).
+        A tunnel whose ssh has exited is started again first."""
+        if self.tunnel is not None:
+            self.tunnel.ensure_up()
+            self.params["port"] = str(self.tunnel.local_port)
+        return connect_with(self.params, self.profile, self.tunnel)
 
     def ping(self) -> bool:
         """True while the main connection answers; False once it is lost.
@@ -200,14 +247,26 @@ class PostgresDatabase:
             self.conn.close()
         except psycopg.Error:
             pass
+        if self.tunnel is not None:
+            self.tunnel.close()
 
 
-def connect_with(params: dict[str, Any], profile: Profile) -> psycopg.Connection[Any]:
-    """psycopg.connect with errors translated for a person."""
+def connect_with(
+    params: dict[str, Any], profile: Profile, tunnel: SshTunnel | None = None
+) -> psycopg.Connection[Any]:
+    """psycopg.connect with errors translated for a person; through a tunnel,
+    in ssh's words when ssh knows better (tunnel gone, database unreachable)."""
+    seen = tunnel.lines_seen if tunnel is not None else 0
     try:
         return psycopg.connect(**params, autocommit=True)
     except psycopg.Error as exc:
-        raise classify_failure(exc, profile) from None
+        failure = classify_failure(exc, profile)
+    if tunnel is not None and failure.kind in ("unreachable", "timeout", "other"):
+        time.sleep(0.1)  # ssh prints "open failed" just after it closes our socket
+        said = tunnel.ssh_messages(since=seen)
+        if not tunnel.alive or "open failed" in said:
+            raise tunnel.failure(failure.message, since=seen) from None
+    raise failure
 
 
 def probe(conn: psycopg.Connection[Any]) -> ServerInfo:

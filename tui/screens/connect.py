@@ -39,6 +39,7 @@ class ConnectScreen(Dialog[Connected | None]):
             yield Label(f"Connecting to {self.profile.title}", classes="dialog-title", markup=False)
             yield Static(self.profile.target(), classes="dialog-body", markup=False)
             yield LoadingIndicator(id="connect-progress")
+            yield Static("", id="connect-step", classes="dialog-note", markup=False)
             yield Static("", id="connect-error", classes="dialog-error", markup=False)
             yield Static("", id="connect-hint", classes="dialog-note", markup=False)
             yield Static("esc cancel", id="connect-keys", classes="dialog-keys")
@@ -50,6 +51,7 @@ class ConnectScreen(Dialog[Connected | None]):
         self._failed = False
         self._typed_password = password
         self.query_one("#connect-progress").display = True
+        self.query_one("#connect-step", Static).update("")
         self.query_one("#connect-error", Static).update("")
         self.query_one("#connect-hint", Static).update("")
         self.query_one("#connect-keys", Static).update("esc cancel")
@@ -61,14 +63,23 @@ class ConnectScreen(Dialog[Connected | None]):
     def _connect(self, password: str | None) -> Connected | None:
         # Runs in a worker thread. A libpq connect cannot be interrupted, so a
         # cancelled attempt is left to finish and its connection closed here.
+        steps = {"progress": self._step_from_thread, "cancelled": self._abandoned}
         if password is None:
-            connected = connect_first_try(self.profile, self.vault)
+            connected = connect_first_try(self.profile, self.vault, **steps)
         else:
-            connected = connect_with_password(self.profile, self.vault, password)
+            connected = connect_with_password(self.profile, self.vault, password, **steps)
         if self._abandoned.is_set():
             connected.database.close()
             return None
         return connected
+
+    def _step_from_thread(self, text: str) -> None:
+        if not self._abandoned.is_set():
+            self.app.call_from_thread(self._show_step, text)
+
+    def _show_step(self, text: str) -> None:
+        if self.is_attached:
+            self.query_one("#connect-step", Static).update(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "connect":
@@ -100,6 +111,7 @@ class ConnectScreen(Dialog[Connected | None]):
             return
         self._failed = True
         self.query_one("#connect-progress").display = False
+        self.query_one("#connect-step", Static).update("")
         if isinstance(error, ConnectFailure):
             text, hint = error.message, error.hint
         else:

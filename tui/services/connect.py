@@ -5,6 +5,8 @@ Blocking functions with no Textual imports: the UI calls them from workers.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.db import ConnectFailure, Database, open_database
@@ -32,14 +34,20 @@ def known_password(profile: Profile, vault: PasswordVault) -> str | None:
     return None  # pgpass / env / none: libpq finds it (PGPASSWORD, .pgpass) or needs none
 
 
-def connect_first_try(profile: Profile, vault: PasswordVault) -> Connected:
+Progress = Callable[[str], None]
+
+
+def connect_first_try(
+    profile: Profile, vault: PasswordVault, *,
+    progress: Progress | None = None, cancelled: threading.Event | None = None,
+) -> Connected:
     """Connect with the password we already know (keyring, memory, libpq's own).
 
     Raises ConnectFailure; `wants_password` on it means "ask the user".
     """
     password = known_password(profile, vault)
     try:
-        database = open_database(profile, password)
+        database = open_database(profile, password, progress=progress, cancelled=cancelled)
     except ConnectFailure as failure:
         if failure.wants_password:
             vault.forget(profile.name)
@@ -47,10 +55,13 @@ def connect_first_try(profile: Profile, vault: PasswordVault) -> Connected:
     return Connected(database, keyring_note=_keyring_note(profile, vault))
 
 
-def connect_with_password(profile: Profile, vault: PasswordVault, password: str) -> Connected:
+def connect_with_password(
+    profile: Profile, vault: PasswordVault, password: str, *,
+    progress: Progress | None = None, cancelled: threading.Event | None = None,
+) -> Connected:
     """Connect with a password the user typed. Only once it has authenticated is it
     kept: in the keyring for `password: keyring` profiles, else in memory."""
-    database = open_database(profile, password)
+    database = open_database(profile, password, progress=progress, cancelled=cancelled)
     saved = vault.remember(profile.name, password, persist=profile.password == "keyring")
     return Connected(database, saved_to_keyring=saved, keyring_note=_keyring_note(profile, vault))
 

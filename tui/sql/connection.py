@@ -17,3 +17,6 @@ SELECT current_setting('server_version')              AS version,
        current_setting('default_transaction_read_only') = 'on'
                                                        AS read_only
 """
+
+# The TLS protocol and cipher of this very session (`bastion profiles test`).
+TLS_OF_THIS_SESSION = "SELECT version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()"

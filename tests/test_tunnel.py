@@ -1,0 +1,275 @@
+"""SSH tunnels through a real sshd on 127.0.0.1 to the test PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from sshd_rig import SshServer, ssh_processes_for
+
+from tui.cli import main
+from tui.db import ConnectFailure, open_database
+from tui.db.postgres import PostgresDatabase
+from tui.db.tunnel import forward_spec, live_tunnels, ssh_command, ssh_hint
+from tui.demo.cluster import LocalCluster
+from tui.profiles import Profile, ProfileStore, SshConfig
+
+
+def ssh_config(sshd: SshServer, identity: Path | None = None, known_hosts: Path | None = None) -> SshConfig:
+    return SshConfig(host=sshd.host, user=sshd.user, port=sshd.port,
+                     identity_file=str(identity or sshd.identity_file),
+                     options=tuple(sshd.ssh_options(known_hosts)))
+
+
+def tunnel_profile(sshd: SshServer, pg_cluster: LocalCluster, pg_database: str, **changes: object) -> Profile:
+    """The database as the jump host sees it (127.0.0.1 there), reached through the tunnel."""
+    profile = Profile(name="via-jump", host="127.0.0.1", port=pg_cluster.port, database=pg_database,
+                      user=pg_cluster.superuser, password="prompt", sslmode="disable", ssh=ssh_config(sshd))
+    return profile.with_changes(**changes)
+
+
+def wait_for_no_ssh(marker: str, timeout: float = 5) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while (left := ssh_processes_for(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+# -- pure parts ---------------------------------------------------------------------
+
+
+def test_the_ssh_command_puts_user_options_first_and_ends_with_the_host() -> None:
+    config = SshConfig(host="jump", user="ops", port=2222, identity_file="~/.ssh/id", jump="edge",
+                       options=("ServerAliveInterval=5",))
+    command = ssh_command(config, forward_spec(40000, "db.internal", 5432), 10)
+    assert command[1:3] == ["-N", "-T"]
+    assert command.index("ServerAliveInterval=5") < command.index("ServerAliveInterval=15")  # first wins in ssh
+    assert "ExitOnForwardFailure=yes" in command and "BatchMode=yes" in command
+    assert command[command.index("-L") + 1] == "127.0.0.1:40000:db.internal:5432"
+    assert command[-2:] == ["--", "jump"]
+    assert command[command.index("-J") + 1] == "edge" and command[command.index("-p") + 1] == "2222"
+
+
+def test_forward_spec_brackets_ipv6_and_reaches_remote_sockets() -> None:
+    assert forward_spec(1, "::1", 5432) == "127.0.0.1:1:[::1]:5432"
+    assert forward_spec(1, "/var/run/postgresql/", 5433) == "127.0.0.1:1:/var/run/postgresql/.s.PGSQL.5433"
+
+
+@pytest.mark.parametrize(("said", "expected"), [
+    ("Host key verification failed.", "accept it"),
+    ("@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@", "ssh-keygen -R"),
+    ("ops@jump: Permission denied (publickey).", "ssh-add"),
+    ("ssh: Could not resolve hostname nope: Name or service not known", "ssh.host"),
+    ("channel 2: open failed: connect failed: Connection refused", "cannot reach the database"),
+    ("channel 2: open failed: administratively prohibited: open failed", "AllowTcpForwarding"),
+])
+def test_ssh_messages_get_a_hint(said: str, expected: str) -> None:
+    assert expected in ssh_hint(said)
+
+
+def test_a_profile_with_several_hosts_cannot_be_tunnelled(sshd: SshServer, pg_cluster: LocalCluster,
+                                                          pg_database: str) -> None:
+    profile = tunnel_profile(sshd, pg_cluster, pg_database, host="a.example,b.example")
+    with pytest.raises(ConnectFailure, match="one database host"):
+        open_database(profile, pg_cluster.password)
+
+
+# -- through a real sshd --------------------------------------------------------------
+
+
+def test_connects_through_the_tunnel_and_stops_ssh_on_close(sshd: SshServer, pg_cluster: LocalCluster,
+                                                            pg_database: str) -> None:
+    profile = tunnel_profile(sshd, pg_cluster, pg_database)
+    steps: list[str] = []
+    database = open_database(profile, pg_cluster.password, progress=steps.append)
+    assert isinstance(database, PostgresDatabase) and database.tunnel is not None
+    marker = f"127.0.0.1:{database.tunnel.local_port}:"
+    try:
+        assert ssh_processes_for(marker), "no ssh process while the tunnel is open"
+        assert database.info.database == pg_database
+        assert database.params["hostaddr"] == "127.0.0.1" and database.params["host"] == "127.0.0.1"
+        assert steps[0].startswith("Opening the ssh tunnel") and "Tunnel up" in steps[1]
+        # Panes open their own connections through the same tunnel.
+        with database.new_connection() as other:
+            assert other.execute("select 1").fetchone() == (1,)
+    finally:
+        database.close()
+    assert wait_for_no_ssh(marker) == []
+    assert live_tunnels() == 0
+
+
+def test_a_dead_tunnel_is_started_again_on_reconnect(sshd: SshServer, pg_cluster: LocalCluster,
+                                                     pg_database: str) -> None:
+    database = open_database(tunnel_profile(sshd, pg_cluster, pg_database), pg_cluster.password)
+    assert isinstance(database, PostgresDatabase) and database.tunnel is not None
+    try:
+        first = database.tunnel.process
+        assert first is not None
+        first.kill()  # the link (or the jump host) went away
+        first.wait()
+        assert not database.ping()
+        database.reconnect()
+        assert database.tunnel.alive and database.tunnel.process is not first
+        assert database.ping()
+    finally:
+        database.close()
+
+
+def test_verify_full_checks_the_database_name_not_the_tunnel_end(
+    sshd: SshServer, pg_cluster: LocalCluster, pg_database: str
+) -> None:
+    ca = pg_cluster.tls_files["ca.crt"]  # type: ignore[attr-defined]
+    # The server's certificate names "localhost": libpq checks that name while it
+    # connects to the tunnel's 127.0.0.1 (hostaddr).
+    profile = tunnel_profile(sshd, pg_cluster, pg_database, host="localhost", sslmode="verify-full",
+                             sslrootcert=str(ca))
+    database = open_database(profile, pg_cluster.password)
+    try:
+        assert database.conn.pgconn.ssl_in_use  # type: ignore[attr-defined]
+    finally:
+        database.close()
+
+
+@pytest.mark.parametrize(("case", "expected", "hint"), [
+    ("wrong host key", "Host key verification failed", "ssh-keygen -R"),
+    ("refused auth", "Permission denied", "ssh-add"),
+    ("dead port", "open failed", "cannot reach the database"),
+])
+def test_tunnel_failures_show_ssh_own_message(sshd: SshServer, pg_cluster: LocalCluster, pg_database: str,
+                                              case: str, expected: str, hint: str) -> None:
+    if case == "wrong host key":
+        profile = tunnel_profile(sshd, pg_cluster, pg_database).with_changes(
+            ssh=ssh_config(sshd, known_hosts=sshd.wrong_known_hosts))
+    elif case == "refused auth":
+        profile = tunnel_profile(sshd, pg_cluster, pg_database).with_changes(
+            ssh=ssh_config(sshd, identity=sshd.other_identity_file))
+    else:
+        from sshd_rig import free_port
+
+        profile = tunnel_profile(sshd, pg_cluster, pg_database, port=free_port())
+    with pytest.raises(ConnectFailure) as raised:
+        open_database(profile, pg_cluster.password)
+    failure = raised.value
+    assert failure.kind == "tunnel"
+    assert expected in failure.message and hint in failure.hint
+    assert pg_cluster.password not in str(failure)
+    assert wait_for_no_ssh(f"{sshd.port}") == []
+
+
+# -- bastion profiles test ---------------------------------------------------------------
+
+
+def test_profiles_test_reports_each_hop(sshd: SshServer, pg_cluster: LocalCluster, pg_database: str,
+                                        tmp_path: Path, memory_keyring, capsys) -> None:
+    profiles = tmp_path / "profiles.yaml"
+    profile = tunnel_profile(sshd, pg_cluster, pg_database, password="keyring", host="localhost",
+                             sslmode="verify-full", sslrootcert=str(pg_cluster.tls_files["ca.crt"]))  # type: ignore[attr-defined]
+    ProfileStore(profiles).load().put(profile)
+    memory_keyring.set_password("bastion", profile.name, pg_cluster.password)
+    code = main(["profiles", "--profiles", str(profiles), "test", profile.name])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    lines = [line.split() for line in out.splitlines()[1:-1] if not line.startswith("        ")]
+    assert [(words[0], words[1]) for words in lines[:2]] == [("ok", "ssh"), ("ok", "tcp")]
+    assert [words[:2] for words in lines[2:]] == [["ok", "tls"], ["ok", "auth"], ["ok", "server"]]
+    assert "host name verified" in out and "the OS keyring" in out and "PostgreSQL" in out
+    assert out.splitlines()[-1] == "OK"
+    assert pg_cluster.password not in out
+    assert wait_for_no_ssh(f"{sshd.port}") == []
+
+
+def test_profiles_test_stops_at_the_failing_hop(sshd: SshServer, pg_cluster: LocalCluster, pg_database: str,
+                                                tmp_path: Path, memory_keyring, capsys) -> None:
+    from sshd_rig import free_port
+
+    profiles = tmp_path / "profiles.yaml"
+    ProfileStore(profiles).load().put(tunnel_profile(sshd, pg_cluster, pg_database, port=free_port()))
+    code = main(["profiles", "--profiles", str(profiles), "test", "via-jump"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "ok    ssh tunnel" in captured.out and "FAIL  tcp" in captured.out
+    assert "open failed" in captured.out and "tls" not in captured.out
+    assert "the tcp hop failed" in captured.err
+
+
+# -- no ssh left behind, whatever the way out ------------------------------------------------
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from tui.db import open_database
+    from tui.profiles import SshConfig, Profile
+    ssh = SshConfig(host=sys.argv[1], user=sys.argv[2], port=int(sys.argv[3]), identity_file=sys.argv[4],
+                    options=tuple(sys.argv[5].split("|")))
+    profile = Profile(name="x", host="127.0.0.1", port=int(sys.argv[6]), database=sys.argv[7],
+                      user=sys.argv[8], sslmode="disable", password="none", ssh=ssh)
+    if sys.argv[9] == "SIGHUP":  # as `bastion` does before the app starts
+        from tui.exit_guard import exit_on_hangup
+
+        def request_exit(code):
+            raise SystemExit(code)
+
+        guard = exit_on_hangup(request_exit)  # kept: a collected guard restores the handlers
+        guard.__enter__()
+    database = open_database(profile)
+    print(database.tunnel.local_port, flush=True)
+    if sys.argv[9] == "crash":
+        raise RuntimeError("boom")
+    time.sleep(60)
+""")
+
+
+@pytest.mark.parametrize("ending", ["crash", "SIGKILL", "SIGHUP"])
+def test_no_ssh_process_outlives_bastion(sshd: SshServer, pg_cluster: LocalCluster, pg_database: str,
+                                         tmp_path: Path, ending: str) -> None:
+    if ending == "SIGKILL" and not sys.platform.startswith("linux"):
+        pytest.skip("the parent-death signal is Linux's")
+    # The trusted unix socket on the jump host side would need no password; over
+    # 127.0.0.1 the cluster wants one, so hand it over through .pgpass.
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"*:*:*:{pg_cluster.superuser}:{pg_cluster.password}\n")
+    pgpass.chmod(0o600)
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = {**os.environ, "PGPASSFILE": str(pgpass), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    child = subprocess.Popen(
+        [sys.executable, str(script), sshd.host, sshd.user, str(sshd.port), str(sshd.identity_file),
+         "|".join(sshd.ssh_options()), str(pg_cluster.port), pg_database, pg_cluster.superuser, ending],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert child.stdout is not None
+        port = child.stdout.readline().strip()
+        assert port, child.stderr.read() if child.stderr else ""
+        marker = f"127.0.0.1:{port}:"
+        if ending == "crash":
+            child.wait(30)
+        else:
+            assert ssh_processes_for(marker)
+            child.send_signal(signal.SIGKILL if ending == "SIGKILL" else signal.SIGHUP)
+            code = child.wait(30)
+            if ending == "SIGHUP":
+                assert code == 128 + signal.SIGHUP
+        assert wait_for_no_ssh(marker) == [], f"ssh left behind after {ending}"
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def test_psycopg_through_the_tunnel_sees_the_same_server(sshd: SshServer, pg_cluster: LocalCluster,
+                                                         pg_database: str) -> None:
+    database = open_database(tunnel_profile(sshd, pg_cluster, pg_database), pg_cluster.password)
+    try:
+        with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as admin:
+            seen = admin.execute("select count(*) from pg_stat_activity where pid = %s",
+                                 (database.info.backend_pid,)).fetchone()
+        assert seen == (1,)
+    finally:
+        database.close()

@@ -1,0 +1,218 @@
+"""`bastion profiles test NAME`: each hop of the way to the database, in order.
+
+ssh tunnel → TCP → TLS → authentication → server. The first hop that fails
+says why in its own words; the hops after it are not tried. Blocking: the CLI
+calls it directly, the UI from a worker.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tui.db import ConnectFailure
+from tui.db.postgres import DEFAULT_CONNECT_TIMEOUT, PostgresDatabase, tunnel_for
+from tui.db.tunnel import LOCALHOST, SshTunnel, gist, ssh_hint
+from tui.profiles import Profile
+from tui.secrets import PasswordVault
+from tui.services.connect import known_password
+from tui.sql.connection import TLS_OF_THIS_SESSION
+
+# Which hop a connection failure belongs to.
+_FAILED_HOP = {
+    "unreachable": "tcp", "timeout": "tcp", "tls": "tls", "tunnel": "ssh tunnel",
+    "password_required": "auth", "auth": "auth", "database_missing": "auth",
+}
+CHANNEL_WAIT = 1.0  # seconds to see whether ssh drops a forwarded connection it could not open
+
+
+@dataclass(frozen=True)
+class Hop:
+    name: str  # "ssh tunnel", "tcp", "tls", "auth", "server"
+    ok: bool
+    detail: str
+    hint: str = ""
+
+
+AskPassword = Callable[[str], str | None]  # (what for) -> password, or None to stop
+
+
+def check_profile(profile: Profile, vault: PasswordVault, ask_password: AskPassword | None = None) -> list[Hop]:
+    """Walk the hops; stops at the first failure (its Hop has ok=False)."""
+    if profile.is_sqlite:
+        return _check_sqlite(profile)
+    hops: list[Hop] = []
+    tunnel: SshTunnel | None = None
+    try:
+        try:
+            tunnel = tunnel_for(profile)
+        except ConnectFailure as failure:
+            return [Hop("ssh tunnel", False, failure.message, failure.hint)]
+        if tunnel is not None:
+            started = time.perf_counter()
+            try:
+                tunnel.start()
+            except ConnectFailure as failure:
+                return [Hop("ssh tunnel", False, failure.message, failure.hint)]
+            hops.append(Hop("ssh tunnel", True, f"{tunnel.description} on {LOCALHOST}:{tunnel.local_port} "
+                                                 f"in {_seconds(started)}"))
+        tcp = _check_tcp(profile, tunnel)
+        if tcp is not None:
+            hops.append(tcp)
+            if not tcp.ok:
+                return hops
+        hops.extend(_check_connection(profile, vault, tunnel, ask_password))
+        return hops
+    finally:
+        if tunnel is not None:
+            tunnel.close()
+
+
+def _seconds(started: float) -> str:
+    elapsed = time.perf_counter() - started
+    return f"{elapsed * 1000:.0f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
+
+
+def _check_sqlite(profile: Profile) -> list[Hop]:
+    from tui.db import open_database
+
+    try:
+        database = open_database(profile)
+    except ConnectFailure as failure:
+        return [Hop("file", False, failure.message, failure.hint)]
+    database.close()
+    mode = "read-only" if profile.read_only else "read-write"
+    return [Hop("file", True, f"{profile.path} ({mode})"), Hop("server", True, database.info.product)]
+
+
+def _tcp_target(profile: Profile) -> tuple[str, int] | None:
+    """Where libpq will connect, when the profile (or PG* variables) says; None when
+    only libpq knows (a service file, its default socket) or several hosts are listed."""
+    host = profile.host or os.environ.get("PGHOST")
+    port = profile.port or int(os.environ.get("PGPORT") or 5432)
+    if not host or "," in host or (profile.service and not profile.host):
+        return None
+    return host, port
+
+
+def _check_tcp(profile: Profile, tunnel: SshTunnel | None) -> Hop | None:
+    timeout = profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+    if tunnel is not None:
+        return _check_through_tunnel(tunnel)
+    target = _tcp_target(profile)
+    if target is None:
+        return None
+    host, port = target
+    if host.startswith("/"):
+        path = os.path.join(host, f".s.PGSQL.{port}")
+        if os.path.exists(path):
+            return Hop("socket", True, f"{path} exists")
+        return Hop("socket", False, f"no server socket at {path}", "Is the server running, with this port?")
+    started = time.perf_counter()
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return Hop("tcp", False, f"{host}:{port}: {reason}",
+                   "Is the server running and reachable from here (VPN, firewall, ssh tunnel)?")
+    return Hop("tcp", True, f"{host}:{port} reachable in {_seconds(started)}")
+
+
+def _check_through_tunnel(tunnel: SshTunnel) -> Hop:
+    """Open one forwarded connection: ssh closes it at once when the jump host
+    cannot reach the database (and says why on stderr)."""
+    target = f"{tunnel.remote_host}:{tunnel.remote_port} from the jump host"
+    seen = tunnel.lines_seen
+    with socket.create_connection((LOCALHOST, tunnel.local_port), timeout=5) as sock:
+        sock.settimeout(CHANNEL_WAIT)
+        try:
+            closed = sock.recv(1) == b""
+        except TimeoutError:
+            closed = False  # still open: the database is waiting for us to speak
+        except OSError:
+            closed = True
+    if closed:
+        time.sleep(0.1)  # ssh prints its reason just after closing
+        said = tunnel.ssh_messages(since=seen)
+        return Hop("tcp", False, f"{target}: {gist(said) or 'the jump host closed the connection'}",
+                   ssh_hint(said))
+    return Hop("tcp", True, f"{target}: reachable")
+
+
+def _check_connection(
+    profile: Profile, vault: PasswordVault, tunnel: SshTunnel | None, ask_password: AskPassword | None
+) -> list[Hop]:
+    password = known_password(profile, vault)
+    source = _password_source(profile, password)
+    for _attempt in range(3):
+        try:
+            database = PostgresDatabase.open(profile, password, tunnel=tunnel)
+            break
+        except ConnectFailure as failure:
+            if failure.wants_password and ask_password is not None:
+                password = ask_password(profile.target())
+                if password is not None:
+                    source = "typed"
+                    continue
+            return [Hop(_FAILED_HOP.get(failure.kind, "connect"), False, failure.message, failure.hint)]
+    else:
+        return [Hop("auth", False, "authentication failed three times")]
+    if source == "typed" and password is not None:
+        # As when connecting: a typed password is kept once it works (keyring profiles: saved).
+        if vault.remember(profile.name, password, persist=profile.password == "keyring"):
+            source = "typed (saved to the OS keyring)"
+    try:
+        return [_tls_hop(profile, database.conn), _auth_hop(database, source), _server_hop(database)]
+    finally:
+        database.tunnel = None  # the caller closes the tunnel it started
+        database.close()
+
+
+def _password_source(profile: Profile, password: str | None) -> str:
+    if password is not None:
+        return "the OS keyring" if profile.password == "keyring" else "memory"
+    return ""
+
+
+def _tls_hop(profile: Profile, conn: Any) -> Hop:
+    sslmode = profile.sslmode or os.environ.get("PGSSLMODE") or "prefer"
+    pgconn = conn.pgconn
+    if not pgconn.ssl_in_use:
+        if (profile.host or "").startswith("/") or not profile.host and not profile.service:
+            return Hop("tls", True, "not used (unix socket)")
+        return Hop("tls", True, f"not used (sslmode={sslmode}): traffic is not encrypted",
+                   "Set sslmode=verify-full and sslrootcert to your provider's CA file.")
+    row = conn.execute(TLS_OF_THIS_SESSION).fetchone()
+    protocol = f"{row[0]} ({row[1]})" if row and row[0] else "TLS"
+    if sslmode in ("verify-ca", "verify-full"):
+        checked = "certificate and host name verified" if sslmode == "verify-full" else "certificate verified"
+        return Hop("tls", True, f"{protocol}, {checked} (sslmode={sslmode})")
+    return Hop("tls", True, f"{protocol}, certificate NOT verified (sslmode={sslmode})",
+               "Set sslmode=verify-full and sslrootcert to your provider's CA file.")
+
+
+def _auth_hop(database: PostgresDatabase, source: str) -> Hop:
+    user = database.info.current_user
+    if source:
+        how = f"password {source}" if source.startswith("typed") else f"password from {source}"
+    elif database.conn.pgconn.used_password:
+        how = "password from .pgpass or PGPASSWORD"
+    else:
+        how = "no password needed (trust, peer or certificate)"
+    return Hop("auth", True, f"as {user}: {how}")
+
+
+def _server_hop(database: PostgresDatabase) -> Hop:
+    info = database.info
+
+    def yes(flag: bool) -> str:
+        return "yes" if flag else "no"
+
+    return Hop("server", True, f"{info.product} · database {info.database} · superuser {yes(info.is_superuser)} · "
+                               f"monitoring {yes(info.can_monitor or info.is_superuser)} · "
+                               f"standby {yes(info.in_recovery)} · read-only {yes(info.read_only)}")
