@@ -273,3 +273,35 @@ def test_psycopg_through_the_tunnel_sees_the_same_server(sshd: SshServer, pg_clu
         assert seen == (1,)
     finally:
         database.close()
+
+
+# -- the terminal goes away (the SSH session to the jump host closes) ---------------------
+
+
+def test_closing_the_terminal_stops_bastion_and_its_tunnel(
+    sshd: SshServer, pg_cluster: LocalCluster, pg_database: str, tmp_path: Path, isolated_env: Path,
+) -> None:
+    from sshd_rig import descendants
+    from test_e2e_tmux import CONNECT_TIMEOUT, Tmux, base_env, bastion_command, wait_for, wait_until
+
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"*:*:*:{pg_cluster.superuser}:{pg_cluster.password}\n")
+    pgpass.chmod(0o600)
+    profiles = tmp_path / "profiles.yaml"
+    ProfileStore(profiles).load().put(tunnel_profile(sshd, pg_cluster, pg_database, password="pgpass"))
+    tmux = Tmux(tmp_path, {**base_env(isolated_env), "PGPASSFILE": str(pgpass)})
+    try:
+        tmux.start([*bastion_command(), "--profiles", str(profiles), "via-jump"], cwd=tmp_path)
+        wait_for(tmux, "the workspace through the tunnel",
+                 lambda screen: "via ssh 127.0.0.1" in screen and "Pick a table" in screen, CONNECT_TIMEOUT)
+        processes = descendants(int(tmux.pane("pane_pid")["pane_pid"]))
+        assert ssh_processes_for(f"-p {sshd.port}"), "no tunnel while the workspace is open"
+        tmux.kill_server()  # the terminal is gone: SIGHUP to everything in it
+
+        def all_gone() -> bool:
+            return not any(Path(f"/proc/{pid}").exists() for pid in processes)
+
+        assert wait_until(all_gone, 10), "bastion still runs after its terminal closed"
+        assert wait_for_no_ssh(f"-p {sshd.port}") == [], "ssh tunnel left behind"
+    finally:
+        tmux.kill_server()

@@ -36,6 +36,23 @@ def profile_flags(profile: Profile) -> Text:
     return Text(" ", justify="left").join(parts)
 
 
+def connection_route(database: object, profile: Profile) -> list[str]:
+    """How the connection travels: the ssh tunnel and TLS (lines for the test result)."""
+    lines = []
+    tunnel = getattr(database, "tunnel", None)
+    if tunnel is not None:
+        lines.append(f"SSH tunnel: {tunnel.description}")
+    conn = getattr(database, "conn", None)
+    if conn is not None:
+        if conn.pgconn.ssl_in_use:
+            verified = profile.sslmode in ("verify-ca", "verify-full")
+            lines.append(f"TLS: yes, certificate {'verified' if verified else 'NOT verified'} "
+                         f"(sslmode={profile.sslmode or 'prefer'})")
+        else:
+            lines.append("TLS: no")
+    return lines
+
+
 class PickerScreen(Screen[None]):
     """Lists the profiles from the profiles file, with its problems below."""
 
@@ -205,6 +222,7 @@ class PickerScreen(Screen[None]):
                 f"Monitoring rights: {'yes' if info.can_monitor or info.is_superuser else 'no'}",
                 f"Standby (in recovery): {'yes' if info.in_recovery else 'no'}",
                 f"Read-only enforced: {'yes' if info.read_only else 'no'}",
+                *connection_route(connected.database, profile),
             ]
             self.app.push_screen(MessageScreen("Connection OK", "\n".join(lines)))
 
