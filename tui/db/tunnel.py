@@ -17,6 +17,7 @@ import atexit
 import collections
 import concurrent.futures
 import errno
+import os
 import shutil
 import signal
 import socket
@@ -105,7 +106,7 @@ def ssh_command(ssh: SshConfig, forward: str, connect_timeout: int) -> list[str]
     if ssh.user:
         command += ["-l", ssh.user]
     if ssh.identity_file:
-        command += ["-i", ssh.identity_file]
+        command += ["-i", os.path.expanduser(ssh.identity_file)]
     if ssh.jump:
         command += ["-J", ssh.jump]
     # `--`: the host is never read as an option (it is also checked when the profile loads).
