@@ -305,3 +305,39 @@ def test_closing_the_terminal_stops_bastion_and_its_tunnel(
         assert wait_for_no_ssh(f"-p {sshd.port}") == [], "ssh tunnel left behind"
     finally:
         tmux.kill_server()
+
+
+# -- in the app ----------------------------------------------------------------------------
+
+
+async def test_the_app_connects_through_the_tunnel_and_shows_ssh_failures(
+    sshd: SshServer, pg_cluster: LocalCluster, pg_database: str, profiles_file: Path, memory_keyring,
+) -> None:
+    from test_app import make_app, wait_for_screen
+
+    from tui.screens.connect import ConnectScreen
+    from tui.screens.picker import PickerScreen
+    from tui.screens.workspace import WorkspaceScreen
+
+    good = tunnel_profile(sshd, pg_cluster, pg_database, password="keyring")
+    refused = good.with_changes(name="refused", ssh=ssh_config(sshd, identity=sshd.other_identity_file))
+    memory_keyring.set_password("bastion", good.name, pg_cluster.password)
+    app = make_app(profiles_file, good, refused)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        app.call_later(app.connect, refused)
+        await wait_for_screen(pilot, ConnectScreen)
+        for _ in range(200):
+            error = str(app.screen.query_one("#connect-error").render())
+            if error:
+                break
+            await pilot.pause(0.05)
+        assert "Permission denied" in error
+        assert "ssh-add" in str(app.screen.query_one("#connect-hint").render())
+        await pilot.press("escape")
+        await wait_for_screen(pilot, PickerScreen)
+        app.call_later(app.connect, good)
+        await wait_for_screen(pilot, WorkspaceScreen)
+        assert "via ssh 127.0.0.1" in str(app.screen.query_one("ConnectionHeader").render())
+        assert ssh_processes_for(f"-p {sshd.port}")
+    assert wait_for_no_ssh(f"-p {sshd.port}") == []
