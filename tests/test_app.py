@@ -231,11 +231,26 @@ async def test_theme_choice_persists(profiles_file: Path) -> None:
     assert Settings.load(profiles_file.parent / "settings.yaml").theme == "bastion-light"
 
 
-async def test_ansi_theme_on_a_16_colour_terminal(profiles_file: Path) -> None:
+@pytest.mark.parametrize("environ", [{"TERM": "screen"}, {"TERM": "xterm-16color"}, {"TERM": "putty"},
+                                     {"TERM": "xterm-256color", "NO_COLOR": "1"}])
+async def test_ansi_theme_on_a_16_colour_terminal(profiles_file: Path, environ: dict[str, str]) -> None:
     store = ProfileStore(profiles_file).load()
-    app = BastionApp(store, settings=Settings(), environ={"TERM": "screen"})
+    app = BastionApp(store, settings=Settings(), environ=environ)
     async with app.run_test(size=(80, 24)):
         assert app.theme == "bastion-ansi16"
+
+
+async def test_no_color_strips_every_colour_from_the_ansi_theme(
+    profiles_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.filter import Monochrome, NoColor
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = BastionApp(ProfileStore(profiles_file).load(), settings=Settings(), environ={"TERM": "xterm-256color"})
+    async with app.run_test(size=(80, 24)):
+        assert app.theme == "bastion-ansi16"
+        assert any(isinstance(f, NoColor) for f in app._filters)
+        assert not any(isinstance(f, Monochrome) for f in app._filters)
 
 
 async def test_a_bad_user_theme_is_a_warning(profiles_file: Path, isolated_env: Path) -> None:

@@ -63,12 +63,11 @@ def fixed_dir() -> Iterator[Path]:
     shutil.rmtree(FIXED_DIR, ignore_errors=True)
 
 
-def app_with(profiles_text: str | None, folder: Path) -> BastionApp:
+def app_with(profiles_text: str | None, folder: Path, theme: str = "bastion-dark") -> BastionApp:
     path = folder / "profiles.yaml"
     if profiles_text is not None:
         path.write_text(profiles_text)
-    return BastionApp(ProfileStore(path).load(), settings=Settings(), theme_name="bastion-dark",
-                      environ=FIXED_ENV)
+    return BastionApp(ProfileStore(path).load(), settings=Settings(), theme_name=theme, environ=FIXED_ENV)
 
 
 @pytest.fixture
@@ -234,3 +233,33 @@ def test_connection_test_result(snap_compare, fixed_dir: Path, size: tuple[int, 
         await settle(pilot)
 
     assert snap_compare(app_with(PROFILES, fixed_dir), run_before=show, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_workspace_ansi16_theme_with_a_result(snap_compare, fixed_dir: Path, shop_database: Profile,
+                                              size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 16-colour theme (TERM=xterm/screen): the sidebar and tab cursors, the editor and a result
+    grid with its cursor must stay legible with nothing but the terminal's own palette."""
+    from tui.widgets.query.pane import QueryPane
+
+    display = Profile(name="staging", label="Staging (EU)", host="db.staging.example.internal", port=5432,
+                      database="shop", user="app_readonly", sslmode="verify-full")
+
+    async def show(pilot) -> None:
+        await pilot.app.push_screen(open_workspace(shop_database, display))
+        await pilot.pause(0.3)
+        await pilot.press("2")
+        await settle(pilot)
+        pilot.app.screen.query_one("TextArea").text = "select id, name from shop.customers order by id limit 5;"
+        await pilot.press("ctrl+j")
+        pane = pilot.app.screen.query_one(QueryPane)
+        for _ in range(100):
+            if pane.outcomes and not pane.running:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("f2")  # into the results: the grid's cursor shows
+        await settle(pilot)
+
+    monkeypatch.setattr(QueryPane, "timings", False)
+    monkeypatch.setenv("TZ", "UTC")
+    assert snap_compare(app_with(PROFILES, fixed_dir, theme="bastion-ansi16"), run_before=show, terminal_size=size)

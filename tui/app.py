@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
 
 from tui.crash import write_crash_report
@@ -80,15 +81,26 @@ class BastionApp(App[None]):
             self.notify(f"Unknown theme '{wanted}': using {DEFAULT_THEME}.", severity="warning")
             wanted = None
         if wanted is None:
-            few_colours = terminal_has_few_colours(self.environ)
+            few_colours = self.no_color or terminal_has_few_colours(self.environ)
             wanted = ANSI_THEME if few_colours and ANSI_THEME in names else DEFAULT_THEME
         if wanted in names:
             self.theme = wanted
+        self._match_no_color_filter()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
 
     def _remember_theme(self, theme: Any) -> None:
+        self._match_no_color_filter()
         self.settings.theme = theme.name
         self.run_in_thread(self.settings.save)
+
+    def _match_no_color_filter(self) -> None:
+        # Textual picks its NO_COLOR filter in App.__init__, before our theme is set:
+        # NoColor suits an ANSI theme (Monochrome would draw ANSI colours as grey on grey).
+        if not self.no_color:
+            return
+        self._filters = [f for f in self._filters if not isinstance(f, (NoColor, Monochrome))]
+        self._filters.append(NoColor() if self.native_ansi_color else Monochrome())
+        self.refresh(repaint=True, layout=False)
 
     # -- connecting ----------------------------------------------------------------
     def connect(self, profile: Profile) -> None:

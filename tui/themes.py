@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -78,9 +80,25 @@ def load_themes(extra_files: list[Path] | None = None) -> ThemeSet:
 def terminal_has_few_colours(environ: dict[str, str] | None = None) -> bool:
     """True where the terminal reports 16 colours or fewer (or NO_COLOR is set)."""
     env = os.environ if environ is None else environ
+    if "NO_COLOR" in env:
+        return True  # the ANSI-16 theme's cursors are reverse video: they survive without colour
     if env.get("COLORTERM") in ("truecolor", "24bit"):
         return False
     term = env.get("TERM", "")
     if "256color" in term or "truecolor" in term or "direct" in term:
         return False
-    return term in ("xterm", "screen", "vt100", "vt220", "linux", "tmux", "ansi", "rxvt")
+    if term in ("xterm", "screen", "vt100", "vt220", "linux", "tmux", "ansi", "rxvt"):
+        return True
+    return 0 < terminfo_colours(term) <= 16  # e.g. xterm-16color, putty, cons25
+
+
+def terminfo_colours(term: str) -> int:
+    """The colour count terminfo gives for `term` (0 when unknown). `tput`, not
+    curses: curses.setupterm only ever reads the first terminal it is given."""
+    if not term or not shutil.which("tput"):
+        return 0
+    try:
+        answer = subprocess.run(["tput", "-T", term, "colors"], capture_output=True, text=True, timeout=2)
+        return max(int(answer.stdout.strip() or 0), 0)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return 0

@@ -4,9 +4,11 @@ so scrolling a million rows costs the same as scrolling a hundred."""
 from __future__ import annotations
 
 from rich.cells import cell_len, set_cell_size
+from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -28,6 +30,20 @@ def display_text(value: str | None) -> str:
     if len(value) > 400:
         value = value[:400]
     return value.replace("\n", "↵").replace("\r", "").replace("\t", " ")
+
+
+def rich_color(value: str | None) -> RichColor | None:
+    """A theme variable ("#1e2a38", "ansi_blue", ...) as a Rich colour: Rich does not
+    know Textual's `ansi_*` names, and the ANSI-16 theme uses nothing else."""
+    if not value:
+        return None
+    try:
+        color = Color.parse(value)
+    except ColorParseError:
+        return None
+    if color.ansi == -1 or color.a == 0:
+        return None  # ansi_default or transparent: keep the widget's own background
+    return color.rich_color
 
 
 class ResultGrid(ScrollView, can_focus=True):
@@ -126,9 +142,9 @@ class ResultGrid(ScrollView, can_focus=True):
         variables = self.app.theme_variables
         base = self.rich_style
         return {
-            "header": base + Style(bold=True, color=variables.get("primary")),
+            "header": base + Style(bold=True, color=rich_color(variables.get("primary"))),
             "even": base,
-            "odd": base + Style(bgcolor=variables.get("surface")),
+            "odd": base + Style(bgcolor=rich_color(variables.get("surface"))),
             "null": base + Style(dim=True, italic=True),
             "cursor": Style(reverse=True, bold=True) if self.has_focus else Style(underline=True),
             "rule": base + Style(dim=True),
