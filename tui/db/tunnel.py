@@ -33,7 +33,7 @@ from tui.profiles import SshConfig
 LOCALHOST = "127.0.0.1"
 DEFAULT_PORT = 5432
 SERVER_ALIVE_INTERVAL = 15  # seconds; 3 missed answers close a dead tunnel in ~45 s
-POLL_INTERVAL = 0.05
+POLL_INTERVAL = 0.02  # seconds between looks at the local port while ssh starts
 STOP_TIMEOUT = 1.0  # then SIGKILL
 
 _live: set[SshTunnel] = set()
