@@ -7,6 +7,11 @@ server afterwards whatever happens. The wrapper outlives bastion, so the test
 reads the exit status and the terminal state bastion left behind (termios,
 alternate screen, cursor, mouse modes) in a live pane.
 
+The pane's TERM is tmux's default-terminal, set per server (`make_tmux(env,
+term=...)`): the TERM in the environment tmux starts with never reaches the
+pane. The issue-7 walkthrough (TERM=screen) keeps every screen it waited for
+under the test's tmp_path, in `screens/`.
+
 Keyring: the real Secret Service when this process has a working one (under
 `.ci/test`), else a test-only file backend chosen with PYTHON_KEYRING_BACKEND.
 """
@@ -45,10 +50,14 @@ EXIT_TIMEOUT = 15.0
 DEMO_EXIT_TIMEOUT = 60.0  # the demo also stops its server
 POLL = 0.1
 
+# The pane's TERM is tmux's default-terminal (see Tmux), never the TERM that
+# tmux itself is started with. set-clipboard on: an application's OSC 52 copy
+# lands in tmux's paste buffer (the default, external, ignores it), with or
+# without an outer terminal.
 TMUX_CONFIG = """\
 set -g remain-on-exit on
-set -g default-terminal "xterm-256color"
 set -g status off
+set -g set-clipboard on
 set -g escape-time 0
 set -g history-limit 2000
 """
@@ -126,6 +135,8 @@ def bastion_command() -> list[str]:
 # in that window is never reaped; and tmux edits a dead pane's screen.)
 WRAPPER = r"""
 dir=$1; shift
+printf 'TERM=%s\nNO_COLOR=%s\nCOLORTERM=%s\n' "${TERM-}" "${NO_COLOR-<unset>}" "${COLORTERM-<unset>}" \
+    > "$dir/env.tmp"; mv "$dir/env.tmp" "$dir/env"
 stty -g > "$dir/stty-before" 2>&1
 "$@"; code=$?
 stty -g > "$dir/stty-after" 2>&1
@@ -133,19 +144,21 @@ printf '[bastion exited with status %s]\n' "$code"
 printf '%s\n' "$code" > "$dir/status.tmp"; mv "$dir/status.tmp" "$dir/status"
 # An empty line (a lone CR from a terminal's late answer) is skipped, up to 3 times.
 for _ in 1 2 3; do IFS= read -r line; [ -n "$line" ] && break; done
-printf '%s' "$line" > "$dir/typed"; printf '[typed %s]\n' "$line"
+printf '%s' "$line" > "$dir/typed.tmp"; mv "$dir/typed.tmp" "$dir/typed"  # whole, once it exists
+printf '[typed %s]\n' "$line"
 """
 
 
 class Tmux:
-    """One private tmux server (own socket dir and config) with one session."""
+    """One private tmux server (own socket dir and config) with one session;
+    `term` is the TERM the pane's programs see (tmux's default-terminal)."""
 
-    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+    def __init__(self, workdir: Path, env: dict[str, str], term: str = "xterm-256color") -> None:
         # A short private socket dir: unix socket paths are limited to ~107 bytes.
         self.socket_dir = Path(tempfile.mkdtemp(prefix="bastion-tmux-"))
         self.socket = f"e2e-{uuid.uuid4().hex[:8]}"
         self.config = workdir / "tmux.conf"
-        self.config.write_text(TMUX_CONFIG)
+        self.config.write_text(TMUX_CONFIG + f'set -g default-terminal "{term}"\n')
         self.state_dir = workdir / "pane"
         self.state_dir.mkdir(exist_ok=True)
         self.env = {**env, "TMUX_TMPDIR": str(self.socket_dir)}
@@ -169,6 +182,23 @@ class Tmux:
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-S", "-30", "-t", self.session)
+
+    def screen_with_attributes(self) -> str:
+        """The visible screen with its colours and attributes as SGR sequences."""
+        return self.tmux("capture-pane", "-p", "-e", "-t", self.session)
+
+    def pane_env(self) -> dict[str, str]:
+        """TERM, NO_COLOR and COLORTERM as the pane's shell saw them ("<unset>" if unset)."""
+        lines = (self.state_dir / "env").read_text().splitlines()
+        return dict(line.split("=", 1) for line in lines if "=" in line)
+
+    def paste_buffer(self) -> str | None:
+        """tmux's newest paste buffer (where an OSC 52 copy lands), None if there is none."""
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", str(self.config), "show-buffer"],
+            capture_output=True, text=True, timeout=15, env=self.env,
+        )
+        return result.stdout if result.returncode == 0 else None
 
     def pane(self, *names: str) -> dict[str, str]:
         """Pane format variables, e.g. alternate_on, cursor_flag."""
@@ -259,7 +289,7 @@ def quit_and_check_terminal(tmux: Tmux, exit_timeout: float) -> str:
         pytest.fail(f"the terminal does not take a typed line after bastion; screen:\n"
                     f"{tmux.screen()}")
     line = typed.read_bytes()
-    assert line.endswith(b"typed-after-exit"), f"the shell read {line!r}"
+    assert line.endswith(b"typed-after-exit"), f"the shell read {line!r}; screen:\n{tmux.screen()}"
     if line != b"typed-after-exit":
         # Bytes before what was typed: e.g. the terminal's late answers to queries
         # bastion sent. Not fatal (timing-dependent), but worth seeing.
@@ -384,11 +414,11 @@ def pane_keyring(tmp_path: Path) -> Iterator[KeyringForPanes]:
 
 
 @pytest.fixture
-def make_tmux(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Tmux]]:
+def make_tmux(tmp_path: Path) -> Iterator[Callable[..., Tmux]]:
     servers: list[Tmux] = []
 
-    def make(env: dict[str, str]) -> Tmux:
-        server = Tmux(tmp_path, env)
+    def make(env: dict[str, str], term: str = "xterm-256color") -> Tmux:
+        server = Tmux(tmp_path, env, term)
         servers.append(server)
         return server
 
@@ -404,7 +434,7 @@ def make_tmux(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Tmux]]:
 
 def test_open_profile_and_quit(
     tmp_path: Path, isolated_env: Path, pg_cluster: LocalCluster, pg_database: str,
-    pane_keyring: KeyringForPanes, make_tmux: Callable[[dict[str, str]], Tmux],
+    pane_keyring: KeyringForPanes, make_tmux: Callable[..., Tmux],
 ) -> None:
     name = f"testdb-{uuid.uuid4().hex[:6]}"
     pane_keyring.created.append(name)
@@ -505,7 +535,7 @@ def demo_cache_home() -> Iterator[Path]:
 
 def test_demo_starts_and_quits_without_leaving_a_server(
     tmp_path: Path, isolated_env: Path, demo_cache_home: Path,
-    pane_keyring: KeyringForPanes, make_tmux: Callable[[dict[str, str]], Tmux],
+    pane_keyring: KeyringForPanes, make_tmux: Callable[..., Tmux],
 ) -> None:
     try:
         import tui.demo.runner  # noqa: F401
@@ -528,3 +558,284 @@ def test_demo_starts_and_quits_without_leaving_a_server(
     finally:
         tmux.kill_server()
         stop_postmasters_under(demo_cache_home)
+
+
+# ---------------------------------------------------------------------------
+# Terminal types, colours and the clipboard (issue 7)
+# ---------------------------------------------------------------------------
+
+STEP_TIMEOUT = 10.0  # one step of a walkthrough: a key and what it shows
+SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+EXTENDED_COLOUR = ("38", "48", "58")  # 256-colour and truecolour: 38;5;N, 38;2;R;G;B (or with colons)
+
+
+def sgr_items(params: str) -> Iterator[str]:
+    """The attributes of one SGR sequence: "1", "31", "38;5;188", "48;2;1;2;3", "0" for a reset."""
+    parts = params.split(";") if params else ["0"]
+    index = 0
+    while index < len(parts):
+        part = parts[index] or "0"
+        index += 1
+        if part in EXTENDED_COLOUR and index < len(parts):
+            size = {"5": 2, "2": 4}.get(parts[index], 1)
+            part = ";".join([part, *parts[index:index + size]])
+            index += size
+        yield part
+
+
+def colour_attributes(capture: str) -> list[str]:
+    """Every colour an SGR sequence in `capture` sets, the defaults (39, 49, 59) left out."""
+    return [item for match in SGR.finditer(capture) for item in sgr_items(match.group(1))
+            if item.split(":")[0].split(";")[0] in EXTENDED_COLOUR
+            or (item.isdigit() and (30 <= int(item) <= 37 or 40 <= int(item) <= 47
+                                    or 90 <= int(item) <= 97 or 100 <= int(item) <= 107))]
+
+
+def background_share(capture: str) -> float:
+    """The share of the characters in a `capture-pane -e` text drawn on a background
+    colour of the program's own rather than the terminal's default background (tmux
+    carries the attributes over from one line to the next)."""
+    background: str | None = None
+    coloured = total = 0
+    position = 0
+    for match in [*SGR.finditer(capture), None]:
+        text = capture[position:match.start() if match else len(capture)]
+        cells = len(text.replace("\n", ""))
+        total += cells
+        coloured += cells if background else 0
+        if match is None:
+            break
+        position = match.end()
+        for item in sgr_items(match.group(1)):
+            code = item.split(":")[0].split(";")[0]
+            if code in ("0", "49"):
+                background = None
+            elif code == "48" or (code.isdigit() and (40 <= int(code) <= 47 or 100 <= int(code) <= 107)):
+                background = item
+    return coloured / total if total else 0.0
+
+
+def assert_ansi16_theme(capture: str, screen: str) -> None:
+    """What bastion-ansi16 looks like: only the 16 ANSI colours, and the terminal's
+    own background behind most of the screen. (Not the 16 colours alone: Rich
+    also downgrades bastion-dark to 16 colours on such a terminal, but paints
+    its background black everywhere. The SQL editor keeps a black background
+    of its own in either theme: about a quarter of the screen on the Query pane.)"""
+    extended = sorted({c for c in colour_attributes(capture) if c.startswith(EXTENDED_COLOUR)})
+    assert not extended, f"256-colour or truecolour attributes {extended} on a 16-colour terminal; screen:\n{screen}"
+    share = background_share(capture)
+    assert share < 0.5, (f"{share:.0%} of the screen on a background of bastion's own, not the terminal's: "
+                          f"not the ANSI-16 theme; screen:\n{screen}")
+
+
+def assert_no_colour(capture: str, screen: str) -> None:
+    colours = sorted(set(colour_attributes(capture)))
+    assert not colours, f"NO_COLOR is set, yet the screen has colours {colours}; screen:\n{screen}"
+
+
+def socket_profiles(tmp_path: Path, cluster: LocalCluster, database: str, name: str = "local") -> Path:
+    """A profiles file with one profile over the trusted unix socket (no password, no keyring)."""
+    profiles = tmp_path / "profiles.yaml"
+    profiles.write_text(
+        "profiles:\n"
+        f"  {name}:\n"
+        f"    host: {cluster.socket_dir}\n"
+        f"    port: {cluster.port}\n"
+        f"    database: {database}\n"
+        f"    user: {cluster.superuser}\n"
+        "    password: none\n"
+    )
+    return profiles
+
+
+def socket_header(cluster: LocalCluster, name: str = "local") -> Callable[[str], bool]:
+    return header_shown(name, f"{cluster.superuser}@local socket:{cluster.port}/")
+
+
+def line_with(*patterns: str) -> Callable[[str], bool]:
+    """Ready when one line of the screen matches every regex in `patterns`."""
+    compiled = [re.compile(p) for p in patterns]
+
+    def ready(screen: str) -> bool:
+        return any(all(c.search(line) for c in compiled) for line in screen.splitlines())
+
+    return ready
+
+
+def all_of(*conditions: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda screen: all(condition(screen) for condition in conditions)
+
+
+def footer(*words: str, first: str | None = None) -> Callable[[str], bool]:
+    """Ready when the last line (the key footer, which tells where the focus is)
+    shows all of `words`, and starts with `first` if given."""
+
+    def ready(screen: str) -> bool:
+        last = (screen.rstrip("\n").splitlines() or [""])[-1]
+        return all(w in last for w in words) and (first is None or last.lstrip().startswith(first))
+
+    return ready
+
+
+def workspace_shown(cluster: LocalCluster) -> Callable[[str], bool]:
+    """The workspace of the `local` socket profile, drawn whole: the header, the
+    pane tabs, the footer (Textual paints a new screen in more than one go)."""
+    return all_of(socket_header(cluster), line_with(r"Browse\s+Query\s+Migrations\s+Activity"),
+                  line_with(r"Pick a table"), footer("palette"))
+
+
+class Walk:
+    """Steps through the app, keeping every screen (plain and with attributes) it
+    waited for, also as files in `folder`, for a look after a failure."""
+
+    def __init__(self, tmux: Tmux, folder: Path) -> None:
+        self.tmux = tmux
+        self.folder = folder
+        folder.mkdir(exist_ok=True)
+        self.screens: list[tuple[str, str]] = []
+
+    def step(self, name: str, ready: Callable[[str], bool], timeout: float = STEP_TIMEOUT) -> str:
+        screen = wait_for(self.tmux, name, ready, timeout)
+        capture = self.tmux.screen_with_attributes()
+        self.screens.append((name, screen))
+        stem = f"{len(self.screens):02d}-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}"
+        (self.folder / f"{stem}.txt").write_text(screen)
+        (self.folder / f"{stem}.ansi").write_text(capture)
+        return screen
+
+
+class Sleeper:
+    """Another session on the database that runs `pg_sleep` until stopped: a row
+    the Activity pane has to show."""
+
+    def __init__(self, conninfo: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(conninfo, autocommit=True, application_name="e2e-sleeper")
+        self.pid = self.conn.info.backend_pid
+        self.thread = threading.Thread(target=self._sleep, daemon=True)
+        self.thread.start()
+
+    def _sleep(self) -> None:
+        try:
+            self.conn.execute("select pg_sleep(60)")
+        except Exception:  # noqa: BLE001 - cancelled at the end: expected
+            pass
+
+    def stop(self) -> None:
+        try:
+            self.conn.cancel_safe()
+        except Exception:  # noqa: BLE001 - gone already: nothing to stop
+            pass
+        self.thread.join(10)
+        self.conn.close()
+
+
+def test_walkthrough_at_80x24_in_term_screen(
+    tmp_path: Path, isolated_env: Path, pg_cluster: LocalCluster, pg_database: str,
+    make_tmux: Callable[..., Tmux],
+) -> None:
+    """Issue 7: connect, browse a table, run a query, copy a cell, activity, quit,
+    at 80x24 with TERM=screen (8 colours: the ANSI-16 theme), keys only."""
+    import psycopg
+
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute("create table customers (id int primary key, name text not null, city text)")
+        conn.execute("insert into customers values (1, 'Ada Lovelace', 'London'), "
+                     "(2, 'Grace Hopper', 'Arlington'), (3, 'Alan Turing', 'Wilmslow')")
+    profiles = socket_profiles(tmp_path, pg_cluster, pg_database)
+    tmux = make_tmux(base_env(isolated_env), term="screen")
+    tmux.start([*bastion_command(), "--profiles", str(profiles), "local"], cwd=tmp_path)
+    walk = Walk(tmux, tmp_path / "screens")
+    sleeper = Sleeper(pg_cluster.socket_conninfo(pg_database))
+    try:
+        # Connect: the workspace, in the ANSI-16 theme.
+        screen = walk.step("the workspace", workspace_shown(pg_cluster), CONNECT_TIMEOUT)
+        assert tmux.pane_env()["TERM"] == "screen", tmux.pane_env()
+        assert_ansi16_theme(tmux.screen_with_attributes(), screen)
+
+        # Browse: the sidebar, the schema, the table, its rows.
+        tmux.send("s")
+        walk.step("the sidebar focused", footer("Filter", "Refresh"))
+        tmux.send("Enter")
+        walk.step("the table in the sidebar", line_with(r"customers"))
+        tmux.send("Down")
+        tmux.send("Enter")
+        screen = walk.step("the table's rows in Browse", all_of(
+            line_with(r"public\.customers"), line_with(r"\b3 rows\b"), line_with(r"\bid\s+name\s+city\b"),
+            line_with(r"\b1\s+Ada Lovelace\s+London\b"), line_with(r"\b2\s+Grace Hopper\s+Arlington\b"),
+            line_with(r"\b3\s+Alan Turing\s+Wilmslow\b"),
+        ))
+        assert_ansi16_theme(tmux.screen_with_attributes(), screen)
+
+        # Query: type, run with ctrl+j, see the column and the value.
+        tmux.send("2")
+        # The editor has the focus (its footer, not the results'): typed letters are
+        # not pane keys (`s` would focus the sidebar).
+        walk.step("the query editor", all_of(line_with(r"Query 1"), footer("^j Run", first="f6 Explain")))
+        tmux.send("-l", "select 6*7 as answer")
+        walk.step("the typed statement", line_with(r"1\s+select 6\*7 as answer"))
+        tmux.send("C-j")
+        screen = walk.step("the query result", all_of(
+            line_with(r"\banswer\b\s*│"), line_with(r"^\s*▕?\s*42\s*│"), line_with(r"SELECT 1\b.*\b1 rows?\b"),
+        ))
+        assert_ansi16_theme(tmux.screen_with_attributes(), screen)
+
+        # Copy the cell (esc leaves the editor for the results; y copies, by OSC 52).
+        tmux.send("Escape")
+        walk.step("the results focused", footer("y Copy cell", first="⏎ View value"))
+        tmux.send("y")
+        walk.step("the copy notice", line_with(r"Cell copied\."))
+        if not wait_until(lambda: tmux.paste_buffer() == "42", STEP_TIMEOUT):
+            pytest.fail(f"tmux got no OSC 52 copy of '42' (its buffer: {tmux.paste_buffer()!r}); "
+                        f"screen:\n{tmux.screen()}")
+
+        # Activity: the session list, with the sleeping session in it.
+        tmux.send("4")
+        screen = walk.step("the sleeping session in Activity", all_of(
+            line_with(r"\bsessions \d+/\d+", r"\bactive [1-9]"), line_with(r"\[Sessions\]"),
+            line_with(r"\bpid\s+state\s+running\b"), line_with(rf"\b{sleeper.pid}\b", r"\bactive\b"),
+        ))
+        assert_ansi16_theme(tmux.screen_with_attributes(), screen)
+
+        # Quit: the terminal as it was.
+        quit_and_check_terminal(tmux, EXIT_TIMEOUT)
+    finally:
+        sleeper.stop()
+
+
+def _term_case(term: str, no_color: bool = False) -> Any:
+    return pytest.param(term, no_color, id=term + ("-NO_COLOR" if no_color else ""))
+
+
+@pytest.mark.parametrize(("term", "no_color"), [
+    _term_case("xterm"),
+    _term_case("screen"),
+    _term_case("tmux-256color"),
+    _term_case("xterm-256color"),
+    _term_case("xterm-256color", no_color=True),
+    _term_case("screen", no_color=True),
+])
+def test_starts_and_quits_in_each_terminal_type(
+    term: str, no_color: bool, tmp_path: Path, isolated_env: Path, pg_cluster: LocalCluster,
+    pg_database: str, make_tmux: Callable[..., Tmux],
+) -> None:
+    """The workspace in each TERM, the theme its colour count calls for, and a clean exit."""
+    env = base_env(isolated_env)
+    if no_color:
+        env["NO_COLOR"] = "1"
+    profiles = socket_profiles(tmp_path, pg_cluster, pg_database)
+    tmux = make_tmux(env, term=term)
+    tmux.start([*bastion_command(), "--profiles", str(profiles), "local"], cwd=tmp_path)
+    screen = wait_for(tmux, f"the workspace with TERM={term}", workspace_shown(pg_cluster), CONNECT_TIMEOUT)
+    seen = tmux.pane_env()
+    assert seen["TERM"] == term and seen["NO_COLOR"] == ("1" if no_color else "<unset>"), seen
+    capture = tmux.screen_with_attributes()
+    if no_color:
+        assert_no_colour(capture, screen)
+    elif "256color" in term:
+        extended = [c for c in colour_attributes(capture) if c.startswith(EXTENDED_COLOUR)]
+        assert extended, f"no 256-colour attributes with TERM={term}; screen:\n{screen}"
+    else:
+        assert_ansi16_theme(capture, screen)
+    quit_and_check_terminal(tmux, EXIT_TIMEOUT)
