@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input
 
 from tui.app import BastionApp
 from tui.demo.cluster import LocalCluster, free_port
-from tui.profiles import Profile, ProfileStore
+from tui.profiles import Profile, ProfileStore, SshConfig
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.connect import ConnectScreen
 from tui.screens.help import HelpScreen
@@ -70,6 +70,33 @@ async def test_add_profile_with_the_form(profiles_file: Path) -> None:
         await wait_for_screen(pilot, PickerScreen)
     saved = ProfileStore(profiles_file).load().get("analytics")
     assert (saved.host, saved.port) == ("warehouse.example.internal", 5439)
+
+
+async def test_the_form_sets_and_removes_an_ssh_tunnel(profiles_file: Path) -> None:
+    kept = Profile(name="prod", host="db.internal.example",
+                   ssh=SshConfig(host="old-jump", jump="edge.example", options=("ServerAliveInterval=5",)))
+    app = make_app(profiles_file, kept)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        await pilot.press("e")
+        await wait_for_screen(pilot, ProfileFormScreen)
+        app.screen.query_one("#f-ssh-host", Input).value = "jump.example"
+        app.screen.query_one("#f-ssh-port", Input).value = "2222"
+        app.screen.query_one("#f-ssh-identity_file", Input).value = "~/.ssh/id_ed25519"
+        await pilot.press("ctrl+s")
+        await wait_for_screen(pilot, PickerScreen)
+        saved = ProfileStore(profiles_file).load().get("prod")
+        # The keys the form does not show (jump, options) are kept.
+        assert saved.ssh == SshConfig(host="jump.example", port=2222, identity_file="~/.ssh/id_ed25519",
+                                      jump="edge.example", options=("ServerAliveInterval=5",))
+        await pilot.press("e")
+        await wait_for_screen(pilot, ProfileFormScreen)
+        app.screen.query_one("#f-ssh-host", Input).value = "-oProxyCommand=evil"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ProfileFormScreen)
+        assert "ssh.host: unsafe" in str(app.screen.query_one("#form-errors").render())
+        assert app.screen.query_one("#row-ssh-host").has_class("-invalid")
 
 
 async def test_form_validation_error_keeps_the_form_and_saves_nothing(profiles_file: Path) -> None:

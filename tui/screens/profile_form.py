@@ -33,8 +33,17 @@ TEXT_FIELDS: list[tuple[str, str, str]] = [
     ("user", "User", "app_user"),
     ("service", "Service", "name in pg_service.conf (optional)"),
     ("sslrootcert", "SSL root cert", "~/.postgresql/provider-ca.pem"),
+    ("sslcert", "Client cert", "~/.postgresql/client.crt (optional)"),
+    ("sslkey", "Client key", "~/.postgresql/client.key (optional)"),
     ("statement_timeout", "Statement timeout", "30s"),
     ("path", "SQLite file", "/path/to/app.db"),
+]
+# The ssh tunnel's keys the form shows (`ssh.<key>`); `jump` and `options` are kept as they are.
+SSH_FIELDS: list[tuple[str, str, str]] = [
+    ("host", "SSH jump host", "alias from ~/.ssh/config, or empty: no tunnel"),
+    ("user", "SSH user", "(optional)"),
+    ("port", "SSH port", "22"),
+    ("identity_file", "SSH key", "~/.ssh/id_ed25519 (optional: the agent's keys)"),
 ]
 
 
@@ -68,6 +77,12 @@ class ProfileFormScreen(Dialog[Profile | None]):
                     value = getattr(p, key) if p else None
                     text = "" if value is None else str(value)
                     yield self._row(key, label, SteadyInput(text, placeholder=placeholder, id=f"f-{key}"))
+                ssh = p.ssh if p else None
+                for key, label, placeholder in SSH_FIELDS:
+                    value = getattr(ssh, key) if ssh else None
+                    text = "" if value is None else str(value)
+                    yield self._row(f"ssh-{key}", label,
+                                    SteadyInput(text, placeholder=placeholder, id=f"f-ssh-{key}"))
                 yield self._row(
                     "sslmode", "SSL mode",
                     Select([(m, m) for m in SSLMODES], value=(p.sslmode if p and p.sslmode else Select.NULL),
@@ -114,6 +129,17 @@ class ProfileFormScreen(Dialog[Profile | None]):
                 raw[key] = text
             else:
                 raw.pop(key, None)
+        ssh = dict(raw.get("ssh") or {}) if isinstance(raw.get("ssh"), dict) else {}
+        for key, _label, _ph in SSH_FIELDS:
+            text = self.query_one(f"#f-ssh-{key}", Input).value.strip()
+            if text:
+                ssh[key] = text
+            else:
+                ssh.pop(key, None)
+        if ssh:
+            raw["ssh"] = ssh
+        else:
+            raw.pop("ssh", None)
         sslmode = self.query_one("#f-sslmode", Select).value
         if sslmode == Select.NULL or sslmode is None:
             raw.pop("sslmode", None)
@@ -123,7 +149,8 @@ class ProfileFormScreen(Dialog[Profile | None]):
         for flag in ("read_only", "production"):
             raw[flag] = self.query_one(f"#f-{flag}", Checkbox).value
         if raw["driver"] == "sqlite":
-            for key in ("host", "port", "database", "user", "service", "sslrootcert", "sslmode"):
+            for key in ("host", "port", "database", "user", "service", "sslrootcert", "sslcert", "sslkey",
+                        "sslmode", "ssh"):
                 raw.pop(key, None)
         return name, raw
 
@@ -150,9 +177,10 @@ class ProfileFormScreen(Dialog[Profile | None]):
             return
         lines = []
         for problem in problems:
-            key = (problem.key or "").split(".")[0]
+            key = problem.key or ""
             lines.append(f"{key or 'profile'}: {problem.message}")
-            for row in self.query(f"#row-{key}"):
+            row_id = key.replace(".", "-") if key.startswith("ssh.") else key.split(".")[0]
+            for row in self.query(f"#row-{row_id}"):
                 row.add_class("-invalid")
         self.query_one("#form-errors", Static).update("\n".join(lines))
 
