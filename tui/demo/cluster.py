@@ -237,15 +237,16 @@ class LocalCluster:
         except (OSError, ValueError):
             pass
 
-    def stop(self) -> None:
-        """Stop the server if it runs (fast shutdown: rolls back open sessions)."""
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server if it runs. "fast" rolls back open sessions; "immediate"
+        kills them at once, as a crash would (tests of a lost connection)."""
         if self.running:
             self._clear_stale_pidfile()
         if not self.running:
             return
         self._make_reachable(self.datadir.parent)  # a parent may have lost its x bit meanwhile
         try:
-            self._run(["pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.datadir)], timeout=60)
+            self._run(["pg_ctl", "stop", "-w", "-m", mode, "-D", str(self.datadir)], timeout=60)
         except ClusterError:
             if self.running:
                 self._signal_postmaster(signal.SIGQUIT)  # immediate shutdown, without pg_ctl

@@ -13,7 +13,9 @@ from tui.db.base import Database
 from tui.profiles import Profile, ProfileFileError
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.connection_header import ConnectionHeader
+from tui.widgets.link_banner import ConnectionLost, LinkBanner
 
+RECONNECT_KEY = "f4"  # free in every pane and in the editor, and sent by terminals inside tmux
 PANES: list[tuple[str, str]] = [
     ("browse", "Browse"), ("query", "Query"), ("migrations", "Migrations"), ("activity", "Activity"),
 ]
@@ -29,17 +31,20 @@ class WorkspaceScreen(Screen[None]):
         Binding("4", "pane('activity')", "Activity"),
         Binding("s", "focus_sidebar", "Sidebar", show=False),
         Binding("ctrl+o", "app.picker", "Profiles"),
+        Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now"),  # shown only while the link is lost
     ]
 
     def __init__(self, profile: Profile, database: Database) -> None:
         super().__init__()
         self.profile = profile
         self.database = database
+        self.link_banner = LinkBanner(database, reconnect_key=RECONNECT_KEY)
         if profile.production:
             self.add_class("-production")
 
     def compose(self) -> ComposeResult:
         yield ConnectionHeader(self.profile, self.database.info)
+        yield self.link_banner
         with Horizontal(id="workspace-body"):
             with Vertical(id="sidebar"):
                 yield CatalogTree(self.database)
@@ -142,6 +147,33 @@ class WorkspaceScreen(Screen[None]):
     def action_focus_sidebar(self) -> None:
         for tree in self.query(CatalogTree):
             tree.focus()
+
+    # -- the link ---------------------------------------------------------------------
+    def reconnect_now(self) -> None:
+        """Reconnect at once: skips the banner's countdown, or, while the link is
+        fine, replaces the main connection. Editor text, tabs, results stay."""
+        self.link_banner.reconnect_now()
+
+    def action_reconnect_now(self) -> None:
+        self.reconnect_now()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reconnect_now":
+            return self.link_banner.lost  # in the footer only while the link is lost
+        return True
+
+    def on_connection_lost(self, event: ConnectionLost) -> None:
+        event.stop()
+        self.link_banner.connection_lost(event.reason)
+        self.refresh_bindings()
+
+    def on_link_banner_reconnected(self, event: LinkBanner.Reconnected) -> None:
+        # Only what may have changed: the header's facts and a sidebar that failed.
+        self.query_one(ConnectionHeader).show_info(event.info)
+        for tree in self.query(CatalogTree):
+            tree.reload_if_failed()
+        self.refresh_bindings()
+        self.app.notify(f"Reconnected to {self.profile.target()}.")
 
     def on_unmount(self) -> None:
         database = self.database

@@ -11,8 +11,10 @@ from textual.widgets.tree import TreeNode
 from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
+from tui.db.link import is_connection_lost
 from tui.services import catalog
 from tui.services.catalog import CatalogEntry
+from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.steady_input import SteadyInput
 
 KIND_ICONS = {
@@ -76,6 +78,7 @@ class CatalogTree(Tree[CatalogEntry]):
         self._tree_build = 0
         self._tree_builds: dict[Worker[list[CatalogEntry]], int] = {}
         self._filter_box: CatalogFilter | None = None
+        self.load_failed = False  # some level showed "cannot load": reload after a reconnect
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -88,12 +91,18 @@ class CatalogTree(Tree[CatalogEntry]):
             return
         self.clear()
         self._loaded.clear()
+        self.load_failed = False
         self._tree_build += 1
         self.root.add_leaf(Text("loading…", style="dim italic"))
         database, show_system = self.database, self.show_system
         worker = self.run_worker(lambda: catalog.schemas(database, show_system), thread=True,
                                  exit_on_error=False, group="catalog-root", exclusive=True)
         self._tree_builds[worker] = self._tree_build
+
+    def reload_if_failed(self) -> None:
+        """After a reconnect: reload only if something failed to load (quietly otherwise)."""
+        if self.load_failed:
+            self.action_reload()
 
     def action_toggle_system(self) -> None:
         self.show_system = not self.show_system
@@ -128,6 +137,9 @@ class CatalogTree(Tree[CatalogEntry]):
         parent.remove_children()
         if event.state == WorkerState.ERROR:
             parent.add_leaf(Text(f"cannot load: {worker.error}", style="red"))
+            self.load_failed = True
+            if worker.error is not None and is_connection_lost(worker.error):
+                self.post_message(ConnectionLost(str(worker.error)))
             return
         entries: list[CatalogEntry] = worker.result or []
         if not entries:
@@ -185,6 +197,7 @@ class CatalogTree(Tree[CatalogEntry]):
 
     def _search(self, needle: str) -> None:
         self.clear()
+        self.load_failed = False
         self._tree_build += 1
         database, show_system = self.database, self.show_system
         worker = self.run_worker(lambda: catalog.search(database, needle, show_system), thread=True,

@@ -36,3 +36,8 @@ class ConnectionHeader(Static):
 
     def __init__(self, profile: Profile, info: ServerInfo) -> None:
         super().__init__(header_text(profile, info), id="connection-header")
+        self.profile = profile
+
+    def show_info(self, info: ServerInfo) -> None:
+        """New facts after a reconnect (a standby promoted, read-only changed, …)."""
+        self.update(header_text(self.profile, info))

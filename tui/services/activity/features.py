@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import psycopg
 from psycopg import errors
 
 from tui.db.base import ServerInfo
@@ -68,11 +67,3 @@ def privilege_banner(info: ServerInfo, features: Features) -> str:
                      "and waits; grant pg_monitor (or pg_read_all_stats) to see all")
     parts.extend(features.banner_parts())
     return " · ".join(parts)
-
-
-def is_connection_lost(exc: BaseException) -> bool:
-    """True when the polling connection itself is gone (reconnect), as opposed to
-    one statement failing (e.g. our statement_timeout)."""
-    if isinstance(exc, psycopg.OperationalError) and not isinstance(exc, errors.QueryCanceled):
-        return True
-    return isinstance(exc, psycopg.InterfaceError)

@@ -14,9 +14,18 @@ from typing import Any, Protocol
 
 from psycopg import sql
 
+from tui.db.base import ConnectFailure
+
 
 class QueryError(Exception):
-    """The database refused a query; the message is the server's own."""
+    """The database refused a query; the message is the server's own.
+
+    `connection_lost`: the pane's connection died with it (the next load reopens one).
+    """
+
+    def __init__(self, message: str, connection_lost: bool = False) -> None:
+        super().__init__(message)
+        self.connection_lost = connection_lost
 
 
 class Source(Protocol):
@@ -63,7 +72,10 @@ class PostgresSource:
     def _run(self, query: str | sql.Composable, params: dict[str, Any] | None, row_factory: Any) -> list[Any]:
         import psycopg
 
-        conn = self.conn
+        try:
+            conn = self.conn
+        except ConnectFailure as exc:  # reopening after a drop failed: still lost
+            raise QueryError(exc.message, connection_lost=True) from None
         try:
             with self._run_lock, conn.transaction():
                 conn.execute("SET TRANSACTION READ ONLY")
@@ -74,7 +86,7 @@ class PostgresSource:
                     return cur.execute(query, params or {}).fetchall()  # type: ignore[arg-type]
         except psycopg.Error as exc:
             message = (exc.diag.message_primary or str(exc)) if exc.diag else str(exc)
-            raise QueryError(message.strip()) from None
+            raise QueryError(message.strip(), connection_lost=conn.closed) from None
 
     def rows(self, query: sql.Composable, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         from psycopg.rows import tuple_row

@@ -46,6 +46,7 @@ class Outcome:
     elapsed: float = 0.0
     error: QueryError | None = None
     cancelled: bool = False
+    connection_lost: bool = False  # the statement died with its connection: any rows are incomplete
     notices: list[str] = field(default_factory=list)
 
     @property
@@ -105,6 +106,7 @@ class PostgresSession:
             outcome.error = None if outcome.cancelled else self._error(exc, statement)
         except self._psycopg.Error as exc:
             outcome.error = self._error(exc, statement)
+            outcome.connection_lost = self.transaction_status() == "connection lost"
         finally:
             outcome.elapsed = time.perf_counter() - started
             outcome.notices = list(self._notices)

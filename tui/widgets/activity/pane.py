@@ -16,9 +16,10 @@ from textual.widgets import ContentSwitcher, Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
+from tui.db.link import is_connection_lost
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor, SessionFilter, Tick, blocking_tree, sort_sessions
-from tui.services.activity.features import first_line, is_connection_lost
+from tui.services.activity.features import first_line
 from tui.services.activity.filters import DEFAULT_SORT, SORT_KEYS
 from tui.services.activity.sessions import Session
 from tui.widgets.activity.cells import Thresholds
@@ -28,6 +29,7 @@ from tui.widgets.activity.session_actions import SessionActions
 from tui.widgets.activity.session_table import SessionTable
 from tui.widgets.activity.tree_table import BlockingTreeTable
 from tui.widgets.activity.view_table import ViewTable
+from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.steady_input import SteadyInput
 
 INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
@@ -196,6 +198,7 @@ class ActivityPane(SessionActions):
                 self.monitor.close()
                 delay = min(MAX_BACKOFF, interval * 2 ** (self._failures - 1))
                 self._error = f"Connection lost ({first_line(error)}); reconnecting in {delay:g} s…"
+                self.post_message(ConnectionLost(first_line(error)))  # the workspace's banner
             else:
                 delay = interval
                 self._error = f"Refresh failed: {first_line(error)}"

@@ -28,6 +28,7 @@ from tui.services.browse import (
 from tui.widgets.browse.data_grid import DataGrid
 from tui.widgets.browse.row_actions import RowActions
 from tui.widgets.browse.structure_view import FactsView
+from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.steady_input import SteadyInput
 
 
@@ -135,7 +136,11 @@ class BrowsePane(RowActions, Widget, can_focus=False):
             try:
                 result = work()
             except QueryError as exc:
-                self.app.call_from_thread(self._failed, generation, str(exc), failed)
+                message = str(exc)
+                if exc.connection_lost:
+                    self.app.call_from_thread(self.post_message, ConnectionLost(message))
+                    message += " (connection lost; the next load reconnects)"
+                self.app.call_from_thread(self._failed, generation, message, failed)
             except Exception as exc:  # noqa: BLE001 - shown to the user, never crashes the app
                 self.app.call_from_thread(self._failed, generation, f"{type(exc).__name__}: {exc}", failed)
             else:

@@ -17,6 +17,7 @@ from textual.widgets import OptionList, RichLog, Static, Tab, Tabs, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from tui.db.link import is_connection_lost
 from tui.profiles import Profile
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.explain import ExplainScreen
@@ -38,6 +39,7 @@ from tui.services.query.splitter import (
     statement_at,
 )
 from tui.widgets.browse.value_viewer import ValueViewer
+from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.query.result_grid import ResultGrid
 
 STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
@@ -47,6 +49,9 @@ def outcome_summary(outcome: Outcome, timings: bool = True) -> str:
     elapsed = f" · {outcome.elapsed:.3f} s" if timings else ""
     if outcome.cancelled:
         return f"cancelled{elapsed}"
+    if outcome.connection_lost:
+        rows = len(outcome.result) if outcome.result is not None else 0
+        return f"connection lost after {rows:,} rows (incomplete)" if rows else "connection lost"
     if outcome.error:
         return f"error {outcome.error.sqlstate or ''}".strip()
     rows = len(outcome.result) if outcome.result is not None else outcome.rowcount
@@ -294,6 +299,8 @@ class QueryPane(Widget):
                 session.close()
                 self.app.call_from_thread(self._message, "The connection was lost; the next run reconnects.",
                                           "bold red")
+                reason = outcome.error.message if outcome.error else "the connection was closed"
+                self.app.call_from_thread(self.post_message, ConnectionLost(reason))
                 break
             if not outcome.ok:
                 break
@@ -326,10 +333,14 @@ class QueryPane(Widget):
     def _statement_done(self, index: int, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
         tabs = self.query_one("#result-tabs", Tabs)
-        tabs.add_tab(Tab(f"{index + 1} {outcome.tag or 'error'}"[:24], id=f"result-{index}"))
+        label = outcome.tag or ("lost" if outcome.connection_lost else "error")
+        tabs.add_tab(Tab(f"{index + 1} {label}"[:24], id=f"result-{index}"))
         for notice in outcome.notices:
             self._message(notice, "cyan")
-        if outcome.error is not None:
+        if outcome.connection_lost:
+            message = outcome.error.message if outcome.error else ""
+            self._message(f"{index + 1}: {outcome_summary(outcome, self.timings)}: {message}", "bold red")
+        elif outcome.error is not None:
             self._show_error(outcome)
         else:
             self._message(f"{index + 1}: {outcome_summary(outcome, self.timings)}", "dim" if outcome.ok else "yellow")
@@ -364,6 +375,8 @@ class QueryPane(Widget):
         if event.state == WorkerState.ERROR:
             error = event.worker.error
             self._message(f"Lost the connection or failed to run: {error}", "bold red")
+            if error is not None and is_connection_lost(error):
+                self.post_message(ConnectionLost(str(error)))
             session, self.session = self.session, None  # a fresh session next time
             if session is not None:
                 threading.Thread(target=session.close, daemon=True).start()

@@ -1,0 +1,185 @@
+"""The line under the header while the connection is lost: why, and when the next
+attempt to reconnect is. It also watches the link (a heartbeat) and runs the attempts."""
+
+from __future__ import annotations
+
+import math
+from time import monotonic
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import RenderResult
+from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState
+
+from tui.db.base import ConnectFailure, Database, ServerInfo
+from tui.db.link import first_line
+
+
+class ConnectionLost(Message):
+    """Posted by any pane that saw its connection drop, so the banner shows at once
+    instead of at the next heartbeat."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = first_line(reason) or "the connection was closed"
+
+
+class LinkBanner(Widget):
+    """Hidden while the link is fine. Once lost: "Connection lost: … Reconnecting in
+    4 s (attempt 2) · f4 now", counting down each second, with backoff between attempts.
+
+    Only this line redraws while waiting; nothing else in the workspace is rebuilt,
+    and keys keep working.
+    """
+
+    # Often enough to notice a silent drop before the user's next action; each
+    # beat is one `SELECT 1`, cheap even over a slow tunnel.
+    heartbeat_seconds: ClassVar[float] = 10.0
+    backoff_seconds: ClassVar[tuple[float, ...]] = (1, 2, 4, 8, 16, 30)  # then 30 s for ever
+    HEARTBEAT_REASON = "the server stopped answering"
+
+    class Reconnected(Message):
+        """The main connection answers again (possibly a new backend: new info)."""
+
+        def __init__(self, info: ServerInfo) -> None:
+            super().__init__()
+            self.info = info
+
+    def __init__(self, database: Database, reconnect_key: str = "f4") -> None:
+        super().__init__(id="link-banner")
+        self.database = database
+        self.reconnect_key = reconnect_key
+        self.reason: str | None = None  # None while the link is fine
+        self.attempt = 0  # the number of the next attempt
+        self.attempting = False
+        self._next_attempt_at = 0.0
+        self._attempt_timer: Timer | None = None
+        self._countdown: Timer | None = None
+        self._pinging = False
+        self._suspended = False
+        self.display = False  # takes no space until the link is lost
+
+    @property
+    def lost(self) -> bool:
+        return self.reason is not None
+
+    def on_mount(self) -> None:
+        self.set_interval(self.heartbeat_seconds, self._beat)
+        self.app.app_suspend_signal.subscribe(self, lambda _app: setattr(self, "_suspended", True))
+        self.app.app_resume_signal.subscribe(self, lambda _app: setattr(self, "_suspended", False))
+
+    # -- noticing ------------------------------------------------------------------
+    def _beat(self) -> None:
+        # Not while lost (the attempts take over), suspended, or a ping still waits
+        # for its answer (a hung link: TCP keepalives end it).
+        if self.lost or self.attempting or self._suspended or self._pinging or not self.is_attached:
+            return
+        self._pinging = True
+        self.run_worker(self.database.ping, thread=True, exit_on_error=False, group="link-ping")
+
+    def connection_lost(self, reason: str) -> None:
+        """Show the banner and start the countdown (no-op if already lost)."""
+        if self.lost:
+            return
+        self.reason = first_line(reason) or self.HEARTBEAT_REASON
+        self.attempt = 1
+        self.display = True
+        self._wait()
+
+    def reconnect_now(self) -> None:
+        """Attempt at once (the key on the banner, or the palette's Reconnect)."""
+        if self.attempting:
+            return
+        self._attempt(fresh=not self.lost)
+
+    # -- reconnecting ----------------------------------------------------------------
+    def _delay(self) -> float:
+        schedule = self.backoff_seconds
+        return schedule[min(self.attempt, len(schedule)) - 1]
+
+    def _wait(self) -> None:
+        delay = self._delay()
+        self._next_attempt_at = monotonic() + delay
+        self._stop_timers()
+        self._attempt_timer = self.set_timer(delay, self._attempt)
+        # Only this one-line widget redraws each second.
+        self._countdown = self.set_interval(1, self._redraw)
+        self.refresh()
+
+    def _redraw(self) -> None:
+        self.refresh()
+
+    def _stop_timers(self) -> None:
+        for timer in (self._attempt_timer, self._countdown):
+            if timer is not None:
+                timer.stop()
+        self._attempt_timer = self._countdown = None
+
+    def _attempt(self, fresh: bool = False) -> None:
+        self._stop_timers()
+        self.attempting = True
+        self.refresh()
+        database = self.database
+
+        def reconnect() -> ServerInfo:
+            # A pane may have lost only its own connection: if the main one answers,
+            # there is nothing to replace (the pane reopens its own on next use).
+            if fresh or not database.ping():
+                database.reconnect()
+            return database.info
+
+        self.run_worker(reconnect, thread=True, exit_on_error=False, group="link-reconnect", exclusive=True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker: Worker[Any] = event.worker
+        if not worker.is_finished:
+            return
+        if worker.group == "link-ping":
+            self._pinging = False
+            if worker.state == WorkerState.ERROR:
+                self.post_message(ConnectionLost(first_line(worker.error or self.HEARTBEAT_REASON)))
+            elif worker.state == WorkerState.SUCCESS and worker.result is False:
+                self.post_message(ConnectionLost(self.HEARTBEAT_REASON))
+        elif worker.group == "link-reconnect":
+            self.attempting = False
+            if worker.state == WorkerState.SUCCESS:
+                self.reason, self.attempt = None, 0
+                self.display = False
+                self.post_message(self.Reconnected(worker.result))
+                return
+            error = worker.error
+            message = error.message if isinstance(error, ConnectFailure) else first_line(error or "cancelled")
+            if not self.lost:  # a reconnect asked for on a fine link failed: lost now
+                self.post_message(ConnectionLost(message))
+                return
+            self.reason = first_line(message) or self.reason
+            self.attempt = max(1, self.attempt) + 1
+            self.display = True
+            self._wait()
+
+    # -- drawing --------------------------------------------------------------------
+    def countdown_text(self, short: bool = False) -> str:
+        """What follows the reason: when the next attempt is, and the key to skip the wait."""
+        if self.attempting:
+            return f"Reconnecting now (attempt {max(1, self.attempt)})…"
+        seconds = max(1, math.ceil(round(self._next_attempt_at - monotonic(), 1)))
+        if short:
+            return f"Retry in {seconds} s · {self.reconnect_key} now"
+        return f"Reconnecting in {seconds} s (attempt {self.attempt}) · {self.reconnect_key} now"
+
+    def render(self) -> RenderResult:
+        if not self.lost:
+            return ""
+        head, reason = " Connection lost: ", self.reason or ""
+        tail = f". {self.countdown_text()}"
+        width = self.size.width - 1
+        if len(head) + len(reason) + len(tail) > width:
+            tail = f". {self.countdown_text(short=True)}"  # narrow: more room for the reason
+        # Shorten the reason, never the countdown: that is what the user waits for.
+        room = max(8, width - len(head) - len(tail))
+        if len(reason) > room:
+            reason = reason[: room - 1] + "…"
+        return Text.assemble((head, "bold"), reason, tail)
