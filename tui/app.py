@@ -133,9 +133,10 @@ class BastionApp(App[None]):
             self.screen.refresh_profiles()
 
     def action_reconnect(self) -> None:
+        """A fresh connection in place: the workspace keeps its tabs, text and results."""
         workspace = self._workspace()
         if workspace is not None:
-            self.connect(workspace.profile)
+            workspace.reconnect_now()
 
     def _workspace(self) -> WorkspaceScreen | None:
         for screen in reversed(self.screen_stack):
@@ -189,7 +190,7 @@ class BastionApp(App[None]):
                 yield command
         yield SystemCommand("Profiles", "Back to the profile list", self.action_picker)
         if self._workspace() is not None:
-            yield SystemCommand("Reconnect", "Open the current profile again", self.action_reconnect)
+            yield SystemCommand("Reconnect", "A fresh connection; tabs, text and results stay", self.action_reconnect)
         for _name, profile in sorted(self.store.profiles.items()):
             yield SystemCommand(
                 f"Switch to {profile.title}", profile.target(),

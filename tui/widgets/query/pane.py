@@ -45,19 +45,30 @@ from tui.widgets.query.result_grid import ResultGrid
 STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def outcome_summary(outcome: Outcome, timings: bool = True) -> str:
     elapsed = f" · {outcome.elapsed:.3f} s" if timings else ""
     if outcome.cancelled:
         return f"cancelled{elapsed}"
     if outcome.connection_lost:
         rows = len(outcome.result) if outcome.result is not None else 0
-        return f"connection lost after {rows:,} rows (incomplete)" if rows else "connection lost"
+        return f"connection lost after {plural(rows, 'row')} (incomplete)" if rows else "connection lost"
     if outcome.error:
         return f"error {outcome.error.sqlstate or ''}".strip()
     rows = len(outcome.result) if outcome.result is not None else outcome.rowcount
     capped = " (row cap reached: first rows kept)" if outcome.result is not None and outcome.result.capped else ""
     tag = outcome.tag or "OK"
-    return f"{tag}{capped} · {rows:,} rows{elapsed}" if outcome.result else f"{tag}{elapsed}"
+    return f"{tag}{capped} · {plural(rows, 'row')}{elapsed}" if outcome.result else f"{tag}{elapsed}"
+
+
+def editor_theme(app: Any) -> str:
+    """Monokai on a full-colour theme; on the ANSI-16 theme the editor follows the
+    app's own colours ("css") instead of painting a black box on a light terminal."""
+    theme = app.current_theme
+    return "css" if theme is not None and theme.ansi else "monokai"
 
 
 class QueryPane(Widget):
@@ -112,6 +123,7 @@ class QueryPane(Widget):
             editor = TextArea.code_editor(self.buffers[0], language="sql", id="sql-editor",
                                           soft_wrap=False, show_line_numbers=True)
             editor.cursor_blink = False
+            editor.theme = editor_theme(self.app)
             yield editor
             yield Static("", id="query-status", markup=False)
             yield Tabs(id="result-tabs")
@@ -124,6 +136,10 @@ class QueryPane(Widget):
         self.query_one("#completion").display = False
         self._set_status("ready")
         self._load_catalog()
+        self.app.theme_changed_signal.subscribe(self, self._follow_theme)
+
+    def _follow_theme(self, _theme: Any) -> None:
+        self.editor.theme = editor_theme(self.app)
 
     def _load_catalog(self) -> None:
         self.run_worker(lambda: CompletionCatalog.load(self.database), thread=True, exit_on_error=False,
