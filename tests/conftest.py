@@ -3,12 +3,13 @@ config dirs, and an in-memory keyring for tests that are not about the keyring."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -123,20 +124,33 @@ def make_test_certificates(folder: Path) -> dict[str, Path]:
 def pg_cluster() -> Iterator[LocalCluster]:
     """One real PostgreSQL for the whole run, in a temp dir, stopped at the end.
     TLS is on, with a certificate from a throwaway CA (`cluster.tls_files`)."""
-    base = Path(tempfile.mkdtemp(prefix="bastion-test-pg-"))
-    os.chmod(base, 0o755)
-    tls = make_test_certificates(base / "tls")
-    cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock")
-    if cluster.run_as:
-        import pwd
+    def with_tls(cluster: LocalCluster, base: Path) -> None:
+        tls = make_test_certificates(base / "tls")
+        if cluster.run_as:
+            import pwd
 
-        entry = pwd.getpwnam(cluster.run_as)
-        for path in (base / "tls", tls["server.key"], tls["server.crt"]):
-            os.chown(path, entry.pw_uid, entry.pw_gid)
-    tls["server.key"].chmod(0o600)
-    cluster.settings.update({"ssl": "on", "ssl_cert_file": str(tls["server.crt"]),
-                             "ssl_key_file": str(tls["server.key"])})
-    cluster.tls_files = tls  # type: ignore[attr-defined]
+            entry = pwd.getpwnam(cluster.run_as)
+            for path in (base / "tls", tls["server.key"], tls["server.crt"]):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+        tls["server.key"].chmod(0o600)
+        cluster.settings.update({"ssl": "on", "ssl_cert_file": str(tls["server.crt"]),
+                                 "ssl_key_file": str(tls["server.key"])})
+        cluster.tls_files = tls  # type: ignore[attr-defined]
+
+    with throwaway_cluster("bastion-test-pg-", with_tls) as cluster:
+        yield cluster
+
+
+@contextlib.contextmanager
+def throwaway_cluster(
+    prefix: str, prepare: Callable[[LocalCluster, Path], None] | None = None
+) -> Iterator[LocalCluster]:
+    """A PostgreSQL in a temp dir of its own, started, and stopped and removed after."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(base, 0o755)
+    cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock")
+    if prepare is not None:
+        prepare(cluster, base)
     try:
         cluster.start()
         yield cluster

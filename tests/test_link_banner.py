@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import throwaway_cluster
 
 from tui.app import BastionApp
 from tui.db import open_database
@@ -37,15 +35,8 @@ SLEEPING = "select pg_sleep(30)"
 @pytest.fixture(scope="module")
 def own_cluster() -> Iterator[LocalCluster]:
     """A server of this module's own, to stop and start again (never the shared one)."""
-    base = Path(tempfile.mkdtemp(prefix="bastion-link-pg-"))
-    os.chmod(base, 0o755)
-    cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock")
-    try:
-        cluster.start()
+    with throwaway_cluster("bastion-link-pg-") as cluster:
         yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -119,23 +119,22 @@ class ProfileFormScreen(Dialog[Profile | None]):
         else:
             self.action_cancel()
 
+    def _read_fields(self, into: dict[str, Any], fields: list[tuple[str, str, str]], id_prefix: str) -> None:
+        """Copy the text fields into `into`; an empty field removes its key."""
+        for key, _label, _placeholder in fields:
+            text = self.query_one(f"#{id_prefix}{key}", Input).value.strip()
+            if text:
+                into[key] = text
+            else:
+                into.pop(key, None)
+
     def _form_values(self) -> tuple[str, dict[str, Any]]:
         raw: dict[str, Any] = profile_to_dict(self.original) if self.original else {}
         name = self.query_one("#f-name", Input).value.strip()
         raw["driver"] = self.query_one("#f-driver", Select).value
-        for key, _label, _ph in TEXT_FIELDS:
-            text = self.query_one(f"#f-{key}", Input).value.strip()
-            if text:
-                raw[key] = text
-            else:
-                raw.pop(key, None)
+        self._read_fields(raw, TEXT_FIELDS, "f-")
         ssh = dict(raw.get("ssh") or {}) if isinstance(raw.get("ssh"), dict) else {}
-        for key, _label, _ph in SSH_FIELDS:
-            text = self.query_one(f"#f-ssh-{key}", Input).value.strip()
-            if text:
-                ssh[key] = text
-            else:
-                ssh.pop(key, None)
+        self._read_fields(ssh, SSH_FIELDS, "f-ssh-")
         if ssh:
             raw["ssh"] = ssh
         else:
