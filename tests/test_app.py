@@ -322,3 +322,23 @@ async def test_switching_panes_gives_them_the_keys(profiles_file: Path, socket_p
         assert app.focused is not None and app.focused.id == "sessions"
         await pilot.press("1")
         assert type(app.focused).__name__ == "DataGrid"
+
+
+@pytest.mark.parametrize("target", ["3", "4", "1"])
+async def test_a_digit_from_the_query_results_switches_panes(profiles_file: Path, socket_profile: Profile,
+                                                             target: str) -> None:
+    """The results grid had the focus: hiding it must not pull the Query pane back."""
+    app = make_app(profiles_file, socket_profile, start=socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, WorkspaceScreen)
+        await pilot.pause(0.3)
+        await pilot.press("2")
+        await pilot.press(*"select 1", "ctrl+j")
+        await pilot.pause(0.5)
+        await pilot.press("f2")  # into the results
+        assert type(app.focused).__name__ == "ResultGrid"
+        await pilot.press(target)
+        await pilot.pause(0.5)
+        expected = {"3": "migrations", "4": "activity", "1": "browse"}[target]
+        assert app.screen.query_one("#panes").active == expected
+        assert app.focused is not None and expected in [a.id for a in app.focused.ancestors_with_self]

@@ -38,6 +38,7 @@ class WorkspaceScreen(Screen[None]):
         super().__init__()
         self.profile = profile
         self.database = database
+        self._watched_loading: set[str] = set()
         self.link_banner = LinkBanner(database, reconnect_key=RECONNECT_KEY)
         if profile.production:
             self.add_class("-production")
@@ -98,6 +99,10 @@ class WorkspaceScreen(Screen[None]):
         panes = self.query("#panes")
         if not panes:  # a key that arrives while the screen is being built or closed
             return
+        # Let go of the focus first: once the old pane is hidden Textual would move it
+        # to a neighbour, which may sit in the old pane, and TabbedContent then
+        # switches back to the pane holding the focus.
+        self.set_focus(None)
         panes.first(TabbedContent).active = pane_id
         self._focus_pane(pane_id)
 
@@ -138,11 +143,26 @@ class WorkspaceScreen(Screen[None]):
         if not tabs or not tabs.first().children or not self.is_attached:
             return
         pane = tabs.first().children[0]
+        if pane.loading:
+            self._focus_when_loaded(pane_id, pane)
+            return
         focus_default = getattr(pane, "focus_default", None)
         if callable(focus_default):
             focus_default()
         elif pane.focusable:
             pane.focus()
+
+    def _focus_when_loaded(self, pane_id: str, pane: Widget) -> None:
+        # Textual refuses the focus to a widget showing its loading indicator:
+        # give it once the load is done, unless the user has moved on meanwhile.
+        def loaded(loading: bool) -> None:
+            panes = self.query("#panes")
+            if not loading and self.focused is None and panes and panes.first(TabbedContent).active == pane_id:
+                self._give_focus(pane_id)
+
+        if pane_id not in self._watched_loading:
+            self._watched_loading.add(pane_id)
+            self.watch(pane, "loading", loaded, init=False)
 
     def action_focus_sidebar(self) -> None:
         for tree in self.query(CatalogTree):

@@ -107,6 +107,8 @@ class MigrationsPane(Widget):
 
     def show_report(self, report: MigrationsReport) -> None:
         """Render a report (called on the UI thread)."""
+        focused = self.screen.focused if self.is_attached else None
+        had_focus = focused is not None and (focused is self or self in focused.ancestors)
         self.report = report
         self.query_one("#mig-summary", Static).update(rendering.summary_text(report))
         self.query_one("#mig-where", Static).update(rendering.where_text(report))
@@ -124,9 +126,8 @@ class MigrationsPane(Widget):
         tool_problems = rendering.tool_problems_text(report.tools)
         self.query_one("#mig-tools-problems", Static).update(tool_problems)
         self.query_one("#mig-tools-problems").display = bool(tool_problems)
-        focused = self.screen.focused if self.is_attached else None
-        if focused is self or (focused is not None and focused in self.query(DataTable)
-                               and not focused.display):
+        if had_focus:
+            # The table that had it may be hidden now: Textual would drop the focus.
             self._focus_first_table()
         self.post_message(self.Loaded(report))
 
