@@ -37,6 +37,14 @@ VIEWS = {"sessions": "Sessions", "tree": "Blocking tree", "locks": "Locks",
          "statements": "Statements", "tables": "Tables", "indexes": "Indexes"}
 MAX_BACKOFF = 30.0
 STATEMENT_ORDERS = ("total_ms", "mean_ms", "calls", "rows")
+SLOW_FETCH = 0.2  # seconds: a refresh this slow is worth saying in the status line
+
+
+def update_if_changed(widget: Static, text: str) -> None:
+    """Static.update repaints even when nothing changed: bytes on a slow link."""
+    if getattr(widget, "_shown_text", None) != text:
+        widget._shown_text = text  # type: ignore[attr-defined]
+        widget.update(text)
 
 
 class ActivityPane(SessionActions):
@@ -239,7 +247,7 @@ class ActivityPane(SessionActions):
     def _render_banner(self) -> None:
         banner = self.query_one("#activity-banner", Static)
         text = " · ".join(t for t in (self._error, self.last_tick.banner if self.last_tick else "") if t)
-        banner.update(text)
+        update_if_changed(banner, text)
         banner.set_class(bool(text), "-shown")
 
     def _render_status(self) -> None:
@@ -254,12 +262,13 @@ class ActivityPane(SessionActions):
                 parts.append(f"top by {self.statements_order} (o changes)")
             if self.marked:
                 parts.append(f"{len(self.marked)} marked")
-            parts.append(f"fetched in {tick.seconds * 1000:.0f} ms")
+            if tick.seconds >= SLOW_FETCH:  # a changing number would redraw the line every tick
+                parts.append(f"slow: fetched in {tick.seconds * 1000:.0f} ms")
         if self.monitor is not None:
             parts.append(f"every {self.monitor.interval:g} s")
         if self.paused:
             parts.append("PAUSED (space resumes)")
-        self.query_one("#activity-status", Static).update(" · ".join(parts))
+        update_if_changed(self.query_one("#activity-status", Static), " · ".join(parts))
 
     # -- keys ------------------------------------------------------------------
     def action_pause(self) -> None:

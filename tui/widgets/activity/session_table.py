@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from tui.services.activity.sessions import Session
 from tui.widgets.activity.cells import SESSION_COLUMNS, Thresholds, session_cells
@@ -48,18 +48,23 @@ class SessionTable(DataTable[Text | str]):
         """Make the table show `sessions` in this order."""
         keep = self.current_key
         wanted = {s.key_text: s for s in sessions}
-        for key in [k for k in self._cells if k not in wanted]:
+        gone = [k for k in self._cells if k not in wanted]
+        for key in gone:
             self.remove_row(key)
             del self._cells[key]
+        added, changed = False, []
         for key, session in wanted.items():
             cells = session_cells(session, key in marked, session.pid in roots, limits)
             old = self._cells.get(key)
             if old is None:
                 self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
-            else:
+                added = True
+            elif old != cells:
+                row = self._data[RowKey(key)]
                 for column, value in cells.items():
                     if old[column] != value:
-                        self.update_cell(key, column, value)
+                        row[ColumnKey(column)] = value
+                changed.append(key)
             self._cells[key] = cells
         self.sessions = wanted
         order = list(wanted)
@@ -67,8 +72,20 @@ class SessionTable(DataTable[Text | str]):
             rank = {key: i for i, key in enumerate(order)}
             self._order = order
             self._apply_order(rank)
+        elif changed:
+            self._redraw_rows(changed, everything=added or bool(gone))
         if keep in wanted:
             self.move_cursor(row=self.get_row_index(RowKey(keep)), animate=False)
+
+    def _redraw_rows(self, keys: list[str], everything: bool) -> None:
+        # DataTable.update_cell repaints the whole table; over a slow link only the
+        # rows whose cells changed are worth sending (the header and the rest stay).
+        self._update_count += 1  # invalidates DataTable's cache of rendered rows
+        if everything:
+            self.refresh()
+            return
+        for key in keys:
+            self.refresh_row(self.get_row_index(RowKey(key)))
 
     def _apply_order(self, rank: dict[str, int]) -> None:
         # DataTable.sort() only sees cell values; our order is by key, so set the
