@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
@@ -33,6 +34,11 @@ class WorkspaceScreen(Screen[None]):
         Binding("ctrl+o", "app.picker", "Profiles"),
         Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now"),  # shown only while the link is lost
     ]
+
+    # Textual repaints the whole screen whenever the focus moves (Screen.focused is a
+    # repainting reactive), although focus styles are updated widget by widget: over
+    # a slow link that is a full screen of bytes per pane switch.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, profile: Profile, database: Database) -> None:
         super().__init__()
