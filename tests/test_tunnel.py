@@ -341,3 +341,34 @@ async def test_the_app_connects_through_the_tunnel_and_shows_ssh_failures(
         assert "via ssh 127.0.0.1" in str(app.screen.query_one("ConnectionHeader").render())
         assert ssh_processes_for(f"-p {sshd.port}")
     assert wait_for_no_ssh(f"-p {sshd.port}") == []
+
+
+async def test_a_lost_tunnel_shows_the_banner_and_comes_back(
+    sshd: SshServer, pg_cluster: LocalCluster, pg_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ssh process dies (link down, jump host rebooted): the heartbeat notices, the
+    banner says so, and reconnecting starts a new tunnel; the editor keeps its text."""
+    from test_link_banner import banner_of, banner_text, make_app, wait_until
+
+    from tui.screens.workspace import WorkspaceScreen
+    from tui.widgets.link_banner import LinkBanner
+
+    monkeypatch.setattr(LinkBanner, "heartbeat_seconds", 0.2)
+    monkeypatch.setattr(LinkBanner, "backoff_seconds", (0.3,))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        database = open_database(tunnel_profile(sshd, pg_cluster, pg_database), pg_cluster.password)
+        assert isinstance(database, PostgresDatabase) and database.tunnel is not None
+        await app.push_screen(WorkspaceScreen(database.profile, database))
+        await pilot.press("2")
+        await pilot.pause(0.3)
+        app.screen.query_one("#sql-editor").text = "select 'still here'"
+        first = database.tunnel.process
+        assert first is not None
+        first.kill()
+        await wait_until(pilot, lambda: banner_of(app).display, what="the banner")
+        assert "Connection lost" in banner_text(app)
+        await wait_until(pilot, lambda: not banner_of(app).display, what="reconnected through a new tunnel")
+        assert database.tunnel.alive and database.tunnel.process is not first
+        assert app.screen.query_one("#sql-editor").text == "select 'still here'"
+    assert wait_for_no_ssh(f"-p {sshd.port}") == []

@@ -15,6 +15,7 @@ from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
 
 from tui.crash import write_crash_report
+from tui.db.tunnel import stop_all as stop_all_tunnels
 from tui.profiles import Profile, ProfileStore
 from tui.screens.connect import ConnectScreen
 from tui.screens.help import HelpScreen
@@ -68,6 +69,11 @@ class BastionApp(App[None]):
         self.push_screen(PickerScreen())
         if self.start_profile is not None:
             self.connect(self.start_profile)
+
+    def on_unmount(self) -> None:
+        # The workspace closes its connection in a worker, which an exiting app may
+        # never run: no ssh tunnel outlives the app, whatever the screens got to do.
+        stop_all_tunnels()
 
     def _install_themes(self) -> None:
         found = load_themes()
