@@ -342,3 +342,25 @@ async def test_a_digit_from_the_query_results_switches_panes(profiles_file: Path
         expected = {"3": "migrations", "4": "activity", "1": "browse"}[target]
         assert app.screen.query_one("#panes").active == expected
         assert app.focused is not None and expected in [a.id for a in app.focused.ancestors_with_self]
+
+
+async def test_activity_takes_the_full_width_on_a_narrow_terminal(profiles_file: Path,
+                                                                   socket_profile: Profile) -> None:
+    app = make_app(profiles_file, socket_profile, start=socket_profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, WorkspaceScreen)
+        await pilot.pause(0.3)
+        sidebar = app.screen.query_one("#sidebar")
+        await pilot.press("4")
+        await pilot.pause(0.3)
+        assert not sidebar.display
+        await pilot.press("s")  # the catalog is one key away
+        await pilot.pause(0.1)
+        assert sidebar.display and type(app.focused).__name__ == "CatalogTree"
+        await pilot.press("1")
+        await pilot.pause(0.1)
+        assert sidebar.display
+        await pilot.resize_terminal(120, 40)
+        await pilot.press("4")
+        await pilot.pause(0.3)
+        assert sidebar.display

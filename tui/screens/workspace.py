@@ -17,6 +17,9 @@ from tui.widgets.connection_header import ConnectionHeader
 from tui.widgets.link_banner import ConnectionLost, LinkBanner
 
 RECONNECT_KEY = "f4"  # free in every pane and in the editor, and sent by terminals inside tmux
+FULL_WIDTH_PANES = ("activity", "migrations")
+WIDE_ENOUGH = 110  # columns: below this those panes hide the catalog sidebar
+
 PANES: list[tuple[str, str]] = [
     ("browse", "Browse"), ("query", "Query"), ("migrations", "Migrations"), ("activity", "Activity"),
 ]
@@ -117,6 +120,7 @@ class WorkspaceScreen(Screen[None]):
         self.call_after_refresh(setattr, self, "_panes_ready", True)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._fit_sidebar()
         if event.pane.id and getattr(self, "_panes_ready", False):
             self._focus_pane(event.pane.id)
         elif event.pane.id:
@@ -170,7 +174,22 @@ class WorkspaceScreen(Screen[None]):
             self._watched_loading.add(pane_id)
             self.watch(pane, "loading", loaded, init=False)
 
+    def on_resize(self) -> None:
+        self._fit_sidebar()
+
+    def _fit_sidebar(self) -> None:
+        """On a narrow terminal, Activity and Migrations take the full width (their
+        tables need it more than the catalog does); `s` brings the sidebar back."""
+        panes = self.query("#panes")
+        sidebar = self.query("#sidebar")
+        if not panes or not sidebar:
+            return
+        active = panes.first(TabbedContent).active
+        sidebar.first().display = not (active in FULL_WIDTH_PANES and self.size.width < WIDE_ENOUGH)
+
     def action_focus_sidebar(self) -> None:
+        for sidebar in self.query("#sidebar"):
+            sidebar.display = True
         for tree in self.query(CatalogTree):
             tree.focus()
 
