@@ -266,7 +266,8 @@ def test_keyring_profile_connects_with_password_from_real_keyring(
     # And another process (the CLI) finds it in the keyring too.
     tested = run_bastion("profiles", "--profiles", str(profiles_file), "test", profile.name)
     assert tested.returncode == 0, tested.stderr
-    assert tested.stdout.startswith("OK: ")
+    assert tested.stdout.splitlines()[-1] == "OK"
+    assert "password from the OS keyring" in tested.stdout
     assert pg_cluster.password not in tested.stdout + tested.stderr
 
 
