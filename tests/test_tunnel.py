@@ -372,3 +372,15 @@ async def test_a_lost_tunnel_shows_the_banner_and_comes_back(
         assert database.tunnel.alive and database.tunnel.process is not first
         assert app.screen.query_one("#sql-editor").text == "select 'still here'"
     assert wait_for_no_ssh(f"-p {sshd.port}") == []
+
+
+def test_hints_name_the_jump_host_as_the_user_types_it() -> None:
+    from tui.db.tunnel import SshTunnel
+
+    tunnel = SshTunnel(SshConfig(host="jump.example", user="ops", port=2222, jump="edge"), "db", 5432)
+    changed = tunnel.failure("x").hint  # no ssh output yet: the generic hint
+    assert "ssh -N -L" in changed
+    tunnel._stderr.append("Host key verification failed.")
+    assert "`ssh -p 2222 -J edge ops@jump.example`" in tunnel.failure("x").hint
+    tunnel._stderr.append("WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!")
+    assert "ssh-keygen -R [jump.example]:2222" in tunnel.failure("x").hint

@@ -117,9 +117,9 @@ def ssh_command(ssh: SshConfig, forward: str, connect_timeout: int) -> list[str]
 _SSH_HINTS: list[tuple[tuple[str, ...], str]] = [
     (("REMOTE HOST IDENTIFICATION HAS CHANGED",),
      "The jump host's key is not the one in known_hosts. Check with whoever runs it before "
-     "removing the old key (ssh-keygen -R HOST)."),
+     "removing the old key (ssh-keygen -R KNOWN_HOST)."),
     (("Host key verification failed", "No ED25519 host key is known", "host key is not known"),
-     "ssh does not know the jump host's key yet: run `ssh HOST` once in a terminal to check and "
+     "ssh does not know the jump host's key yet: run `SSH_COMMAND` once in a terminal to check and "
      "accept it. bastion never accepts host keys for you."),
     (("Permission denied", "Too many authentication failures"),
      "The jump host refused the login: load your key into the agent (ssh-add), or set ssh.identity_file "
@@ -271,7 +271,16 @@ class SshTunnel:
         """A ConnectFailure in ssh's own words, with what to do about it."""
         said = self.ssh_messages(since)
         message = f"ssh tunnel via {self.description}: " + (gist(said) or fallback)
-        return ConnectFailure("tunnel", message, ssh_hint(said).replace("HOST", self.ssh.host))
+        return ConnectFailure("tunnel", message, self._fill_in(ssh_hint(said)))
+
+    def _fill_in(self, hint: str) -> str:
+        """The hints' placeholders, with this jump host as the user would type it."""
+        host, port = self.ssh.host, self.ssh.port
+        other_port = bool(port) and port != 22
+        known_host = f"[{host}]:{port}" if other_port else host  # as known_hosts names it
+        command = "ssh" + (f" -p {port}" if other_port else "") + (f" -J {self.ssh.jump}" if self.ssh.jump else "")
+        command += f" {self.ssh.user}@{host}" if self.ssh.user else f" {host}"
+        return hint.replace("KNOWN_HOST", known_host).replace("SSH_COMMAND", command)
 
     # -- stopping -----------------------------------------------------------------
     def close(self) -> None:
