@@ -191,3 +191,20 @@ def socket_profile(pg_cluster: LocalCluster, pg_database: str) -> Profile:
 @pytest.fixture
 def profiles_file(tmp_path: Path) -> Path:
     return tmp_path / "profiles.yaml"
+
+
+@contextlib.contextmanager
+def database_named(cluster: LocalCluster, name: str, setup_sql: str) -> Iterator[Profile]:
+    """A database with a fixed name (snapshots show it), set up by `setup_sql`,
+    reached over the trusted socket; dropped afterwards."""
+    with psycopg.connect(cluster.socket_conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with psycopg.connect(cluster.socket_conninfo(name), autocommit=True) as conn:
+        conn.execute(setup_sql)
+    try:
+        yield Profile(name="shop", host=str(cluster.socket_dir), port=cluster.port,
+                      database=name, user=cluster.superuser, password="none")
+    finally:
+        with psycopg.connect(cluster.socket_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import throwaway_cluster
+from conftest import database_named, throwaway_cluster
 
 from tui.app import BastionApp
 from tui.db import open_database
@@ -263,16 +263,10 @@ async def test_browse_reports_the_loss_and_reopens_on_the_next_load(
 @pytest.fixture
 def link_database(pg_cluster: LocalCluster) -> Iterator[Profile]:
     """A database with a fixed name and one table, for the snapshots."""
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS snapshot_link WITH (FORCE)")
-        conn.execute("CREATE DATABASE snapshot_link")
-    with psycopg.connect(pg_cluster.socket_conninfo("snapshot_link"), autocommit=True) as conn:
-        conn.execute("CREATE TABLE orders (id int PRIMARY KEY, total numeric(8,2));"
-                     "INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 60) g; ANALYZE orders;")
-    yield Profile(name="shop", host=str(pg_cluster.socket_dir), port=pg_cluster.port,
-                  database="snapshot_link", user=pg_cluster.superuser, password="none")
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS snapshot_link WITH (FORCE)")
+    setup = ("CREATE TABLE orders (id int PRIMARY KEY, total numeric(8,2));"
+             "INSERT INTO orders SELECT g, g * 1.5 FROM generate_series(1, 60) g; ANALYZE orders;")
+    with database_named(pg_cluster, "snapshot_link", setup) as profile:
+        yield profile
 
 
 @pytest.mark.parametrize("size", SIZES)

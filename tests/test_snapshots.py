@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
+from conftest import database_named
 from textual.widgets import Input
 
 from tui.app import BastionApp
@@ -73,11 +73,7 @@ def app_with(profiles_text: str | None, folder: Path, theme: str = "bastion-dark
 @pytest.fixture
 def shop_database(pg_cluster: LocalCluster) -> Iterator[Profile]:
     """A database with a fixed name and a few tables, reached over the socket."""
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS snapshot_shop WITH (FORCE)")
-        conn.execute("CREATE DATABASE snapshot_shop")
-    with psycopg.connect(pg_cluster.socket_conninfo("snapshot_shop"), autocommit=True) as conn:
-        conn.execute("""
+    with database_named(pg_cluster, "snapshot_shop", """
             CREATE SCHEMA shop;
             CREATE TABLE shop.customers (id int PRIMARY KEY, name text);
             CREATE TABLE shop.orders (id int PRIMARY KEY, customer_id int REFERENCES shop.customers);
@@ -85,11 +81,8 @@ def shop_database(pg_cluster: LocalCluster) -> Iterator[Profile]:
             INSERT INTO shop.customers SELECT g, 'c' || g FROM generate_series(1, 1500) g;
             ANALYZE shop.customers;
             CREATE TABLE public.notes (id int);
-        """)
-    yield Profile(name="shop", host=str(pg_cluster.socket_dir), port=pg_cluster.port,
-                  database="snapshot_shop", user=pg_cluster.superuser, password="none")
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS snapshot_shop WITH (FORCE)")
+    """) as profile:
+        yield profile
 
 
 def open_workspace(profile: Profile, display: Profile) -> WorkspaceScreen:
