@@ -48,7 +48,7 @@ class ConnectScreen(Dialog[Connected | None]):
         self._start(None)
 
     def _start(self, password: str | None) -> None:
-        if self._abandoned.is_set() or not self.is_attached:
+        if self._abandoned.is_set() or self.closing:
             return  # closed before it could start (esc pressed at once): nothing to show
         self._failed = False
         self._typed_password = password

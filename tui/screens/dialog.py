@@ -19,6 +19,12 @@ class Dialog(ModalScreen[ResultType]):
 
     _dismissed = False
 
+    @property
+    def closing(self) -> bool:
+        """Dismissed (or never shown): a Mount that arrives after a quick esc finds
+        no children, so on_mount handlers check this first."""
+        return self._dismissed or not self.is_attached
+
     def dismiss(self, result: ResultType | None = None) -> AwaitComplete:
         if self._dismissed or not self.is_attached or self.app.screen is not self:
             return AwaitComplete.nothing()

@@ -43,7 +43,8 @@ class HistoryScreen(Dialog[str | None]):
             yield Static("type to search · ↓ list · enter load into editor · esc close", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        self._fill("")
+        if not self.closing:
+            self._fill("")
 
     @on(Input.Changed, "#history-search")
     def _search(self, event: Input.Changed) -> None:

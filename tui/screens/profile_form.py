@@ -110,7 +110,8 @@ class ProfileFormScreen(Dialog[Profile | None]):
         return Horizontal(Static(label, classes="form-label"), widget, classes="form-row", id=f"row-{key}")
 
     def on_mount(self) -> None:
-        self.query_one("#f-name", Input).focus()
+        if not self.closing:
+            self.query_one("#f-name", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
