@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import psycopg
 import pytest
+from conftest import until
 from test_browse_data import SETUP
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
@@ -54,14 +54,6 @@ def app(pg_cluster: LocalCluster, pg_database: str, socket_profile: Profile) -> 
     database = open_database(socket_profile)
     yield BrowseApp(database, socket_profile)
     database.close()
-
-
-async def until(pilot, condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
 
 
 async def open_shop(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from conftest import until
 from test_browse_data import HOSTILE_SCHEMA, HOSTILE_TABLE, SETUP
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
@@ -54,14 +55,6 @@ def shop(pg_cluster: LocalCluster, pg_database: str, socket_profile: Profile) ->
     database = open_database(socket_profile)
     yield database
     database.close()
-
-
-async def until(pilot, condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
 
 
 def grid_rows(app: App[None]) -> list[list[str]]:

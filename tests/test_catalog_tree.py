@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from conftest import until
 from test_browse_data import HOSTILE_SCHEMA, HOSTILE_TABLE, SETUP
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
@@ -72,14 +72,6 @@ class TreeApp(App[None]):
 
     def on_catalog_tree_relation_selected(self, event: CatalogTree.RelationSelected) -> None:
         self.selected.append((event.schema, event.name, event.kind))
-
-
-async def until(pilot, condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
 
 
 def labels(tree: CatalogTree) -> list[str]:
