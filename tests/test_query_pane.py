@@ -257,3 +257,19 @@ async def test_editor_tabs_keep_their_own_text(shop, socket_profile: Profile) ->
     again = PaneApp(shop, socket_profile)
     async with again.run_test(size=(100, 30)):
         assert again.query_one(QueryPane).buffers == ["select 1", "select 2"]
+
+
+async def test_keys_typed_in_one_burst_run_the_whole_statement(shop, socket_profile: Profile) -> None:
+    """Over SSH a fast typist's last characters and ctrl+j arrive together: the run
+    key is a priority binding, so it must still see every character typed before it."""
+    from test_random_keys import send_key
+
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        for key in [*"select 6*7 as answer", "ctrl+j"]:
+            send_key(app, key)  # through the driver, no waiting between keys
+        await wait_until(pilot, lambda: not pane_of(app).running and pane_of(app).outcomes)
+        outcome = pane_of(app).outcomes[-1]
+        assert outcome.result is not None and outcome.result.row(0)[0] == "42"
+        assert app.query_one(TextArea).text == "select 6*7 as answer"

@@ -182,7 +182,20 @@ class QueryPane(Widget):
     def _completion_open(self) -> bool:
         return bool(self.query_one("#completion").display) and self.editor.has_focus
 
+    def _after_typed_keys(self, callback: Any, *args: Any) -> None:
+        """Run `callback` once the editor has handled the keys typed before this one.
+
+        Our keys are priority bindings: they act as soon as they arrive, while
+        characters typed just before them (one burst over SSH, a fast typist) still
+        wait in the editor's queue. Reading the text now would run a statement
+        without its last characters; a callback queued on the editor runs after them.
+        """
+        self.editor.call_later(callback, *args)
+
     def action_complete(self) -> None:
+        self._after_typed_keys(self._complete)
+
+    def _complete(self) -> None:
         if self.catalog is None:
             self.app.notify("Completion is still loading the catalog.")
             return
@@ -252,10 +265,10 @@ class QueryPane(Widget):
         return [current] if current else []
 
     def action_run_current(self) -> None:
-        self._run(self._selected_or_current())
+        self._after_typed_keys(lambda: self._run(self._selected_or_current()))
 
     def action_run_all(self) -> None:
-        self._run(split_statements(self.editor.text))
+        self._after_typed_keys(lambda: self._run(split_statements(self.editor.text)))
 
     def _busy(self) -> bool:
         """A statement or an EXPLAIN is using the session's connection."""
@@ -429,6 +442,9 @@ class QueryPane(Widget):
 
     # -- explain, history, export, format ---------------------------------------------------
     def action_explain(self, analyze: bool) -> None:
+        self._after_typed_keys(self._explain, analyze)
+
+    def _explain(self, analyze: bool) -> None:
         statements = self._selected_or_current()
         if not statements or self.running:
             return
