@@ -83,6 +83,13 @@ def banner_of(app) -> LinkBanner:
     return app.screen.query_one(LinkBanner)
 
 
+def banner_shown(app) -> bool:
+    """Shown and laid out: before its first layout the banner has no width and
+    would shorten the reason to nothing."""
+    banner = banner_of(app)
+    return banner.display and banner.size.width > 0
+
+
 def banner_text(app) -> str:
     return str(banner_of(app).render())
 
@@ -130,7 +137,7 @@ async def test_terminated_backends_mid_query(pg_cluster: LocalCluster, socket_pr
         assert outcome.connection_lost and not outcome.ok
         assert "connection lost" in str(app.screen.query_one("#query-status").render())
         assert "The connection was lost; the next run reconnects." in messages_of(app)
-        await wait_until(pilot, lambda: banner_of(app).display, what="the banner")
+        await wait_until(pilot, lambda: banner_shown(app), what="the banner")
         text = banner_text(app)
         assert "Connection lost: terminating connection due to administrator command" in text
         assert "attempt 1) · f4 now" in text
@@ -188,7 +195,7 @@ async def test_server_killed_mid_query(own_cluster: LocalCluster, tmp_path: Path
             await wait_until(pilot, lambda: not pane.running, what="the statement ends")
             assert pane.outcomes[-1].connection_lost
             assert "connection lost" in str(app.screen.query_one("#query-status").render())
-            await wait_until(pilot, lambda: banner_of(app).display, what="the banner")
+            await wait_until(pilot, lambda: banner_shown(app), what="the banner")
             assert "Connection lost:" in banner_text(app)
             # The server is down: attempts fail, the countdown goes on with the reason.
             await wait_until(pilot, lambda: banner_of(app).attempt >= 3, what="failed attempts")
@@ -220,7 +227,7 @@ async def test_heartbeat_notices_a_drop_with_no_pane_activity(
         pid_before = database.info.backend_pid
         with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid_before,))
-        await wait_until(pilot, lambda: banner_of(app).display, what="the heartbeat notices")
+        await wait_until(pilot, lambda: banner_shown(app), what="the heartbeat notices")
         assert f"Connection lost: {LinkBanner.HEARTBEAT_REASON}" in banner_text(app)
         assert app.screen.check_action("reconnect_now", ())
         app.screen.reconnect_now()
@@ -254,7 +261,7 @@ async def test_browse_reports_the_loss_and_reopens_on_the_next_load(
 
         await pilot.press("n")
         await wait_until(pilot, lambda: "connection lost" in browse._status_text, what="browse reports")
-        await wait_until(pilot, lambda: banner_of(app).display, what="the banner")
+        await wait_until(pilot, lambda: banner_shown(app), what="the banner")
         await pilot.press("g")  # the next load opens a new connection
         await wait_until(pilot, lambda: "rows" in browse._status_text and not browse._busy, what="a page")
         assert "(first page)" in browse._status_text

@@ -348,7 +348,7 @@ async def test_a_lost_tunnel_shows_the_banner_and_comes_back(
 ) -> None:
     """The ssh process dies (link down, jump host rebooted): the heartbeat notices, the
     banner says so, and reconnecting starts a new tunnel; the editor keeps its text."""
-    from test_link_banner import banner_of, banner_text, make_app, wait_until
+    from test_link_banner import banner_of, banner_shown, banner_text, make_app, wait_until
 
     from tui.screens.workspace import WorkspaceScreen
     from tui.widgets.link_banner import LinkBanner
@@ -366,7 +366,7 @@ async def test_a_lost_tunnel_shows_the_banner_and_comes_back(
         first = database.tunnel.process
         assert first is not None
         first.kill()
-        await wait_until(pilot, lambda: banner_of(app).display, what="the banner")
+        await wait_until(pilot, lambda: banner_shown(app), what="the banner")
         assert "Connection lost" in banner_text(app)
         await wait_until(pilot, lambda: not banner_of(app).display, what="reconnected through a new tunnel")
         assert database.tunnel.alive and database.tunnel.process is not first

@@ -175,7 +175,7 @@ class LinkBanner(Widget):
             return ""
         head, reason = " Connection lost: ", self.reason or ""
         tail = f". {self.countdown_text()}"
-        width = self.size.width - 1
+        width = (self.size.width or 120) - 1  # 0 before the first layout
         if len(head) + len(reason) + len(tail) > width:
             tail = f". {self.countdown_text(short=True)}"  # narrow: more room for the reason
         # Shorten the reason, never the countdown: that is what the user waits for.
