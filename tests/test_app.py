@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import until
 from textual.widgets import DataTable, Input
 
 from tui.app import BastionApp
@@ -137,9 +138,8 @@ async def test_wrong_password_is_asked_again_and_never_stored(
         await wait_for_screen(pilot, PasswordScreen)
         await type_text(pilot, "wrong-password")
         await pilot.press("enter")
-        await pilot.pause(0.5)
-        await wait_for_screen(pilot, PasswordScreen)
-        assert "rejected" in str(app.screen.query_one(".dialog-error").render())
+        await until(pilot, lambda: isinstance(app.screen, PasswordScreen) and app.screen.query(".dialog-error")
+                    and "rejected" in str(app.screen.query_one(".dialog-error").render()), timeout=10)
         assert memory_keyring.entries == {}
         await type_text(pilot, pg_cluster.password)
         await pilot.press("enter")
@@ -319,9 +319,9 @@ async def test_switching_panes_gives_them_the_keys(profiles_file: Path, socket_p
         await pilot.press(*"select 1")
         assert app.screen.query_one("#sql-editor", TextArea).text.startswith("select 1")
         await pilot.press("escape", "4")
-        assert app.focused is not None and app.focused.id == "sessions"
+        await until(pilot, lambda: app.focused is not None and app.focused.id == "sessions", timeout=10)
         await pilot.press("1")
-        assert type(app.focused).__name__ == "DataGrid"
+        await until(pilot, lambda: type(app.focused).__name__ == "DataGrid", timeout=10)
 
 
 @pytest.mark.parametrize("target", ["3", "4", "1"])
@@ -334,14 +334,15 @@ async def test_a_digit_from_the_query_results_switches_panes(profiles_file: Path
         await pilot.pause(0.3)
         await pilot.press("2")
         await pilot.press(*"select 1", "ctrl+j")
-        await pilot.pause(0.5)
+        pane = app.screen.query_one("QueryPane")
+        await until(pilot, lambda: not pane.running and bool(pane.outcomes), timeout=10)
         await pilot.press("f2")  # into the results
         assert type(app.focused).__name__ == "ResultGrid"
         await pilot.press(target)
-        await pilot.pause(0.5)
         expected = {"3": "migrations", "4": "activity", "1": "browse"}[target]
+        await until(pilot, lambda: app.focused is not None
+                    and expected in [a.id for a in app.focused.ancestors_with_self], timeout=10)
         assert app.screen.query_one("#panes").active == expected
-        assert app.focused is not None and expected in [a.id for a in app.focused.ancestors_with_self]
 
 
 async def test_activity_takes_the_full_width_on_a_narrow_terminal(profiles_file: Path,
@@ -352,15 +353,14 @@ async def test_activity_takes_the_full_width_on_a_narrow_terminal(profiles_file:
         await pilot.pause(0.3)
         sidebar = app.screen.query_one("#sidebar")
         await pilot.press("4")
-        await pilot.pause(0.3)
-        assert not sidebar.display
+        await until(pilot, lambda: not sidebar.display)
         await pilot.press("s")  # the catalog is one key away
-        await pilot.pause(0.1)
-        assert sidebar.display and type(app.focused).__name__ == "CatalogTree"
+        await until(pilot, lambda: sidebar.display and type(app.focused).__name__ == "CatalogTree")
         await pilot.press("1")
         await pilot.pause(0.1)
         assert sidebar.display
         await pilot.resize_terminal(120, 40)
         await pilot.press("4")
+        await until(pilot, lambda: app.screen.query_one("#panes").active == "activity")
         await pilot.pause(0.3)
         assert sidebar.display
