@@ -322,6 +322,7 @@ async def test_switching_panes_gives_them_the_keys(profiles_file: Path, socket_p
         await until(pilot, lambda: app.focused is not None and app.focused.id == "sessions", timeout=10)
         await pilot.press("1")
         await until(pilot, lambda: type(app.focused).__name__ == "DataGrid", timeout=10)
+        await until(pilot, lambda: not app._batch_count)  # the 50 ms hold on output is over
 
 
 @pytest.mark.parametrize("target", ["3", "4", "1"])

@@ -108,11 +108,17 @@ class WorkspaceScreen(Screen[None]):
         panes = self.query("#panes")
         if not panes:  # a key that arrives while the screen is being built or closed
             return
+        tabbed = panes.first(TabbedContent)
+        if tabbed.active != pane_id and not self.query(f"#{pane_id} .pane-pending"):
+            # Back to a built pane takes several refresh cycles (the pane, the focus,
+            # the tab underline, the footer's keys), each a frame repainting most of
+            # the screen: hold the output for 50 ms to send fewer, bigger frames.
+            self.app.delay_update(0.05)
         # Let go of the focus first: once the old pane is hidden Textual would move it
         # to a neighbour, which may sit in the old pane, and TabbedContent then
         # switches back to the pane holding the focus.
         self.set_focus(None)
-        panes.first(TabbedContent).active = pane_id
+        tabbed.active = pane_id
         self._focus_pane(pane_id)
 
     def on_mount(self) -> None:
