@@ -79,3 +79,34 @@ def test_without_rowid_composite_key_and_view(lite: Database) -> None:
     assert view.key_mode == "offset" and len(collect(KeysetPager(source, view, page_size=50))) == 120
     child = load_structure(source, describe_relation(source, None, "child"))
     assert child.outgoing[0].to_table == "parent" and "REFERENCES parent(id)" in child.ddl
+
+
+SLOW_COUNT = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 5000000) SELECT count(*) FROM c"
+
+
+def test_closing_while_a_read_runs_waits_for_it(lite: Database) -> None:
+    """Leaving the workspace mid-load: closing the connection under the worker's
+    statement made sqlite3 fail with MemoryError or crash the process (found by the
+    random-key test). Now close waits for the interrupted read to unwind."""
+    import threading
+    import time
+
+    from tui.db.link import stop_and_close
+
+    for attempt in range(10):
+        source = SqliteSource(lite.engine)  # type: ignore[attr-defined]
+        ended: list[object] = []
+
+        def read(source: SqliteSource = source, ended: list[object] = ended) -> None:
+            try:
+                ended.append(source.rows(SLOW_COUNT))
+            except Exception as exc:  # noqa: BLE001 - recorded, asserted below
+                ended.append(exc)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(0.01 + attempt * 0.005)
+        stop_and_close(source)
+        reader.join(10)
+        [outcome] = ended
+        assert isinstance(outcome, list) or (isinstance(outcome, QueryError) and "interrupted" in str(outcome))

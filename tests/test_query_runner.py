@@ -211,3 +211,29 @@ def test_a_lost_connection_is_reported_never_silent(session, pg_cluster: LocalCl
     [outcome] = run(session, "select 1")
     assert outcome.error is not None and outcome.result is None
     assert session.transaction_status() == "connection lost"
+
+
+def test_sqlite_session_closed_mid_statement_waits_for_it(tmp_path: Path) -> None:
+    """Closing the editor's SQLite connection under a running statement crashed
+    sqlite3; the pane now cancels, and close waits for the statement to unwind."""
+    from tui.db.link import stop_and_close
+
+    path = tmp_path / "app.db"
+    sqlite3.connect(path).close()
+    database = open_database(Profile(name="lite", driver="sqlite", path=str(path)))
+    try:
+        # Bounded: a cancel that comes before the statement starts must not leave it running for ever.
+        long_query = split_statements(
+            "with recursive c(x) as (select 1 union all select x + 1 from c where x < 5000000) "
+            "select count(*) from c")[0]
+        for attempt in range(5):
+            session = open_session(database, 10)
+            outcomes = []
+            runner = threading.Thread(target=lambda s=session, o=outcomes: o.append(s.run(long_query)))
+            runner.start()
+            time.sleep(0.01 + attempt * 0.01)
+            stop_and_close(session)
+            runner.join(10)
+            assert outcomes and (outcomes[0].cancelled or outcomes[0].ok)
+    finally:
+        database.close()

@@ -107,8 +107,11 @@ class PostgresSource:
                 pass
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        """Waits for a read still running (cancel it first): closing a connection
+        under another thread's statement is not safe."""
+        with self._run_lock:
+            if self._conn is not None:
+                self._conn.close()
 
 
 class SqliteSource:
@@ -120,6 +123,9 @@ class SqliteSource:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self._raw: Any = None
+        # sqlite3 crashes the process (not an exception) when its connection is
+        # closed while another thread's statement runs on it: reads and close take turns.
+        self._run_lock = threading.Lock()
 
     def param(self, name: str) -> sql.Composable:
         return sql.SQL(":" + name)
@@ -134,8 +140,9 @@ class SqliteSource:
 
         text = query if isinstance(query, str) else query.as_string(None)
         try:
-            cur = self._cursor()
-            return [tuple(r) for r in cur.execute(text, params or {}).fetchall()]
+            with self._run_lock:
+                cur = self._cursor()
+                return [tuple(r) for r in cur.execute(text, params or {}).fetchall()]
         except sqlite3.Error as exc:
             raise QueryError(str(exc)) from None
 
@@ -144,10 +151,11 @@ class SqliteSource:
 
         text = query if isinstance(query, str) else query.as_string(None)
         try:
-            cur = self._cursor()
-            cur.execute(text, params or {})
-            names = [d[0] for d in cur.description or []]
-            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            with self._run_lock:
+                cur = self._cursor()
+                cur.execute(text, params or {})
+                names = [d[0] for d in cur.description or []]
+                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         except sqlite3.Error as exc:
             raise QueryError(str(exc)) from None
 
@@ -159,9 +167,11 @@ class SqliteSource:
                 pass
 
     def close(self) -> None:
-        if self._raw is not None:
-            self._raw.close()
-            self._raw = None
+        """Waits for a read still running (cancel it first)."""
+        with self._run_lock:
+            if self._raw is not None:
+                self._raw.close()
+                self._raw = None
 
 
 def source_for(database: Any, statement_timeout: str | None = None) -> Source:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class PostgresSession:
 
         self.conn = conn
         self.row_cap = row_cap
+        self._run_lock = threading.Lock()
         self._notices: list[str] = []
         self._psycopg = psycopg
         # Every value arrives as the server's text (timestamps in the server's
@@ -92,6 +94,10 @@ class PostgresSession:
 
     def run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
         """Execute one statement; rows go into a ResultSet batch by batch."""
+        with self._run_lock:  # close() waits for it
+            return self._run(statement, on_rows)
+
+    def _run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None) -> Outcome:
         outcome = Outcome(statement)
         self._notices.clear()
         started = time.perf_counter()
@@ -200,10 +206,12 @@ class PostgresSession:
             pass
 
     def close(self) -> None:
-        try:
-            self.conn.close()
-        except Exception:  # noqa: BLE001
-            pass
+        """Waits for a statement still running (cancel it first)."""
+        with self._run_lock:
+            try:
+                self.conn.close()
+            except Exception:  # noqa: BLE001
+                pass
 
 
 class SqliteSession:
@@ -213,6 +221,9 @@ class SqliteSession:
         self.conn = conn
         self.conn.isolation_level = None  # autocommit; BEGIN/COMMIT typed by the user work
         self.row_cap = row_cap
+        # sqlite3 crashes the process when the connection is closed under a running
+        # statement of another thread: close() waits for run().
+        self._run_lock = threading.Lock()
 
     @classmethod
     def open(cls, database: Any, row_cap: int) -> SqliteSession:
@@ -228,6 +239,11 @@ class SqliteSession:
         return "in transaction" if self.conn.in_transaction else "idle"
 
     def run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
+        """Execute one statement; rows go into a ResultSet batch by batch."""
+        with self._run_lock:  # close() waits for it
+            return self._run(statement, on_rows)
+
+    def _run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None) -> Outcome:
         outcome = Outcome(statement)
         started = time.perf_counter()
         cursor = self.conn.cursor()
@@ -268,7 +284,9 @@ class SqliteSession:
         self.conn.interrupt()
 
     def close(self) -> None:
-        self.conn.close()
+        """Waits for a statement still running (cancel it first)."""
+        with self._run_lock:
+            self.conn.close()
 
 
 def open_session(database: Any, row_cap: int) -> PostgresSession | SqliteSession:

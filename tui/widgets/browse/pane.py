@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
 
 from tui.db.base import Database
+from tui.db.link import stop_and_close
 from tui.profiles import Profile
 from tui.services.browse import (
     ForeignKey,
@@ -347,5 +349,5 @@ class BrowsePane(RowActions, Widget, can_focus=False):
         self._replace_pager("filtering", where=event.value.strip())
 
     def on_unmount(self) -> None:
-        self.source.cancel()
-        self.source.close()
+        # Off the UI thread: a cancel over a dead link can take seconds.
+        threading.Thread(target=stop_and_close, args=(self.source,), daemon=True).start()

@@ -17,7 +17,7 @@ from textual.widgets import OptionList, RichLog, Static, Tab, Tabs, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from tui.db.link import is_connection_lost
+from tui.db.link import is_connection_lost, stop_and_close
 from tui.profiles import Profile
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.explain import ExplainScreen
@@ -151,7 +151,7 @@ class QueryPane(Widget):
             saved.save_now(text)
         session = self.session
         if session is not None:
-            threading.Thread(target=session.close, daemon=True).start()
+            threading.Thread(target=stop_and_close, args=(session,), daemon=True).start()
 
     @property
     def editor(self) -> TextArea:
