@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,10 @@ class ActivityMonitor:
         self.pulse = Pulse()
         self.own_xacts = 0  # transactions run by this poller, to take out of TPS
         self._timeout_ms: int | None = None
+        # The pane closes from a thread of its own while a tick may still run:
+        # close() waits for it (a connection closed under a running statement is
+        # not safe). Re-entrant: tick() reopens through open(), which closes first.
+        self._lock = threading.RLock()
 
     @property
     def pid(self) -> int | None:
@@ -64,12 +69,13 @@ class ActivityMonitor:
         self._timeout_ms = None
 
     def close(self) -> None:
-        if self.conn is not None:
-            try:
-                self.conn.close()
-            except psycopg.Error:
-                pass
-        self.conn = None
+        with self._lock:
+            if self.conn is not None:
+                try:
+                    self.conn.close()
+                except psycopg.Error:
+                    pass
+            self.conn = None
 
     def _execute(self, query: Any, params: Any = None) -> list[dict[str, Any]]:
         assert self.conn is not None
@@ -88,6 +94,10 @@ class ActivityMonitor:
     def tick(self) -> Tick:
         """One refresh. Raises psycopg errors; features that fail for privilege or
         support reasons are switched off instead."""
+        with self._lock:
+            return self._tick()
+
+    def _tick(self) -> Tick:
         import time
 
         started = time.perf_counter()
