@@ -106,7 +106,9 @@ class WorkspaceScreen(Screen[None]):
 
     def action_pane(self, pane_id: str) -> None:
         panes = self.query("#panes")
-        if not panes:  # a key that arrives while the screen is being built or closed
+        # A key that arrives while the screen is being built or closed (its tabs
+        # may already be gone while the TabbedContent itself is still there).
+        if not panes or len(panes.first().children) < 2:
             return
         tabbed = panes.first(TabbedContent)
         if tabbed.active != pane_id and not self.query(f"#{pane_id} .pane-pending"):

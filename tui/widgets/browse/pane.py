@@ -122,7 +122,7 @@ class BrowsePane(RowActions, Widget, can_focus=False):
     def _run(self, label: str, work: Callable[[], Any], done: Callable[[Any], None],
              failed: Callable[[str], None] | None = None) -> None:
         if self._busy:
-            self.source.cancel()  # stop the previous query on the server, not only here
+            self._cancel_on_server()  # stop the previous query there, not only here
         self._generation += 1
         generation = self._generation
         self._busy = True
@@ -177,10 +177,15 @@ class BrowsePane(RowActions, Widget, can_focus=False):
         else:
             self.notify(message, severity="error", timeout=6)
 
+    def _cancel_on_server(self) -> None:
+        # A cancel request is a connection of its own to the server: over a slow or
+        # dead link that takes a while, so never on the UI thread.
+        threading.Thread(target=self.source.cancel, name="browse-cancel", daemon=True).start()
+
     def action_cancel(self) -> None:
         if self._busy:
             self._generation += 1
-            self.source.cancel()
+            self._cancel_on_server()
             self._settle()
             self._status("cancelled")
         elif self.query_one("#browse-input", Input).has_class("-shown"):
