@@ -365,3 +365,16 @@ async def test_activity_takes_the_full_width_on_a_narrow_terminal(profiles_file:
         await until(pilot, lambda: app.screen.query_one("#panes").active == "activity")
         await pilot.pause(0.3)
         assert sidebar.display
+
+
+async def test_a_pane_key_during_teardown_is_ignored(profiles_file: Path, socket_profile: Profile) -> None:
+    """The random-key test once pressed a digit while the workspace was being torn
+    down: its TabbedContent was still there, its tabs already gone."""
+    app = make_app(profiles_file, socket_profile, start=socket_profile)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, WorkspaceScreen)
+        tabbed = app.screen.query_one("#panes")
+        await tabbed.children[0].remove()  # the tab strip goes first
+        app.screen.action_pane("query")
+        await pilot.pause()
+        assert app.is_running
