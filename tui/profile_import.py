@@ -76,9 +76,10 @@ def _postgres_from_url(url: str, name: str | None) -> tuple[Profile, str | None]
 
 
 def _first_line(exc: Exception) -> str:
+    from tui.db.link import first_line
     from tui.secrets import redact
 
-    return redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    return redact(first_line(exc))
 
 
 def _profile_from_params(params: dict[str, object], name: str | None) -> tuple[Profile, str | None]:

@@ -10,6 +10,7 @@ from typing import TypeVar
 from psycopg import errors
 
 from tui.db.base import ServerInfo
+from tui.db.link import first_line
 
 T = TypeVar("T")
 
@@ -52,11 +53,6 @@ class Features:
 
     def banner_parts(self) -> list[str]:
         return [f"{FEATURE_LABELS.get(name, name)} off: {reason}" for name, reason in self.off.items()]
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
 
 
 def privilege_banner(info: ServerInfo, features: Features) -> str:

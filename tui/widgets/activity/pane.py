@@ -16,10 +16,9 @@ from textual.widgets import ContentSwitcher, Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
-from tui.db.link import is_connection_lost
+from tui.db.link import first_line, is_connection_lost
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor, SessionFilter, Tick, blocking_tree, sort_sessions
-from tui.services.activity.features import first_line
 from tui.services.activity.filters import DEFAULT_SORT, SORT_KEYS
 from tui.services.activity.sessions import Session
 from tui.widgets.activity.cells import Thresholds
@@ -42,8 +41,7 @@ SLOW_FETCH = 0.2  # seconds: a refresh this slow is worth saying in the status l
 
 def update_if_changed(widget: Static, text: str) -> None:
     """Static.update repaints even when nothing changed: bytes on a slow link."""
-    if getattr(widget, "_shown_text", None) != text:
-        widget._shown_text = text  # type: ignore[attr-defined]
+    if widget.content != text:
         widget.update(text)
 
 
