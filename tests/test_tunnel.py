@@ -384,3 +384,14 @@ def test_hints_name_the_jump_host_as_the_user_types_it() -> None:
     assert "`ssh -p 2222 -J edge ops@jump.example`" in tunnel.failure("x").hint
     tunnel._stderr.append("WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!")
     assert "ssh-keygen -R [jump.example]:2222" in tunnel.failure("x").hint
+
+
+def test_ssh_messages_since_a_mark_are_only_the_new_lines() -> None:
+    from tui.db.tunnel import SshTunnel
+
+    tunnel = SshTunnel(SshConfig(host="jump.example"), "db", 5432)
+    tunnel._stderr.extend(["channel 2: open failed: connect failed", "later line"])
+    tunnel.lines_seen = 2
+    assert tunnel.ssh_messages(since=2) == ""  # nothing new: not the old "open failed"
+    assert tunnel.ssh_messages(since=1) == "later line"
+    assert "open failed" in tunnel.ssh_messages()

@@ -186,7 +186,10 @@ class SshTunnel:
     def ssh_messages(self, since: int = 0) -> str:
         """What ssh said on stderr (its own words), newest last; `since` a
         former `lines_seen` for only what it said after that."""
-        lines = list(self._stderr)[-(self.lines_seen - since):] if since else list(self._stderr)
+        lines = list(self._stderr)
+        if since:
+            new = self.lines_seen - since
+            lines = lines[-new:] if new > 0 else []  # ([-0:] would be every line)
         return "\n".join(line for line in lines if line.strip())
 
     # -- starting -----------------------------------------------------------------
