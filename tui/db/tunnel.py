@@ -248,9 +248,12 @@ class SshTunnel:
     def _read_stderr(self, process: subprocess.Popen[bytes]) -> None:
         # Always drain the pipe, so a chatty ssh never blocks on a full buffer.
         assert process.stderr is not None
-        for raw in process.stderr:
-            self._stderr.append(raw.decode(errors="replace").rstrip())
-            self.lines_seen += 1
+        try:
+            for raw in process.stderr:
+                self._stderr.append(raw.decode(errors="replace").rstrip())
+                self.lines_seen += 1
+        except (OSError, ValueError):
+            pass  # closed by _stop_locked: a traceback here would draw over the TUI
 
     def _wait_until_listening(self, cancelled: threading.Event | None) -> None:
         deadline = time.monotonic() + self.connect_timeout + 5
