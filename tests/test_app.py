@@ -358,7 +358,7 @@ async def test_activity_takes_the_full_width_on_a_narrow_terminal(profiles_file:
         await pilot.press("s")  # the catalog is one key away
         await until(pilot, lambda: sidebar.display and type(app.focused).__name__ == "CatalogTree")
         await pilot.press("1")
-        await pilot.pause(0.1)
+        await until(pilot, lambda: app.screen.query_one("#panes").active == "browse")
         assert sidebar.display
         await pilot.resize_terminal(120, 40)
         await pilot.press("4")

@@ -361,7 +361,7 @@ async def test_a_lost_tunnel_shows_the_banner_and_comes_back(
         assert isinstance(database, PostgresDatabase) and database.tunnel is not None
         await app.push_screen(WorkspaceScreen(database.profile, database))
         await pilot.press("2")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: bool(app.screen.query("#sql-editor")), what="query pane")
         app.screen.query_one("#sql-editor").text = "select 'still here'"
         first = database.tunnel.process
         assert first is not None
