@@ -12,6 +12,7 @@ from conftest import until
 from test_browse_data import HOSTILE_SCHEMA, HOSTILE_TABLE, SETUP
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
+from textual.geometry import Region
 from textual.widgets import Footer, TextArea
 
 from tui.db import Database, open_database
@@ -108,6 +109,32 @@ def test_pick_in_sidebar_page_sort_filter(shop: Database, socket_profile: Profil
             await pilot.press("f", "ctrl+u")
             await pilot.press(*"id < 3", "enter")
             await until(pilot, lambda: not pane._busy and len(grid_rows(app)) == 2)
+
+    asyncio.run(run())
+
+
+def grid_lines(grid: DataGrid, count: int) -> list[str]:
+    """The grid's first `count` lines as the screen would get them now."""
+    strips = grid.render_lines(Region(0, 0, grid.size.width, count))
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+def test_page_drawn_before_the_grid_idles_keeps_whole_cells(shop: Database, socket_profile: Profile) -> None:
+    """A frame drawn between a new page and the grid's next idle (where DataTable used
+    to measure its columns) was cached at the headers' widths: `cus…` for good."""
+    async def run() -> None:
+        app = BrowseApp(shop, socket_profile)
+        async with app.run_test(size=(120, 40)) as pilot:
+            pane = app.query_one(BrowsePane)
+            await open_table(pilot, pane, "shop", "customers")
+            grid = app.query_one(DataGrid)
+            assert pane.pager is not None and pane.relation is not None
+            page = await asyncio.to_thread(pane.pager.next)
+            grid.show_page(pane.relation, page)
+            first = page.rows[0]
+            assert f" {first[0]}  {first[1]} " in grid_lines(grid, 2)[1]  # drawn before the idle
+            await pilot.pause(0.1)
+            assert f" {first[0]}  {first[1]} " in grid_lines(grid, 2)[1]  # and after it
 
     asyncio.run(run())
 

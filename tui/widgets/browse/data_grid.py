@@ -24,6 +24,20 @@ def cell_text(value: str | None, numeric: bool, truncated: bool) -> Text:
     return text
 
 
+def column_widths(labels: list[Text], rows: list[list[Text]]) -> list[int]:
+    """Each column as wide as its header or its widest cell on the page.
+
+    The grid is given these widths rather than left to measure its cells itself:
+    DataTable measures on its next idle, and a frame drawn before that was cached
+    at the headers' widths and kept (`1…  2…  cli…`) until something else changed.
+    """
+    widths = [label.cell_len for label in labels]
+    for row in rows:
+        for index, text in enumerate(row):
+            widths[index] = max(widths[index], text.cell_len)
+    return widths
+
+
 class DataGrid(DataTable[Text]):
     """A DataTable over one page (Textual renders only the visible lines)."""
 
@@ -38,16 +52,22 @@ class DataGrid(DataTable[Text]):
         super().__init__(id="browse-grid", cursor_type="cell", zebra_stripes=True)
 
     def show_page(self, relation: RelationInfo, page: Page, cursor_row: int = 0) -> None:
+        """Replace the grid's rows and columns with one page, sized to fit it."""
         column = self.cursor_column
         self.clear(columns=True)
         numeric = [c.numeric for c in relation.columns]
-        for index, name in enumerate(page.columns):
+        cells = [[cell_text(v, numeric[c], (r, c) in page.truncated) for c, v in enumerate(row)]
+                 for r, row in enumerate(page.rows)]
+        labels = [
             # Key columns underlined: a key glyph (⚿) has an ambiguous width in terminals.
-            style = "bold underline" if name in relation.key else "bold"
-            label = Text(name, style=style, justify="right" if numeric[index] else "left")
-            self.add_column(label, key=str(index))
-        for r, row in enumerate(page.rows):
-            self.add_row(*[cell_text(v, numeric[c], (r, c) in page.truncated) for c, v in enumerate(row)])
+            Text(name, style="bold underline" if name in relation.key else "bold",
+                 justify="right" if numeric[index] else "left")
+            for index, name in enumerate(page.columns)
+        ]
+        for index, (label, width) in enumerate(zip(labels, column_widths(labels, cells), strict=True)):
+            self.add_column(label, key=str(index), width=width)
+        for row in cells:
+            self.add_row(*row)
         if page.rows:
             self.move_cursor(row=min(max(cursor_row, 0), len(page.rows) - 1),
                              column=min(column, len(page.columns) - 1), animate=False)
