@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.widgets import TextArea
 
 from tui.db import open_database
@@ -80,6 +81,34 @@ async def test_run_shows_rows_and_status(shop, socket_profile: Profile) -> None:
         pane = pane_of(app)
         assert len(pane.grid.result) == 3 and pane.grid.result.row(2)[1] == "茶壺 teapot"
         assert "SELECT 3" in str(app.query_one("#query-status").render())
+
+
+def grid_screen(grid) -> list[str]:
+    """The result grid's lines as the screen gets them now."""
+    strips = grid.render_lines(Region(0, 0, grid.size.width, grid.size.height))
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+async def test_numbers_past_the_first_rows_are_never_cut(shop, socket_profile: Profile) -> None:
+    """Columns are sized on the first rows; a wider number further down (row 1,000,000's
+    id beside row 1's) widens its column when drawn instead of showing as `100…`."""
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_run(pilot, "select case when g <= 500 then g else g::bigint * 1000000000 end as n, "
+                                  "case when g <= 500 then 'short' else repeat('long ', 20) end as note "
+                                  "from generate_series(1, 5000) g")
+        grid = pane_of(app).grid
+        grid.focus()
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        lines = grid_screen(grid)
+        last = next(line for line in reversed(lines) if line.strip())
+        assert "5000000000000 │" in last  # the whole number
+        assert "long long" in last and "… │" in last  # text is still cut at its cap
+        assert lines[0].index("│") == last.index("│")  # the header moved with the column
+        await pilot.press("home")
+        await pilot.pause(0.1)
+        assert grid_screen(grid)[1].split("│")[0].strip() == "1"
 
 
 async def test_error_moves_the_cursor_to_its_position(shop, socket_profile: Profile) -> None:

@@ -9,7 +9,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -81,6 +81,7 @@ class ResultGrid(ScrollView, can_focus=True):
         self.result: ResultSet | None = None
         self.widths: list[int] = []
         self._sized_on = 0
+        self._measured: tuple[int, int] = (0, 0)  # rows [from, to) last measured for drawing
 
     # -- data -----------------------------------------------------------------------
     def show(self, result: ResultSet | None) -> None:
@@ -88,6 +89,7 @@ class ResultGrid(ScrollView, can_focus=True):
         self.result = result
         self.widths = []
         self._sized_on = 0
+        self._measured = (0, 0)
         self.cursor_row = self.cursor_column = 0
         self.scroll_to(0, 0, animate=False)
         self.rows_changed()
@@ -100,22 +102,66 @@ class ResultGrid(ScrollView, can_focus=True):
         else:
             if len(result) > self._sized_on and self._sized_on < SAMPLE_ROWS:
                 self._size_columns()
-            width = sum(w + 3 for w in self.widths) + 1
-            self.virtual_size = Size(width, len(result) + 1)
+            self._set_virtual_size()
         self.refresh()
 
+    def _set_virtual_size(self) -> None:
+        assert self.result is not None
+        width = sum(w + 3 for w in self.widths) + 1
+        self.virtual_size = Size(width, len(self.result) + 1)
+
     def _size_columns(self) -> None:
+        """First sizing, from the header and the first rows (up to SAMPLE_ROWS)."""
         result = self.result
         assert result is not None
-        widths = [min(MAX_COLUMN_WIDTH, max(4, cell_len(c.name))) for c in result.columns]
+        if not self.widths:
+            self.widths = [min(MAX_COLUMN_WIDTH, max(4, cell_len(c.name))) for c in result.columns]
         sample = min(len(result), SAMPLE_ROWS)
-        for index in range(sample):
-            for column, value in enumerate(result.row(index)[: len(widths)]):
-                widths[column] = min(MAX_COLUMN_WIDTH, max(widths[column], cell_len(display_text(value))))
-        self.widths = widths
+        self._widen_for(range(sample))
         self._sized_on = sample
 
+    def _widen_for(self, rows: range) -> bool:
+        """Widen the columns to fit these rows; True if any column grew.
+
+        Text columns stop at MAX_COLUMN_WIDTH (the value viewer shows the rest);
+        numbers always get their full width: a cut number is a wrong number.
+        """
+        result = self.result
+        assert result is not None
+        widths, grew = self.widths, False
+        numeric = [c.numeric for c in result.columns]
+        for index in rows:
+            for column, value in enumerate(result.row(index)[: len(widths)]):
+                needed = cell_len(display_text(value))
+                if needed > widths[column] and (numeric[column] or widths[column] < MAX_COLUMN_WIDTH):
+                    widths[column] = needed if numeric[column] else min(MAX_COLUMN_WIDTH, needed)
+                    grew = True
+        return grew
+
+    def _fit_visible_rows(self) -> None:
+        """Widen the columns for the rows about to be drawn.
+
+        The first rows size the columns; a later row can hold a wider value (row
+        1,000,000's id has seven digits, row 1's one). Measuring only what is
+        drawn costs a screenful per frame, however long the result.
+        """
+        result = self.result
+        if result is None or not self.widths:
+            return
+        top = self.scroll_offset.y
+        window = (top, min(len(result), top + max(0, self.size.height - 1)))
+        if window == self._measured:
+            return  # the same rows as last frame (rows never change once added)
+        self._measured = window
+        if self._widen_for(range(*window)):
+            self._set_virtual_size()
+            self.refresh()  # lines outside this frame's crop were drawn at the old widths
+
     # -- drawing --------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._fit_visible_rows()  # before any line is drawn, so every line gets the same widths
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         result = self.result
         width = self.size.width
