@@ -201,6 +201,7 @@ def test_sub_views_and_detail(database, farm: SessionFarm, admin) -> None:
                for r in locks.rows)
     statements = statements_view(conn, database.info.version_num, monitor.features)
     assert "not installed" in statements.note
+    assert statements.columns[0] == "query" and statements.columns[-1] == "queryid"  # the text first
     assert any(r["relname"] == "chain" for r in tables_view(conn, monitor.features).rows)
     flags = {r["indexrelname"]: r["flags"] for r in indexes_view(conn, monitor.features).rows}
     assert "duplicate" in flags["chain_v"] and "unused" in flags["chain_v2"]

@@ -22,6 +22,7 @@ from tui.services.activity import ActivityMonitor, Tick
 from tui.services.activity.blocking import root_blockers
 from tui.services.activity.pulse import DatabaseTotals, totals_from_row
 from tui.services.activity.sessions import Session, SessionSnapshot
+from tui.services.activity.views import STATEMENT_COLUMNS, ViewRows
 from tui.themes import load_themes
 from tui.widgets.activity import ActivityPane
 from tui.widgets.activity.session_table import SessionTable
@@ -164,6 +165,56 @@ def test_activity_terminate_confirmation_production(snap_compare, size: tuple[in
         await settle(pilot)
 
     assert snap_compare(PaneApp(Profile(name="prod", production=True)), run_before=confirm, terminal_size=size)
+
+
+def statement(queryid: int, calls: int, total_ms: float, query: str, **extra: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict(queryid=queryid, calls=calls, rows=calls, total_ms=total_ms,
+                               mean_ms=total_ms / calls, io_ms=0.0, shared_blks_hit=calls * 12,
+                               shared_blks_read=calls // 50, query=query)
+    row.update(extra)
+    return row
+
+
+STATEMENTS = [
+    statement(-6601839924570130322, 88412, 912034.5, "SELECT p.id, p.sku, p.name, p.price, i.on_hand\n"
+              "  FROM products p JOIN inventory i ON i.product_id = p.id\n WHERE p.category_id = $1 "
+              "ORDER BY p.name LIMIT $2", io_ms=1203.4),
+    statement(3917402215539221701, 1812, 913.4, "UPDATE inventory SET on_hand = on_hand - $1 WHERE product_id = $2"),
+    statement(-4242424242, 240, 402.0, "INSERT INTO orders (customer_id, total) VALUES ($1, $2) RETURNING id"),
+    statement(8127741100021, 12, 98.2, "SELECT customer_id, sum(total) FROM orders GROUP BY 1 ORDER BY 2 DESC"),
+]
+
+
+def show_fixed_statements(app: PaneApp) -> None:
+    """The Statements view fed fixed rows instead of its query on the action connection."""
+    pane = app.pane
+    pane._load_view = lambda view: pane._show_view((view, ViewRows(STATEMENT_COLUMNS, STATEMENTS)))  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_activity_statements(snap_compare, size: tuple[int, int]) -> None:
+    async def statements(pilot: Any) -> None:
+        show_fixed_statements(pilot.app)
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+
+    assert snap_compare(PaneApp(), run_before=statements, terminal_size=size)
+
+
+async def test_statements_show_their_text_first() -> None:
+    """The query text is what tells statements apart: at 120 columns it is on screen,
+    with its calls and times, and the queryid comes last."""
+    app = PaneApp()
+    show_fixed_statements(app)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        screen = app.export_screenshot().replace("&#160;", " ")
+        assert "UPDATE inventory SET on_hand = on_hand - $1" in screen
+        assert "calls" in screen and "total_ms" in screen and "mean_ms" in screen
+        assert list(app.pane.query_one("#statements").columns)[-1] == "queryid"
 
 
 @pytest.mark.parametrize(("key", "view"), [("S", "statements"), ("T", "tables"), ("I", "indexes"),

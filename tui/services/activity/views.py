@@ -41,10 +41,16 @@ def locks_view(conn: psycopg.Connection[Any], features: Features) -> ViewRows:
     return ViewRows(cols, rows, "" if features.enabled("locks") else features.off["locks"])
 
 
+# The query text first (a queryid says nothing to a reader), then what it cost;
+# the queryid last, for matching with logs or pg_stat_activity.query_id.
+STATEMENT_COLUMNS = ["query", "calls", "total_ms", "mean_ms", "rows", "io_ms", "shared_blks_hit",
+                     "shared_blks_read", "queryid"]
+
+
 def statements_view(conn: psycopg.Connection[Any], version_num: int, features: Features,
                     order: str = "total_ms") -> ViewRows:
-    cols = ["queryid", "calls", "rows", "total_ms", "mean_ms", "io_ms", "shared_blks_hit",
-            "shared_blks_read", "query"]
+    """The top statements of pg_stat_statements by `order`, or a note saying why not."""
+    cols = STATEMENT_COLUMNS
     if not features.enabled("statements"):
         return ViewRows(cols, note=features.off["statements"])
     schema = statements_schema(conn)

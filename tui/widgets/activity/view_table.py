@@ -11,9 +11,13 @@ from tui.services.activity.views import ViewRows
 from tui.widgets.activity.cells import clip, size
 
 _SIZES = {"total_bytes", "bytes"}
+QUERY_WIDTH = 100
+# Views that lead with the query cut it shorter, so that its numbers still show.
+LEADING_QUERY_WIDTHS = {"statements": 48}
 
 
-def cell(column: str, value: Any) -> str:
+def cell(column: str, value: Any, query_width: int = QUERY_WIDTH) -> str:
+    """A value as one line of text: sizes in units, times to the minute, long text cut."""
     if value is None:
         return ""
     if column in _SIZES:
@@ -24,7 +28,7 @@ def cell(column: str, value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M}"
-    return clip(" ".join(str(value).split()), 100)
+    return clip(" ".join(str(value).split()), query_width if column == "query" else QUERY_WIDTH)
 
 
 class ViewTable(DataTable[str]):
@@ -38,8 +42,10 @@ class ViewTable(DataTable[str]):
         super().__init__(cursor_type="row", **kwargs)
 
     def load(self, view: ViewRows) -> None:
+        """Show these rows, in the view's own column order."""
+        query_width = LEADING_QUERY_WIDTHS.get(self.id or "", QUERY_WIDTH)
         self.clear(columns=True)
         for column in view.columns:
             self.add_column(column, key=column)
         for row in view.rows:
-            self.add_row(*(cell(c, row.get(c)) for c in view.columns))
+            self.add_row(*(cell(c, row.get(c), query_width) for c in view.columns))
