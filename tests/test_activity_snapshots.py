@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.widgets import Footer
+from textual.geometry import Region
+from textual.widgets import ContentSwitcher, Footer
 
 import tui
 from tui.db.base import ServerInfo
@@ -26,6 +27,7 @@ from tui.services.activity.views import STATEMENT_COLUMNS, ViewRows
 from tui.themes import load_themes
 from tui.widgets.activity import ActivityPane
 from tui.widgets.activity.session_table import SessionTable
+from tui.widgets.activity.view_table import ViewTable
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 NOW = datetime(2026, 3, 2, 14, 30, 0, tzinfo=UTC)
@@ -215,6 +217,23 @@ async def test_statements_show_their_text_first() -> None:
         assert "UPDATE inventory SET on_hand = on_hand - $1" in screen
         assert "calls" in screen and "total_ms" in screen and "mean_ms" in screen
         assert list(app.pane.query_one("#statements").columns)[-1] == "queryid"
+
+
+async def test_a_view_drawn_before_its_table_idles_is_not_cut() -> None:
+    """A frame drawn right after a view loads (before DataTable's idle, where it used to
+    measure its columns) was cached at the headers' widths and kept."""
+    app = PaneApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.pane.query_one("#statements", ViewTable)
+        app.pane.query_one("#activity-views", ContentSwitcher).current = "statements"
+        await settle(pilot)
+        table.load(ViewRows(STATEMENT_COLUMNS, STATEMENTS))
+        for _ in range(2):  # before the table's idle, then after it
+            strips = table.render_lines(Region(0, 0, table.size.width, 3))
+            line = "".join(segment.text for strip in strips[2:] for segment in strip)
+            assert line.startswith(" UPDATE inventory SET on_hand = on_hand - $1 WHE…  1812 ")
+            await pilot.pause(0.1)
 
 
 @pytest.mark.parametrize(("key", "view"), [("S", "statements"), ("T", "tables"), ("I", "indexes"),

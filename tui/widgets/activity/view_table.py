@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
 from textual.widgets import DataTable
 
 from tui.services.activity.views import ViewRows
@@ -44,8 +45,12 @@ class ViewTable(DataTable[str]):
     def load(self, view: ViewRows) -> None:
         """Show these rows, in the view's own column order."""
         query_width = LEADING_QUERY_WIDTHS.get(self.id or "", QUERY_WIDTH)
+        rows = [[cell(c, row.get(c), query_width) for c in view.columns] for row in view.rows]
         self.clear(columns=True)
-        for column in view.columns:
-            self.add_column(column, key=column)
-        for row in view.rows:
-            self.add_row(*(cell(c, row.get(c), query_width) for c in view.columns))
+        # Widths given, not measured by DataTable on its next idle: a frame drawn
+        # before that would be cached, and kept, at the headers' widths.
+        for index, column in enumerate(view.columns):
+            width = max([cell_len(column), *(cell_len(row[index]) for row in rows)])
+            self.add_column(column, key=column, width=width)
+        for row in rows:
+            self.add_row(*row)
