@@ -20,11 +20,16 @@ import psycopg
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from conftest import until
+from textual.widgets import DataTable
 
+from tui.cli import demo_app, demo_parser
 from tui.demo.cluster import LocalCluster, cluster_temp_dir
 from tui.demo.runner import SYSTEM_BASE_DIR, DemoEnvironment, DemoError, default_base_dir
 from tui.demo.seed import APPLIED_REVISION, DEMO_DBNAME
 from tui.demo.workload import APPLICATION_NAME, Workload
+from tui.screens.picker import PickerScreen
+from tui.screens.workspace import WorkspaceScreen
 
 pytestmark = pytest.mark.slow
 
@@ -448,6 +453,31 @@ def test_as_root_only_the_directories_bastion_creates_are_opened(private_home: P
     assert cluster.initialised
     assert _modes(private_home, private_home.parent) == before
     assert [stat.S_IMODE(m) for m in _modes(private_home / "a", private_home / "a" / "b")] == [0o701, 0o701]
+
+
+# -- the demo in the app -----------------------------------------------------------
+async def test_ctrl_o_in_the_demo_leads_back_to_the_demo(
+    pg_cluster: LocalCluster, pg_database: str, profiles_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASTION_DEMO_URL", "unused")  # demo_app sets it for Alembic: not for later tests
+    demo = DemoEnvironment(progress=lambda _m: None, workload=False)  # not started: the suite's server stands in
+    demo.conninfo = {"host": str(pg_cluster.socket_dir), "port": pg_cluster.port,
+                     "user": pg_cluster.superuser, "dbname": pg_database}
+    app = demo_app(demo, demo_parser().parse_args(["--profiles", str(profiles_file)]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen), 10)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        table = app.screen.query_one("#profile-table", DataTable)
+        assert table.row_count == 1 and "bastion demo" in str(table.get_row_at(0)[0])
+        assert not app.screen.query_one("#picker-empty").display
+        await pilot.press("e", "d")  # not in the profiles file: nothing to edit or delete
+        assert isinstance(app.screen, PickerScreen)
+        assert any("this session only" in n.message for n in app._notifications)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen), 10)
+        assert app.screen.profile.name == "demo"
+    assert not profiles_file.exists()
 
 
 # -- stopping and later runs (these run last: they stop the module's server) ---------
