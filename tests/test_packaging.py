@@ -1,7 +1,11 @@
-"""What a `pip install .` ships: every package, the themes and the data files."""
+"""What a `pip install .` ships (every package, the themes, the data files), and
+the install commands the README and `.ci/demo` run."""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -18,3 +22,20 @@ def test_themes_are_shipped_as_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert config["package-dir"]["tui.bundled_themes"] == "themes"
     assert list((ROOT / "themes").glob("*.yaml"))
+
+
+def test_a_warm_demo_start_skips_the_install(tmp_path: Path) -> None:
+    """`.ci/demo` with .venv installed from this pyproject.toml goes straight to
+    `bastion demo`: no venv check, no pip (they took 3-5 s of every start)."""
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(ROOT / ".ci" / "demo", tmp_path / ".ci" / "demo")
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "bastion").write_text('#!/bin/sh\necho "bastion $*"\n')
+    (bin_dir / "bastion").chmod(0o755)  # and no python: a pip call would fail
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    (tmp_path / ".venv" / ".bastion-demo-installed").write_text(f"{digest} [demo]\n")
+    result = subprocess.run([str(tmp_path / ".ci" / "demo"), "--reset"], capture_output=True, text=True,
+                            timeout=30)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "bastion demo --reset\n", "")
