@@ -21,7 +21,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 
 from tui.db.postgres import PostgresDatabase  # noqa: E402
-from tui.demo.cluster import LocalCluster  # noqa: E402
+from tui.demo.cluster import LocalCluster, cluster_temp_dir  # noqa: E402
 from tui.profiles import Profile  # noqa: E402
 from tui.services.activity import ActivityMonitor, SessionFilter, blocking_tree, sort_sessions  # noqa: E402
 from tui.sql import activity as q  # noqa: E402
@@ -159,7 +158,7 @@ def main() -> None:
     parser.add_argument("--pg-activity-venv", type=Path, default=Path("/tmp/pgact-venv"))
     args = parser.parse_args()
 
-    base = Path(tempfile.mkdtemp(prefix="bastion-bench-activity-"))
+    base = cluster_temp_dir("bastion-bench-activity-")
     cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock",
                            settings={"max_connections": str(max(args.sizes) + 40)})
     try:

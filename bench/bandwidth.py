@@ -55,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rich.cells import get_character_cell_size  # noqa: E402
 
-from tui.demo.cluster import find_server_bindir  # noqa: E402
+from tui.demo.cluster import cluster_temp_dir, find_server_bindir  # noqa: E402
 from tui.demo.runner import DemoEnvironment  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -540,7 +540,7 @@ def main() -> None:
         args.dump.mkdir(parents=True, exist_ok=True)
     sizes = [tuple(int(n) for n in size.lower().split("x")) for size in args.sizes]
 
-    base = Path(tempfile.mkdtemp(prefix="bastion-bench-bw-"))
+    base = cluster_temp_dir("bastion-bench-bw-")
     os.chmod(base, 0o755)  # the demo server may run as another user and must reach its directory
     demo = DemoEnvironment(base_dir=args.demo_dir or base / "demo", progress=lambda _msg: None)
     try:

@@ -19,7 +19,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +31,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.containers import Horizontal  # noqa: E402
 
 from tui.db import Database, open_database  # noqa: E402
-from tui.demo.cluster import LocalCluster  # noqa: E402
+from tui.demo.cluster import LocalCluster, cluster_temp_dir  # noqa: E402
 from tui.profiles import Profile  # noqa: E402
 from tui.services.browse import KeysetPager, PostgresSource, describe_relation  # noqa: E402
 from tui.widgets.browse import BrowsePane  # noqa: E402
@@ -154,7 +153,7 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="bastion-bench-browse-"))
+    base = cluster_temp_dir("bastion-bench-browse-")
     os.chmod(base, 0o755)
     cluster = LocalCluster(base / "data", base / "sock")
     cluster.start()

@@ -10,12 +10,12 @@ import argparse
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tui.demo.cluster import cluster_temp_dir  # noqa: E402
 from tui.demo.runner import DemoEnvironment  # noqa: E402
 
 
@@ -40,7 +40,7 @@ def main() -> int:
     args = parser.parse_args()
 
     # Under /tmp so the server user can reach it when this runs as root.
-    base_dir = Path(tempfile.mkdtemp(prefix="bastion-demo-bench-"))
+    base_dir = cluster_temp_dir("bastion-demo-bench-")
     try:
         first, first_stop, seeded = timed_run(base_dir, not args.no_workload)
         print(

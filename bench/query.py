@@ -18,14 +18,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui.demo.cluster import LocalCluster  # noqa: E402
+from tui.demo.cluster import LocalCluster, cluster_temp_dir  # noqa: E402
 
 SQL = "SELECT g, md5(g::text), now(), g * 1.5 FROM generate_series(1, {n}) g"
 
@@ -109,7 +108,7 @@ def child_rss_mb(command: list[str]) -> float:
 
 
 def main() -> None:
-    base = Path(tempfile.mkdtemp(prefix="bastion-bench-query-"))
+    base = cluster_temp_dir("bastion-bench-query-")
     os.chmod(base, 0o755)
     env = {**os.environ, "XDG_DATA_HOME": str(base / "data"), "XDG_CONFIG_HOME": str(base / "config")}
     cluster = LocalCluster(base / "pg", base / "sock")

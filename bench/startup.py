@@ -16,14 +16,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tui.demo.cluster import LocalCluster  # noqa: E402
+from tui.demo.cluster import LocalCluster, cluster_temp_dir  # noqa: E402
 
 # The child: build the real app, note the moment the wanted screen has painted.
 CHILD = textwrap.dedent("""
@@ -82,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
-    base = Path(tempfile.mkdtemp(prefix="bastion-bench-"))
+    base = cluster_temp_dir("bastion-bench-")
     os.chmod(base, 0o755)
     env = {**os.environ, "XDG_CONFIG_HOME": str(base / "config"), "XDG_STATE_HOME": str(base / "state"),
            "TERM": "xterm-256color"}

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from sshd_rig import SshServer  # noqa: E402
 
 from tui.db import open_database  # noqa: E402
 from tui.db.postgres import PostgresDatabase  # noqa: E402
-from tui.demo.cluster import LocalCluster  # noqa: E402
+from tui.demo.cluster import LocalCluster, cluster_temp_dir  # noqa: E402
 from tui.profiles import Profile, SshConfig  # noqa: E402
 
 ROWS = 100_000
@@ -84,7 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    base = Path(tempfile.mkdtemp(prefix="bastion-bench-tunnel-"))
+    base = cluster_temp_dir("bastion-bench-tunnel-")
     base.chmod(0o755)
     cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock")
     cluster.start()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from test_activity_helpers import SessionFarm, advisory_wait, lock_chain
 
 from tui.db import open_database
 from tui.db.postgres import PostgresDatabase
-from tui.demo.cluster import LocalCluster, candidate_bindirs
+from tui.demo.cluster import LocalCluster, candidate_bindirs, cluster_temp_dir
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor, blocking_tree, signal_backend
 from tui.services.activity.views import session_detail, statements_view
@@ -50,7 +49,7 @@ def has_statements(bindir: Path) -> bool:
 @pytest.fixture(scope="module", params=sorted(MAJORS), ids=lambda m: f"pg{m}")
 def cluster(request: pytest.FixtureRequest) -> Iterator[LocalCluster]:
     bindir = MAJORS[request.param]
-    base = Path(tempfile.mkdtemp(prefix=f"bastion-activity-pg{request.param}-"))
+    base = cluster_temp_dir(f"bastion-activity-pg{request.param}-")
     settings = {"shared_preload_libraries": "pg_stat_statements", "compute_query_id": "on"} \
         if has_statements(bindir) else {}
     cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock", bindir=bindir, settings=settings)

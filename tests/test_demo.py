@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -19,10 +20,16 @@ import psycopg
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from conftest import until
+from textual.widgets import DataTable
 
-from tui.demo.runner import DemoEnvironment, DemoError
+from tui.cli import demo_app, demo_parser
+from tui.demo.cluster import LocalCluster, cluster_temp_dir
+from tui.demo.runner import SYSTEM_BASE_DIR, DemoEnvironment, DemoError, default_base_dir
 from tui.demo.seed import APPLIED_REVISION, DEMO_DBNAME
 from tui.demo.workload import APPLICATION_NAME, Workload
+from tui.screens.picker import PickerScreen
+from tui.screens.workspace import WorkspaceScreen
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +72,7 @@ def scalar(conninfo: dict[str, Any], query: str, params: tuple[Any, ...] = ()) -
 def base_dir() -> Iterator[Path]:
     # Under /tmp: when run as root the server runs as `postgres`, which must be
     # able to reach it (pytest's own tmp dirs are 0700).
-    path = Path(tempfile.mkdtemp(prefix="bastion-demo-test-"))
+    path = cluster_temp_dir("bastion-demo-test-")
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
@@ -378,7 +385,7 @@ def test_a_second_demo_on_the_same_directory_is_refused(demo: DemoEnvironment) -
 
 
 def test_an_unusable_data_directory_is_named_with_the_way_out() -> None:
-    base = Path(tempfile.mkdtemp(prefix="bastion-demo-broken-"))
+    base = cluster_temp_dir("bastion-demo-broken-")
     try:
         (base / "data").mkdir()
         (base / "data" / "PG_VERSION").write_text("15\n")  # a cluster with nothing in it
@@ -393,6 +400,84 @@ def test_an_unusable_data_directory_is_named_with_the_way_out() -> None:
         assert not (base / "data").exists()
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+# -- run as root: the server runs as another user ----------------------------------
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the server to another user")
+
+
+@pytest.fixture
+def private_home() -> Iterator[Path]:
+    """A directory like /root: mode 0700, owned by root."""
+    path = Path(tempfile.mkdtemp(prefix="bastion-private-home-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _modes(*paths: Path) -> list[int]:
+    return [p.stat().st_mode for p in paths]
+
+
+@as_root
+def test_as_root_a_private_home_is_left_alone_and_named(private_home: Path) -> None:
+    before = _modes(private_home, private_home.parent)
+    demo = DemoEnvironment(private_home / ".cache" / "bastion" / "demo", progress=lambda _m: None,
+                           workload=False)
+    with pytest.raises(DemoError) as raised:
+        demo.start()
+    assert _modes(private_home, private_home.parent) == before
+    assert str(private_home) in str(raised.value) and "0700" in str(raised.value)
+    assert not postgres_processes_for(private_home)
+
+
+@as_root
+def test_as_root_the_demo_data_goes_where_the_server_user_reaches(
+    private_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(private_home / ".cache"))
+    assert default_base_dir() == SYSTEM_BASE_DIR
+    os.chmod(private_home, 0o711)  # a home others may pass through: the cache is fine
+    assert default_base_dir() == private_home / ".cache" / "bastion" / "demo"
+
+
+@as_root
+def test_as_root_only_the_directories_bastion_creates_are_opened(private_home: Path) -> None:
+    os.chmod(private_home, 0o711)
+    before = _modes(private_home, private_home.parent)
+    previous_umask = os.umask(0o077)  # what a careful root has: new directories are 0700
+    try:
+        cluster = LocalCluster(datadir=private_home / "a" / "b" / "data", socket_dir=private_home / "sock")
+        cluster.init()
+    finally:
+        os.umask(previous_umask)
+    assert cluster.initialised
+    assert _modes(private_home, private_home.parent) == before
+    assert [stat.S_IMODE(m) for m in _modes(private_home / "a", private_home / "a" / "b")] == [0o701, 0o701]
+
+
+# -- the demo in the app -----------------------------------------------------------
+async def test_ctrl_o_in_the_demo_leads_back_to_the_demo(
+    pg_cluster: LocalCluster, pg_database: str, profiles_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASTION_DEMO_URL", "unused")  # demo_app sets it for Alembic: not for later tests
+    demo = DemoEnvironment(progress=lambda _m: None, workload=False)  # not started: the suite's server stands in
+    demo.conninfo = {"host": str(pg_cluster.socket_dir), "port": pg_cluster.port,
+                     "user": pg_cluster.superuser, "dbname": pg_database}
+    app = demo_app(demo, demo_parser().parse_args(["--profiles", str(profiles_file)]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen), 10)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        table = app.screen.query_one("#profile-table", DataTable)
+        assert table.row_count == 1 and "bastion demo" in str(table.get_row_at(0)[0])
+        assert not app.screen.query_one("#picker-empty").display
+        await pilot.press("e", "d")  # not in the profiles file: nothing to edit or delete
+        assert isinstance(app.screen, PickerScreen)
+        assert any("this session only" in n.message for n in app._notifications)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen), 10)
+        assert app.screen.profile.name == "demo"
+    assert not profiles_file.exists()
 
 
 # -- stopping and later runs (these run last: they stop the module's server) ---------

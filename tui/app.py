@@ -132,6 +132,15 @@ class BastionApp(App[None]):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, PickerScreen):
             self.pop_screen()
 
+    @property
+    def session_profiles(self) -> list[Profile]:
+        """Profiles in memory only, not in the profiles file: the one bastion was
+        started with (the demo, a URL), so the picker still leads back to it."""
+        start = self.start_profile
+        if start is None or self.store.profiles.get(start.name) == start:
+            return []
+        return [start]
+
     def action_picker(self) -> None:
         """Back to the profile list (closes the current connection)."""
         self._pop_to_picker()

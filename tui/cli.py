@@ -26,6 +26,7 @@ from tui.profiles import (
 from tui.secrets import KeyringUnavailable, PasswordVault, redact
 
 if TYPE_CHECKING:
+    from tui.app import BastionApp
     from tui.demo.runner import DemoEnvironment
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CRASH = 0, 1, 2, 70
@@ -396,7 +397,12 @@ def run_demo(argv: list[str]) -> int:
 
 
 def _open_demo(demo: DemoEnvironment, args: argparse.Namespace) -> int:
-    """The app on an in-memory profile for the demo server: no keyring writes."""
+    return run_app(demo_app(demo, args))
+
+
+def demo_app(demo: DemoEnvironment, args: argparse.Namespace) -> BastionApp:
+    """The app on an in-memory profile for the demo server: no keyring writes;
+    the picker lists it too (a session profile), so ctrl+o leads back to it."""
     from tui.app import BastionApp
     from tui.profiles import MigrationsConfig
     from tui.settings import Settings
@@ -413,8 +419,7 @@ def _open_demo(demo: DemoEnvironment, args: argparse.Namespace) -> int:
         migrations=MigrationsConfig(config=str(demo.alembic_ini)),
     )
     store = ProfileStore(args.profiles).load()
-    app = BastionApp(store, PasswordVault(), Settings.load(), start_profile=profile, theme_name=args.theme)
-    return run_app(app)
+    return BastionApp(store, PasswordVault(), Settings.load(), start_profile=profile, theme_name=args.theme)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,8 +77,19 @@ def load_themes(extra_files: list[Path] | None = None) -> ThemeSet:
     return result
 
 
+# Terminals with 16 colours or fewer, for when terminfo does not know the TERM:
+# jump hosts often lack ncurses-term, which holds putty, xterm-16color, cons25, ...
+SIXTEEN_COLOUR_TERMS = frozenset({
+    "ansi", "cons25", "cygwin", "dumb", "Eterm", "konsole-16color", "linux", "linux-16color",
+    "putty", "putty-16color", "rxvt", "rxvt-16color", "rxvt-color", "screen", "screen-16color",
+    "screen.xterm-16color", "sun", "tmux", "tmux-16color", "vt100", "vt102", "vt220", "vt52",
+    "xterm", "xterm-16color", "xterm-8color", "xterm-color",
+})
+
+
 def terminal_has_few_colours(environ: dict[str, str] | None = None) -> bool:
-    """True where the terminal reports 16 colours or fewer (or NO_COLOR is set)."""
+    """True where the terminal has 16 colours or fewer (or NO_COLOR is set): a
+    TERM in SIXTEEN_COLOUR_TERMS, or one terminfo gives 16 colours or fewer."""
     env = os.environ if environ is None else environ
     if "NO_COLOR" in env:
         return True  # the ANSI-16 theme's cursors are reverse video: they survive without colour
@@ -87,18 +98,25 @@ def terminal_has_few_colours(environ: dict[str, str] | None = None) -> bool:
     term = env.get("TERM", "")
     if "256color" in term or "truecolor" in term or "direct" in term:
         return False
-    if term in ("xterm", "screen", "vt100", "vt220", "linux", "tmux", "ansi", "rxvt"):
-        return True
-    return 0 < terminfo_colours(term) <= 16  # e.g. xterm-16color, putty, cons25
+    if term in SIXTEEN_COLOUR_TERMS or term.endswith(("-16color", "-8color")):
+        return True  # without a subprocess: terminfo says the same where it knows them
+    colours = terminfo_colours(term)
+    return colours is not None and colours <= 16
 
 
-def terminfo_colours(term: str) -> int:
-    """The colour count terminfo gives for `term` (0 when unknown). `tput`, not
-    curses: curses.setupterm only ever reads the first terminal it is given."""
+def terminfo_colours(term: str) -> int | None:
+    """The colour count terminfo gives for `term` (0 for none), or None when
+    terminfo does not know it. `tput`, not curses: curses.setupterm only ever
+    reads the first terminal it is given."""
     if not term or not shutil.which("tput"):
-        return 0
+        return None
     try:
         answer = subprocess.run(["tput", "-T", term, "colors"], capture_output=True, text=True, timeout=2)
-        return max(int(answer.stdout.strip() or 0), 0)
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return 0
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if answer.returncode != 0:
+        return None  # 3: unknown terminal
+    try:
+        return max(int(answer.stdout.strip()), 0)  # -1: no colours at all (vt100)
+    except ValueError:
+        return None

@@ -7,13 +7,16 @@ the same way: binaries on PATH, `pg_config --bindir`, Debian's
 
 from __future__ import annotations
 
+import grp
 import importlib.util
 import os
 import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,8 +81,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _server_user() -> str | None:
-    """initdb and postgres refuse to run as root: pick an unprivileged user."""
+def server_user() -> str | None:
+    """Who runs initdb and postgres: None for ourselves, or, as root (which they
+    refuse), an unprivileged user."""
     if os.geteuid() != 0:
         return None
     for name in ("postgres", "nobody"):
@@ -89,6 +93,53 @@ def _server_user() -> str | None:
         except KeyError:
             continue
     raise ClusterError("Running as root and no 'postgres' user exists to run the server.")
+
+
+def unreachable_directory(path: Path, user: str) -> Path | None:
+    """The first existing directory on the way to `path` (itself included) that
+    `user` may not pass through (no x permission for it), or None."""
+    entry = pwd.getpwnam(user)
+    groups = {entry.pw_gid, *(g.gr_gid for g in grp.getgrall() if user in g.gr_mem)}
+    for directory in reversed([path, *path.parents]):  # from / down
+        try:
+            info = directory.stat()
+        except FileNotFoundError:
+            continue  # created later, searchable (make_directories)
+        if info.st_uid == entry.pw_uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid in groups:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            return directory
+    return None
+
+
+def make_directories(path: Path, searchable: bool) -> None:
+    """`mkdir -p path`. With `searchable`, the directories made here (and only
+    those: never one that already existed) get o+x, so the server user can pass."""
+    missing = [d for d in [path, *path.parents] if not d.exists()]
+    for directory in reversed(missing):
+        directory.mkdir(exist_ok=True)
+        if searchable:
+            os.chmod(directory, directory.stat().st_mode | stat.S_IXOTH)
+
+
+def cluster_temp_dir(prefix: str) -> Path:
+    """A new temp directory (mkdtemp) that the server user can pass through."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    if server_user() is not None:
+        os.chmod(path, 0o711)
+    return path
+
+
+def unreachable_message(path: Path, user: str, blocked: Path) -> str:
+    """Why the server cannot use `path`, and what to do."""
+    mode = stat.S_IMODE(blocked.stat().st_mode)
+    return (f"PostgreSQL runs as '{user}' (it refuses root), and '{user}' cannot reach {path}: "
+            f"{blocked} is not searchable (mode {mode:04o}). bastion does not change the "
+            f"permissions of directories it did not create: use a directory '{user}' can reach.")
 
 
 @dataclass
@@ -112,7 +163,7 @@ class LocalCluster:
     def __post_init__(self) -> None:
         self.datadir = Path(self.datadir)
         self.socket_dir = Path(self.socket_dir)
-        self.run_as = _server_user()
+        self.run_as = server_user()
         if self.log_file is None:
             self.log_file = self.datadir.parent / f"{self.datadir.name}.log"
 
@@ -135,15 +186,14 @@ class LocalCluster:
             entry = pwd.getpwnam(self.run_as)
             os.chown(path, entry.pw_uid, entry.pw_gid)
 
-    def _make_reachable(self, path: Path) -> None:
-        # The server user must be able to traverse every parent of its files
-        # (e.g. /root/.cache when run as root); grant search (x) only, not read.
-        if not self.run_as:
-            return
-        for parent in [path, *path.parents]:
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                os.chmod(parent, mode | 0o001)
+    def _prepare_directory(self, path: Path) -> None:
+        """Create `path` (its missing parents searchable by the server user) and
+        check that the server user can reach it; never chmod what existed."""
+        make_directories(path, searchable=self.run_as is not None)
+        if self.run_as:
+            blocked = unreachable_directory(path, self.run_as)
+            if blocked is not None:
+                raise ClusterError(unreachable_message(path, self.run_as, blocked))
 
     @property
     def initialised(self) -> bool:
@@ -158,8 +208,7 @@ class LocalCluster:
         """Create the cluster (once)."""
         if self.initialised:
             return
-        self.datadir.parent.mkdir(parents=True, exist_ok=True)
-        self._make_reachable(self.datadir.parent)
+        self._prepare_directory(self.datadir.parent)
         self.datadir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.datadir, 0o700)
         self._own(self.datadir)
@@ -189,8 +238,8 @@ class LocalCluster:
         self.init()
         if self.running:
             self.stop()
-        self.socket_dir.mkdir(parents=True, exist_ok=True)
-        self._make_reachable(self.socket_dir)
+        self._prepare_directory(self.socket_dir.parent)
+        self.socket_dir.mkdir(exist_ok=True)
         self._own(self.socket_dir)
         if self.log_file:
             self.log_file.touch()
@@ -244,7 +293,6 @@ class LocalCluster:
             self._clear_stale_pidfile()
         if not self.running:
             return
-        self._make_reachable(self.datadir.parent)  # a parent may have lost its x bit meanwhile
         try:
             self._run(["pg_ctl", "stop", "-w", "-m", mode, "-D", str(self.datadir)], timeout=60)
         except ClusterError:

@@ -3,7 +3,8 @@
     with DemoEnvironment() as demo:
         run_the_app(demo.conninfo, demo.alembic_ini)
 
-The cluster lives in the user's cache directory and is reused on later runs;
+The cluster lives in the user's cache directory (as root, /var/cache/bastion/demo
+when the server's user cannot reach root's cache) and is reused on later runs;
 the server listens on a unix socket only, on a fresh port each run. Leaving the
 `with` block, Ctrl+C, SIGTERM/SIGHUP and interpreter exit all stop the workload
 and then the server. A server orphaned by SIGKILL is stopped by the next run.
@@ -30,7 +31,14 @@ import platformdirs
 import psycopg
 
 from tui.demo.binaries import has_pg_stat_statements, installed_bindirs, server_major
-from tui.demo.cluster import ClusterError, LocalCluster
+from tui.demo.cluster import (
+    ClusterError,
+    LocalCluster,
+    make_directories,
+    server_user,
+    unreachable_directory,
+    unreachable_message,
+)
 from tui.demo.seed import (
     DEMO_DBNAME,
     demo_database_state,
@@ -45,6 +53,8 @@ SUPERUSER = "postgres"
 RESET_HINT = "Run `bastion demo --reset` to delete it and start over"
 # sun_path holds 107 bytes; leave room for "/.s.PGSQL.NNNNN".
 _MAX_SOCKET_DIR_LENGTH = 90
+# As root, when the server user cannot reach root's cache (/root is usually 0700).
+SYSTEM_BASE_DIR = Path("/var/cache/bastion/demo")
 
 
 class DemoError(RuntimeError):
@@ -52,8 +62,16 @@ class DemoError(RuntimeError):
 
 
 def default_base_dir() -> Path:
-    """Where the demo keeps its cluster unless told otherwise."""
-    return platformdirs.user_cache_path("bastion") / "demo"
+    """Where the demo keeps its cluster unless told otherwise: the user's cache
+    directory, or, as root when the server user cannot reach it, SYSTEM_BASE_DIR."""
+    cache = platformdirs.user_cache_path("bastion") / "demo"
+    try:
+        user = server_user()
+    except ClusterError:
+        return cache  # no user to run the server: start() says so
+    if user is None or unreachable_directory(cache, user) is None:
+        return cache
+    return SYSTEM_BASE_DIR
 
 
 class DemoEnvironment:
@@ -162,9 +180,16 @@ class DemoEnvironment:
     # -- the steps of start() --------------------------------------------------
     def _start(self) -> None:
         try:
-            self.base_dir.mkdir(parents=True, exist_ok=True)
+            user = server_user()
+            make_directories(self.base_dir, searchable=user is not None)
+        except ClusterError as exc:
+            raise DemoError(str(exc)) from exc
         except OSError as exc:
             raise DemoError(f"Cannot create the demo directory {self.base_dir}: {exc}") from exc
+        if user is not None:
+            blocked = unreachable_directory(self.base_dir, user)
+            if blocked is not None:
+                raise DemoError(unreachable_message(self.base_dir, user, blocked))
         self._acquire_lock()
         bindir = self._choose_bindir()
         major = server_major(bindir)

@@ -53,6 +53,10 @@ def connection_route(database: object, profile: Profile) -> list[str]:
     return lines
 
 
+# Row keys of the app's session profiles: apart from the file's profile names.
+SESSION_KEY = "\0session:"
+
+
 class PickerScreen(Screen[None]):
     """Lists the profiles from the profiles file, with its problems below."""
 
@@ -90,6 +94,10 @@ class PickerScreen(Screen[None]):
         table = self.query_one("#profile-table", DataTable)
         previous = select or self.selected_name()
         table.clear()
+        for profile in self.bastion.session_profiles:
+            label = Text(profile.title, style="bold", justify="left")
+            flags = Text(" ").join(f for f in (profile_flags(profile), Text("this session", style="dim")) if f)
+            table.add_row(label, flags, profile.driver, profile.target(), key=SESSION_KEY + profile.name)
         for name in store.names():
             profile = store.profiles.get(name)
             if profile is None:
@@ -98,10 +106,11 @@ class PickerScreen(Screen[None]):
             else:
                 label = Text(profile.title, style="bold red" if profile.production else "bold", justify="left")
                 table.add_row(label, profile_flags(profile), profile.driver, profile.target(), key=name)
-        if previous in store.names():
+        session_keys = [SESSION_KEY + p.name for p in self.bastion.session_profiles]
+        if previous in store.names() or previous in session_keys:
             table.move_cursor(row=table.get_row_index(previous))
         empty = self.query_one("#picker-empty", Static)
-        empty.display = not store.names() and store.file_error is None
+        empty.display = table.row_count == 0 and store.file_error is None
         empty.update(
             "No profiles yet.\n\n"
             "  a            add one here\n"
@@ -130,10 +139,19 @@ class PickerScreen(Screen[None]):
             return None
         return str(key.value) if key.value is not None else None
 
+    def selected_session_profile(self) -> Profile | None:
+        """The selected row's profile when it is one of the app's session profiles."""
+        name = self.selected_name()
+        if name is None or not name.startswith(SESSION_KEY):
+            return None
+        return next((p for p in self.bastion.session_profiles if SESSION_KEY + p.name == name), None)
+
     def selected_profile(self) -> Profile | None:
         name = self.selected_name()
         if name is None:
             return None
+        if name.startswith(SESSION_KEY):
+            return self.selected_session_profile()
         profile = self.bastion.store.profiles.get(name)
         if profile is None:
             errors = [str(p) for p in self.bastion.store.errors() if p.profile == name]
@@ -153,7 +171,17 @@ class PickerScreen(Screen[None]):
     def action_add(self) -> None:
         self._open_form(None)
 
+    def _refuse_session_profile(self) -> bool:
+        """Edit and delete are for the profiles file; a session profile is not in it."""
+        profile = self.selected_session_profile()
+        if profile is not None:
+            self.app.notify(f"'{profile.title}' is not in the profiles file: it lasts this session only.",
+                            severity="warning")
+        return profile is not None
+
     def action_edit(self) -> None:
+        if self._refuse_session_profile():
+            return
         profile = self.selected_profile()
         if profile is not None:
             self._open_form(profile)
@@ -183,7 +211,7 @@ class PickerScreen(Screen[None]):
 
     def action_delete(self) -> None:
         name = self.selected_name()
-        if name is None or not self._can_write():
+        if name is None or self._refuse_session_profile() or not self._can_write():
             return
         profile = self.bastion.store.profiles.get(name)
         body = f"Delete profile '{name}' ({profile.target() if profile else 'invalid'})?\n" \
