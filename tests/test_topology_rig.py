@@ -8,8 +8,6 @@ import pytest
 from psycopg import sql
 from topology_rig import PgBouncer, Replica
 
-from tui.demo.cluster import LocalCluster
-
 
 def test_pgbouncer_pools_transactions(pgbouncer: PgBouncer, pg_database: str) -> None:
     with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
@@ -24,12 +22,12 @@ def test_pgbouncer_rejects_startup_options_by_default(pgbouncer: PgBouncer, pg_d
         psycopg.connect(pgbouncer.conninfo(pg_database, options="'-c default_transaction_read_only=on'"))
 
 
-def test_replica_streams_from_the_primary(pg_cluster: LocalCluster, pg_replica: Replica, pg_database: str) -> None:
-    table = sql.Identifier(f"rig_{pg_database}")
-    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+def test_replica_streams_from_the_primary(pg_replica: Replica) -> None:
+    table = sql.Identifier("rig_answer")
+    with psycopg.connect(pg_replica.primary.socket_conninfo(), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE TABLE {} AS SELECT 42 AS answer").format(table))
     pg_replica.wait_caught_up()
-    with psycopg.connect(pg_replica.cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+    with psycopg.connect(pg_replica.cluster.socket_conninfo(), autocommit=True) as conn:
         assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
         assert conn.execute(sql.SQL("SELECT answer FROM {}").format(table)).fetchone() == (42,)
         status = conn.execute("SELECT status FROM pg_stat_wal_receiver").fetchone()

@@ -13,7 +13,9 @@ drops them silently, as managed poolers do.
 its own: a real standby that streams WAL.
 
 Fixtures: `pgbouncer` (session-scoped, in front of `pg_cluster`) and
-`pg_replica` (session-scoped, of `pg_cluster`), exported through conftest.py.
+`pg_replica` (session-scoped: a primary of its own, so that its walsender and
+hot_standby_feedback never show in the other tests' cluster, and its standby),
+exported through conftest.py.
 Both skip when the programs are missing (`.ci/run` installs them).
 """
 
@@ -165,7 +167,7 @@ class Replica:
     def wait_caught_up(self, seconds: float = 15) -> None:
         """Until the standby has replayed everything the primary had written when called."""
         with psycopg.connect(self.primary.socket_conninfo(), autocommit=True) as conn:
-            target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]  # type: ignore[index]
+            target = conn.execute("SELECT pg_current_wal_insert_lsn()").fetchone()[0]  # type: ignore[index]
         deadline = time.monotonic() + seconds
         with psycopg.connect(self.cluster.socket_conninfo(), autocommit=True) as conn:
             while time.monotonic() < deadline:
@@ -194,10 +196,18 @@ def pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
 
 
 @pytest.fixture(scope="session")
-def pg_replica(pg_cluster: LocalCluster) -> Iterator[Replica]:
-    """A streaming replica of the suite's PostgreSQL."""
-    replica = Replica(pg_cluster)
+def pg_replica() -> Iterator[Replica]:
+    """A primary of its own and its streaming replica (`.primary`, `.cluster`)."""
+    base = Path(tempfile.mkdtemp(prefix="bastion-test-primary-"))
+    os.chmod(base, 0o755)
+    primary = LocalCluster(datadir=base / "data", socket_dir=base / "sock")
+    replica: Replica | None = None
     try:
+        primary.start()
+        replica = Replica(primary)
         yield replica.start()
     finally:
-        replica.stop()
+        if replica is not None:
+            replica.stop()
+        primary.stop()
+        shutil.rmtree(base, ignore_errors=True)
