@@ -92,11 +92,12 @@ class FleetScreen(Screen[None]):
     ]
 
     class Polled(Message):
-        """A poll of every server finished."""
+        """Rows of a poll: the servers that answered so far, or all (`done`)."""
 
-        def __init__(self, rows: list[FleetRow]) -> None:
+        def __init__(self, rows: list[FleetRow], done: bool = True) -> None:
             super().__init__()
             self.rows = rows
+            self.done = done
 
     def __init__(self, profiles: list[Profile], vault: PasswordVault, group: str | None = None,
                  interval: float = INTERVAL) -> None:
@@ -145,14 +146,14 @@ class FleetScreen(Screen[None]):
     def _poll(self) -> None:
         self.polling = True
         try:
-            rows = self.poller.poll()
+            rows = self.poller.poll(on_progress=lambda so_far: self.post_message(self.Polled(so_far, done=False)))
         finally:
             self.polling = False
         self.post_message(self.Polled(rows))
 
     def on_fleet_screen_polled(self, event: Polled) -> None:
         self.rows = event.rows
-        self.polls += 1
+        self.polls += event.done
         self._show()
 
     # -- drawing --------------------------------------------------------------------

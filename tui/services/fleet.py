@@ -17,7 +17,8 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -125,17 +126,30 @@ class FleetPoller:
         self._closed = False
 
     # -- polling ------------------------------------------------------------------
-    def poll(self) -> list[FleetRow]:
-        """Ask every server once; returns when all answered or the deadline passed."""
-        started = []
+    def poll(self, on_progress: Callable[[list[FleetRow]], None] | None = None,
+             progress_every: float = 0.1) -> list[FleetRow]:
+        """Ask every server once; returns when all answered or the deadline passed.
+        `on_progress` hears the rows so far (at most every `progress_every` s), so
+        the servers that answer show before a silent one's deadline."""
+        deadline = time.monotonic() + self.timeout
+        pending = set()
         for target in self.targets:
             if target.future is None or target.future.done():
                 target.future = self._pool.submit(self._poll_one, target)
-                started.append(target.future)
-        wait(started, timeout=self.timeout)
+                pending.add(target.future)
+        while pending and (left := deadline - time.monotonic()) > 0:
+            done, pending = wait(pending, timeout=min(left, progress_every), return_when=FIRST_COMPLETED)
+            if done and pending and on_progress is not None:
+                on_progress(self.rows(final=False))
+        return self.rows()
+
+    def rows(self, final: bool = True) -> list[FleetRow]:
+        """The latest row of every server; with `final`, one still being asked
+        (past the deadline) says "timeout"."""
         rows = []
         for target in self.targets:
-            if target.future is not None and not target.future.done():
+            running = target.future is not None and not target.future.done()
+            if running and final:
                 rows.append(replace(target.row, status="timeout", reason=f"no answer within {self.timeout:g} s"))
             else:
                 rows.append(target.row)
