@@ -20,6 +20,7 @@ import pytest
 from keyring.compat import properties
 from psycopg import sql
 from sshd_rig import sshd  # noqa: F401  (fixture)
+from topology_rig import pg_replica, pgbouncer  # noqa: F401  (fixtures)
 
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile

@@ -49,6 +49,8 @@ class BastionApp(App[None]):
         theme_name: str | None = None,
         force_read_only: bool = False,
         environ: dict[str, str] | None = None,
+        start_fleet: bool = False,
+        fleet_group: str | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -58,6 +60,8 @@ class BastionApp(App[None]):
         self.requested_theme = theme_name
         self.force_read_only = force_read_only
         self.environ = environ
+        self.start_fleet = start_fleet
+        self.fleet_group = fleet_group
         self.crash_report: Path | None = None
         self._keyring_note_shown = False
         if "TEXTUAL_ANIMATIONS" not in os.environ:
@@ -69,6 +73,8 @@ class BastionApp(App[None]):
         self.push_screen(PickerScreen())
         if self.start_profile is not None:
             self.connect(self.start_profile)
+        elif self.start_fleet:
+            self.action_fleet(self.fleet_group)
 
     def on_unmount(self) -> None:
         # The workspace closes its connection in a worker, which an exiting app may
@@ -147,6 +153,25 @@ class BastionApp(App[None]):
         if isinstance(self.screen, PickerScreen):
             self.screen.refresh_profiles()
 
+    def action_fleet(self, group: str | None = None) -> None:
+        """Every server of the profiles (or of one group) on one screen."""
+        from tui.screens.fleet import FleetScreen
+        from tui.services.fleet import FleetError, select_profiles
+
+        if any(isinstance(screen, FleetScreen) for screen in self.screen_stack):
+            return
+        profiles = [self.store.profiles[name] for name in self.store.names() if name in self.store.profiles]
+        try:
+            chosen = select_profiles(profiles, group)
+        except FleetError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        if not chosen:
+            self.notify("No profiles to watch: add one first.", severity="warning")
+            return
+        self._pop_to_picker()
+        self.push_screen(FleetScreen(chosen, self.vault, group))
+
     def action_reconnect(self) -> None:
         """A fresh connection in place: the workspace keeps its tabs, text and results."""
         workspace = self._workspace()
@@ -179,12 +204,14 @@ class BastionApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
+        from tui.screens.fleet import FleetScreen
         from tui.widgets.query.pane import QueryPane
         from tui.widgets.query.result_grid import ResultGrid
 
         sections = [
             ("Everywhere", list(self.BINDINGS) + [Binding("ctrl+p", "", "Command palette")]),
             ("Profiles", list(PickerScreen.BINDINGS)),
+            ("Fleet", list(FleetScreen.BINDINGS)),
             ("Workspace", list(WorkspaceScreen.BINDINGS)),
             ("Query", [*QueryPane.BINDINGS, Binding("escape,ctrl+c", "", "Cancel the running statement")]),
             ("Query results", list(ResultGrid.BINDINGS)),
@@ -204,6 +231,7 @@ class BastionApp(App[None]):
             if command.title != "Theme":
                 yield command
         yield SystemCommand("Profiles", "Back to the profile list", self.action_picker)
+        yield SystemCommand("Fleet", "Every server of the profiles on one screen", self.action_fleet)
         if self._workspace() is not None:
             yield SystemCommand("Reconnect", "A fresh connection; tabs, text and results stay", self.action_reconnect)
         for _name, profile in sorted(self.store.profiles.items()):

@@ -55,6 +55,7 @@ def app_parser() -> argparse.ArgumentParser:
         prog="bastion",
         description="A keyboard-first terminal console for PostgreSQL and SQLite.",
         epilog="Other commands: `bastion demo` (try it on a throwaway database), "
+               "`bastion fleet [--group NAME]` (every server on one screen), "
                "`bastion profiles list|add|remove|import|test|set-password|forget-password`.",
     )
     parser.add_argument("target", nargs="?", metavar="PROFILE|URL",
@@ -73,6 +74,16 @@ def demo_parser() -> argparse.ArgumentParser:
     parser.add_argument("--reset", action="store_true", help="delete the demo database and seed it again")
     parser.add_argument("--no-workload", action="store_true", help="no background sessions")
     parser.add_argument("--theme", metavar="NAME", help="theme to use")
+    _common(parser)
+    return parser
+
+
+def fleet_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bastion fleet",
+        description="Every server of the profiles on one screen, polled at once and read-only.")
+    parser.add_argument("--group", metavar="NAME", help="only the profiles whose `group:` is NAME")
+    parser.add_argument("--theme", metavar="NAME", help="theme to use (remembered)")
     _common(parser)
     return parser
 
@@ -378,6 +389,22 @@ def run_main_app(argv: list[str]) -> int:
     return run_app(app)
 
 
+def run_fleet(argv: list[str]) -> int:
+    from tui.app import BastionApp
+    from tui.services.fleet import FleetError, select_profiles
+    from tui.settings import Settings
+
+    args = fleet_parser().parse_args(argv)
+    store = ProfileStore(args.profiles).load()
+    try:
+        select_profiles(list(store.profiles.values()), args.group)
+    except FleetError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    app = BastionApp(store, PasswordVault(), Settings.load(), theme_name=args.theme,
+                     start_fleet=True, fleet_group=args.group)
+    return run_app(app)
+
+
 def run_demo(argv: list[str]) -> int:
     from tui.demo.runner import DemoEnvironment, DemoError
 
@@ -429,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_profiles(argv[1:], sys.stdin, sys.stdout)
         if argv[:1] == ["demo"]:
             return run_demo(argv[1:])
+        if argv[:1] == ["fleet"]:
+            return run_fleet(argv[1:])
         return run_main_app(argv)
     except CliError as exc:
         print(f"bastion: {exc}", file=sys.stderr)

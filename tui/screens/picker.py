@@ -66,6 +66,7 @@ class PickerScreen(Screen[None]):
         Binding("e", "edit", "Edit"),
         Binding("d", "delete", "Delete"),
         Binding("t", "test", "Test"),
+        Binding("f", "app.fleet", "Fleet"),
         Binding("r", "reload", "Reload", show=False),
         Binding("q", "app.quit", "Quit", show=False),
     ]

@@ -1,0 +1,198 @@
+"""PgBouncer's own view, read from its admin console (the `pgbouncer`
+database): pools, clients, servers, stats and databases, and the commands an
+ops person uses in an incident (PAUSE, RESUME, RECONNECT, KILL).
+
+The console speaks the simple query protocol only, knows no parameters,
+transactions or pg_catalog, and its columns change between versions: every
+row is read by column name, every SHOW may be missing on an older PgBouncer,
+and a database name is sent only after it was seen in SHOW DATABASES, quoted
+as the console's own grammar quotes identifiers.
+
+Blocking: call from a worker.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from tui.db.link import first_line
+
+ADMIN_DATABASE = "pgbouncer"
+SECTIONS = ("POOLS", "STATS", "DATABASES", "CLIENTS", "SERVERS")
+COMMANDS = ("PAUSE", "RESUME", "RECONNECT", "KILL")
+HISTORY = 120  # samples kept for the sparklines
+
+
+class PoolerError(Exception):
+    """The admin console refused or failed a command, said for a person."""
+
+
+def is_admin_console(dbname: str | None) -> bool:
+    return (dbname or "").lower() == ADMIN_DATABASE
+
+
+def quote_name(name: str) -> str:
+    """A database name as the console's grammar accepts it: "name", with "" for "."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _number(row: dict[str, Any], key: str) -> float:
+    value = row.get(key)
+    try:
+        return float(value) if value is not None else 0.0
+    except (TypeError, ValueError):
+        return 0.0
+
+
+@dataclass(frozen=True)
+class Pool:
+    """One (database, user) pool: who waits, who works."""
+
+    database: str
+    user: str
+    cl_active: int
+    cl_waiting: int
+    sv_active: int
+    sv_idle: int
+    sv_used: int
+    maxwait_s: float  # how long the oldest waiting client has waited
+    pool_mode: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Pool:
+        # maxwait_us exists since 1.8; before, maxwait alone (whole seconds).
+        maxwait = _number(row, "maxwait") + _number(row, "maxwait_us") / 1_000_000
+        return cls(str(row.get("database", "")), str(row.get("user", "")), int(_number(row, "cl_active")),
+                   int(_number(row, "cl_waiting")), int(_number(row, "sv_active")), int(_number(row, "sv_idle")),
+                   int(_number(row, "sv_used")), maxwait, str(row.get("pool_mode") or ""))
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Per-database rates and averages over PgBouncer's last stats period."""
+
+    database: str
+    xact_per_s: float
+    query_per_s: float
+    avg_xact_ms: float
+    avg_query_ms: float
+    avg_wait_ms: float
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Stats:
+        # Times are in microseconds; `avg_req` was the old name of avg_query_count.
+        queries = _number(row, "avg_query_count") or _number(row, "avg_req")
+        return cls(str(row.get("database", "")), _number(row, "avg_xact_count"), queries,
+                   _number(row, "avg_xact_time") / 1000, _number(row, "avg_query_time") / 1000,
+                   _number(row, "avg_wait_time") / 1000)
+
+
+@dataclass
+class PoolerSnapshot:
+    """One refresh of the admin console."""
+
+    version: str
+    pools: list[Pool] = field(default_factory=list)
+    stats: list[Stats] = field(default_factory=list)
+    databases: list[dict[str, Any]] = field(default_factory=list)
+    clients: list[dict[str, Any]] = field(default_factory=list)
+    servers: list[dict[str, Any]] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # SHOW this pooler refused, and why
+    seconds: float = 0.0
+
+    @property
+    def waiting_clients(self) -> int:
+        return sum(pool.cl_waiting for pool in self.pools)
+
+    @property
+    def max_wait_s(self) -> float:
+        return max((pool.maxwait_s for pool in self.pools), default=0.0)
+
+    @property
+    def paused_databases(self) -> list[str]:
+        return [str(row.get("name")) for row in self.databases if _number(row, "paused")]
+
+
+class PoolerConsole:
+    """The admin console on a connection of its own (autocommit, simple protocol)."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+        self.conn.autocommit = True
+        self.waiting_history: deque[float] = deque(maxlen=HISTORY)
+        self.maxwait_history: deque[float] = deque(maxlen=HISTORY)
+        self._known_databases: set[str] = set()
+
+    def _show(self, what: str) -> list[dict[str, Any]]:
+        # A ClientCursor sends the text as one simple query, which the console needs.
+        with psycopg.ClientCursor(self.conn) as cursor:
+            cursor.execute(f"SHOW {what}")
+            if cursor.description is None:
+                return []
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def version(self) -> str:
+        try:
+            rows = self._show("VERSION")
+        except psycopg.Error as exc:
+            raise PoolerError(f"This does not look like a PgBouncer admin console: {first_line(exc)}") from None
+        if not rows:
+            return "PgBouncer"
+        return str(next(iter(rows[0].values())))
+
+    def snapshot(self) -> PoolerSnapshot:
+        """Every section this PgBouncer knows; a refused SHOW is noted, not fatal."""
+        started = time.perf_counter()
+        snap = PoolerSnapshot(version=self.version())
+        for section in SECTIONS:
+            try:
+                rows = self._show(section)
+            except psycopg.Error as exc:
+                if self.conn.closed or self.conn.broken:
+                    raise
+                snap.missing[section] = first_line(exc)
+                continue
+            if section == "POOLS":
+                snap.pools = [Pool.from_row(row) for row in rows]
+            elif section == "STATS":
+                snap.stats = [Stats.from_row(row) for row in rows]
+            elif section == "DATABASES":
+                snap.databases = rows
+                self._known_databases = {str(row.get("name")) for row in rows}
+            elif section == "CLIENTS":
+                snap.clients = rows
+            else:
+                snap.servers = rows
+        self.waiting_history.append(snap.waiting_clients)
+        self.maxwait_history.append(snap.max_wait_s)
+        snap.seconds = time.perf_counter() - started
+        return snap
+
+    def command(self, verb: str, database: str) -> str:
+        """PAUSE, RESUME, RECONNECT or KILL one database seen in SHOW DATABASES."""
+        verb = verb.upper()
+        if verb not in COMMANDS:
+            raise PoolerError(f"Unknown pooler command {verb!r}: one of {', '.join(COMMANDS)}.")
+        if not self._known_databases:
+            self._known_databases = {str(row.get("name")) for row in self._show("DATABASES")}
+        if database not in self._known_databases:
+            raise PoolerError(f"PgBouncer has no database {database!r}.")
+        try:
+            with psycopg.ClientCursor(self.conn) as cursor:
+                cursor.execute(f"{verb} {quote_name(database)}")
+                return cursor.statusmessage or verb
+        except psycopg.Error as exc:
+            raise PoolerError(f"{verb} {database} failed: {first_line(exc)}") from None
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except psycopg.Error:
+            pass
+

@@ -1,0 +1,248 @@
+"""The Pooler tab, shown when the profile opens PgBouncer's admin console:
+pools, clients, servers, stats and databases, refreshed like Activity, with
+waiting clients and maxwait at a glance, and PAUSE / RESUME / RECONNECT / KILL
+of a database behind a confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from tui.db.link import first_line
+from tui.profiles import Profile
+from tui.screens.confirm import ConfirmScreen
+from tui.services.activity.pulse import sparkline
+from tui.services.pooler import PoolerConsole, PoolerError, PoolerSnapshot
+from tui.widgets.activity.cells import rate
+
+INTERVAL = 2.0
+VIEWS = {"pools": "Pools", "clients": "Clients", "servers": "Servers", "stats": "Stats", "databases": "Databases"}
+# Columns shown per view, when this PgBouncer has them (they change between versions).
+WANTED = {
+    "clients": ("database", "user", "state", "addr", "port", "application_name", "wait", "wait_us",
+                "connect_time", "request_time"),
+    "servers": ("database", "user", "state", "addr", "port", "application_name", "connect_time", "request_time"),
+    "databases": ("name", "host", "port", "database", "pool_size", "pool_mode", "max_connections",
+                  "current_connections", "paused", "disabled"),
+}
+ACTIONS = {"pause": "PAUSE", "resume": "RESUME", "reconnect": "RECONNECT", "kill": "KILL"}
+WHAT_IT_DOES = {
+    "PAUSE": "waits for running transactions, then holds every new query of this database until RESUME",
+    "RESUME": "lets the held queries of this database run again",
+    "RECONNECT": "closes each server connection of this database once it is free (new ones are opened)",
+    "KILL": "drops every client and server connection of this database at once, mid-query",
+}
+
+
+class PoolerPane(Vertical):
+    """PgBouncer's own view; one admin connection, one refresh at a time."""
+
+    BINDINGS = [
+        Binding("r", "refresh_now", "Refresh"),
+        Binding("p", "view('pools')", "Pools"),
+        Binding("c", "view('clients')", "Clients"),
+        Binding("v", "view('servers')", "Servers"),
+        Binding("t", "view('stats')", "Stats"),
+        Binding("d", "view('databases')", "Databases"),
+        Binding("P", "act('pause')", "Pause db"),
+        Binding("R", "act('resume')", "Resume db"),
+        Binding("C", "act('reconnect')", "Reconnect db", show=False),
+        Binding("K", "act('kill')", "Kill db", show=False),
+    ]
+    DEFAULT_CSS = """
+    PoolerPane { height: 1fr; }
+    PoolerPane #pooler-pulse { height: 2; padding: 0 1; }
+    PoolerPane #pooler-status { height: 1; padding: 0 1; color: $text-muted; }
+    PoolerPane #pooler-table { height: 1fr; }
+    """
+
+    class Ticked(Message):
+        """A refresh of the admin console finished (or failed with `error`)."""
+
+        def __init__(self, snapshot: PoolerSnapshot | None, error: str = "") -> None:
+            super().__init__()
+            self.snapshot = snapshot
+            self.error = error
+
+    class Acted(Message):
+        """A PAUSE/RESUME/RECONNECT/KILL finished."""
+
+        def __init__(self, text: str, ok: bool) -> None:
+            super().__init__()
+            self.text = text
+            self.ok = ok
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]], profile: Profile,
+                 interval: float = INTERVAL) -> None:
+        super().__init__(id="pooler-pane")
+        self._connect = connect
+        self.profile = profile
+        self.interval = interval
+        self.view = "pools"
+        self.snapshot: PoolerSnapshot | None = None
+        self.console: PoolerConsole | None = None
+        self.ticking = False
+        self.error = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="pooler-pulse")
+        yield DataTable(id="pooler-table", cursor_type="row", zebra_stripes=True)
+        yield Static("connecting to the admin console …", id="pooler-status", markup=False)
+
+    def on_mount(self) -> None:
+        self._tick()
+        self.poll_timer = self.set_interval(self.interval, self._tick_if_idle)
+
+    def focus_default(self) -> None:
+        self.query_one("#pooler-table").focus()
+
+    def on_unmount(self) -> None:
+        console, self.console = self.console, None
+        if console is not None:
+            self.app.run_worker(console.close, thread=True, exit_on_error=False, group="background")
+
+    # -- refreshing -------------------------------------------------------------------
+    def _tick_if_idle(self) -> None:
+        if not self.ticking:
+            self._tick()
+
+    def _ensure_console(self) -> PoolerConsole:
+        if self.console is None or self.console.conn.closed or self.console.conn.broken:
+            self.console = PoolerConsole(self._connect())
+        return self.console
+
+    @work(thread=True, exit_on_error=False, group="pooler-tick")
+    def _tick(self) -> None:
+        self.ticking = True
+        try:
+            snapshot = self._ensure_console().snapshot()
+            self.post_message(self.Ticked(snapshot))
+        except (psycopg.Error, PoolerError) as exc:
+            self.post_message(self.Ticked(None, first_line(exc)))
+        finally:
+            self.ticking = False
+
+    def on_pooler_pane_ticked(self, event: Ticked) -> None:
+        event.stop()
+        self.error = event.error
+        if event.snapshot is not None:
+            self.snapshot = event.snapshot
+        self._show()
+
+    # -- drawing ----------------------------------------------------------------------
+    def _pulse(self) -> Text:
+        snap = self.snapshot
+        if snap is None:
+            return Text("")
+        console = self.console
+        waiting_spark = sparkline(console.waiting_history, 20) if console else ""
+        wait_spark = sparkline(console.maxwait_history, 20) if console else ""
+        waiting_style = "bold white on red" if snap.waiting_clients else "green"
+        line = Text.assemble(
+            (snap.version, "bold"), f" · {len(snap.pools)} pools · ",
+            ("waiting clients ", ""), (f" {snap.waiting_clients} ", waiting_style), f" {waiting_spark}  ",
+            "maxwait ", (f"{snap.max_wait_s:.1f} s", "bold red" if snap.max_wait_s >= 1 else ""), f" {wait_spark}",
+        )
+        paused = snap.paused_databases
+        second = Text.assemble(
+            ("paused: ", "dim"), (", ".join(paused), "bold yellow") if paused else ("none", "dim"),
+            ("  ·  ", "dim"), (f"{sum(s.xact_per_s for s in snap.stats):.0f} xact/s, "
+                                f"{sum(s.query_per_s for s in snap.stats):.0f} query/s", ""),
+        )
+        return Text("\n").join([line, second])
+
+    def _rows(self) -> tuple[list[str], list[list[Any]]]:
+        snap = self.snapshot
+        if snap is None:
+            return [], []
+        if self.view == "pools":
+            header = ["database", "user", "cl_active", "cl_waiting", "sv_active", "sv_idle", "sv_used",
+                      "maxwait", "pool_mode"]
+            return header, [[p.database, p.user, p.cl_active,
+                             Text(str(p.cl_waiting), style="bold red" if p.cl_waiting else ""),
+                             p.sv_active, p.sv_idle, p.sv_used,
+                             Text(f"{p.maxwait_s:.1f}s", style="bold red" if p.maxwait_s >= 1 else ""),
+                             p.pool_mode] for p in snap.pools]
+        if self.view == "stats":
+            header = ["database", "xact/s", "query/s", "avg xact ms", "avg query ms", "avg wait ms"]
+            return header, [[s.database, rate(s.xact_per_s), rate(s.query_per_s), f"{s.avg_xact_ms:.1f}",
+                             f"{s.avg_query_ms:.1f}", f"{s.avg_wait_ms:.1f}"] for s in snap.stats]
+        rows = {"clients": snap.clients, "servers": snap.servers, "databases": snap.databases}[self.view]
+        present = [c for c in WANTED[self.view] if rows and c in rows[0]]
+        return present, [["" if r.get(c) is None else str(r.get(c)) for c in present] for r in rows]
+
+    def _show(self) -> None:
+        self.query_one("#pooler-pulse", Static).update(self._pulse())
+        header, rows = self._rows()
+        table = self.query_one("#pooler-table", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=[str(c.label) for c in table.columns.values()] != header)
+        if not table.columns:
+            table.add_columns(*header)
+        for row in rows:
+            table.add_row(*row)
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        status = [f"{VIEWS[self.view]} · every {self.interval:g} s"]
+        if self.snapshot is not None and self.snapshot.missing:
+            status.append("this PgBouncer has no " + ", ".join(f"SHOW {s}" for s in self.snapshot.missing))
+        if self.error:
+            status.append(f"refresh failed: {self.error}")
+        self.query_one("#pooler-status", Static).update(" · ".join(status))
+
+    # -- actions ----------------------------------------------------------------------
+    def action_refresh_now(self) -> None:
+        self._tick_if_idle()
+
+    def action_view(self, view: str) -> None:
+        self.view = view
+        self._show()
+
+    def selected_database(self) -> str | None:
+        """The database of the highlighted row (pools, stats, clients, servers, databases)."""
+        header, rows = self._rows()
+        table = self.query_one("#pooler-table", DataTable)
+        if not rows or not 0 <= table.cursor_row < len(rows):
+            return None
+        column = "name" if self.view == "databases" else "database"
+        if column not in header:
+            return None
+        value = rows[table.cursor_row][header.index(column)]
+        return str(value) or None
+
+    def action_act(self, action: str) -> None:
+        verb = ACTIONS[action]
+        database = self.selected_database()
+        if database is None:
+            self.app.notify("Highlight a pool or database first.", severity="warning")
+            return
+        body = f"{verb} {database} on {self.profile.title}: {WHAT_IT_DOES[verb]}."
+        require = database if self.profile.production and verb != "RESUME" else None
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_command(verb, database)
+
+        self.app.push_screen(ConfirmScreen(f"{verb} {database}?", body, require_text=require), answered)
+
+    @work(thread=True, exit_on_error=False, group="pooler-command")
+    def _run_command(self, verb: str, database: str) -> None:
+        try:
+            done = self._ensure_console().command(verb, database)
+            self.post_message(self.Acted(f"{done} {database}: done.", True))
+        except (psycopg.Error, PoolerError) as exc:
+            self.post_message(self.Acted(first_line(exc), False))
+
+    def on_pooler_pane_acted(self, event: Acted) -> None:
+        event.stop()
+        self.app.notify(event.text, severity="information" if event.ok else "error")
+        self._tick_if_idle()

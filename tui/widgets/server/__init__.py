@@ -1,0 +1,5 @@
+"""The server pane: replication and settings."""
+
+from tui.widgets.server.pane import ServerPane
+
+__all__ = ["ServerPane"]
