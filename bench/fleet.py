@@ -16,7 +16,6 @@ import shutil
 import socket
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-from tui.demo.cluster import LocalCluster, free_port  # noqa: E402
+from tui.demo.cluster import LocalCluster, cluster_temp_dir, free_port  # noqa: E402
 from tui.profiles import Profile  # noqa: E402
 from tui.secrets import PasswordVault  # noqa: E402
 from tui.services.fleet import FleetPoller  # noqa: E402
@@ -42,8 +41,7 @@ def main() -> None:
     parser.add_argument("--refreshes", type=int, default=20)
     args = parser.parse_args()
 
-    base = Path(tempfile.mkdtemp(prefix="bastion-bench-fleet-"))
-    base.chmod(0o755)
+    base = cluster_temp_dir("bastion-bench-fleet-")
     cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock", settings={"max_connections": "200"})
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))

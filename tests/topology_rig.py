@@ -35,7 +35,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tui.demo.cluster import LocalCluster, free_port
+from tui.demo.cluster import LocalCluster, cluster_temp_dir, free_port
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
 
@@ -142,8 +142,7 @@ class Replica:
 
     def __init__(self, primary: LocalCluster) -> None:
         self.primary = primary
-        self.base = Path(tempfile.mkdtemp(prefix="bastion-test-replica-"))
-        os.chmod(self.base, 0o755)
+        self.base = cluster_temp_dir("bastion-test-replica-")
         self.cluster = LocalCluster(datadir=self.base / "data", socket_dir=self.base / "sock",
                                     bindir=primary.bindir, password=primary.password)
 
@@ -198,8 +197,7 @@ def pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
 @pytest.fixture(scope="session")
 def pg_replica() -> Iterator[Replica]:
     """A primary of its own and its streaming replica (`.primary`, `.cluster`)."""
-    base = Path(tempfile.mkdtemp(prefix="bastion-test-primary-"))
-    os.chmod(base, 0o755)
+    base = cluster_temp_dir("bastion-test-primary-")
     primary = LocalCluster(datadir=base / "data", socket_dir=base / "sock")
     replica: Replica | None = None
     try:
