@@ -109,3 +109,32 @@ def test_changed_settings_name_their_source(standby: psycopg.Connection) -> None
     assert settings["port"].source == "command line"
     assert settings["primary_conninfo"].origin.endswith("postgresql.auto.conf:3") or \
         settings["primary_conninfo"].origin.endswith("postgresql.auto.conf")
+
+
+def test_activity_pulse_says_lag_unknown_when_the_receiver_is_down(pg_replica: Replica,
+                                                                    standby: psycopg.Connection) -> None:
+    from tui.db.postgres import probe
+    from tui.services.activity import ActivityMonitor
+    from tui.widgets.activity.pulse_header import replication_text
+
+    def connect() -> psycopg.Connection:
+        return psycopg.connect(pg_replica.cluster.socket_conninfo(), autocommit=True)
+
+    with connect() as conn:
+        info = probe(conn)
+    monitor = ActivityMonitor(connect, info)
+    original = standby.execute("SHOW primary_conninfo").fetchone()[0]  # type: ignore[index]
+    try:
+        assert replication_text(monitor.tick().pulse).startswith("standby, replay lag")
+        standby.execute("ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=1 connect_timeout=1'")
+        standby.execute("SELECT pg_reload_conf()")
+        _until(lambda: standby.execute("SELECT count(*) FROM pg_stat_wal_receiver "
+                                       "WHERE status = 'streaming'").fetchone() == (0,))
+        # Before: receive == replay read as "replay lag 0.0s" with nothing arriving.
+        assert replication_text(monitor.tick().pulse) == "standby, WAL receiver down: lag unknown"
+    finally:
+        monitor.close()
+        standby.execute(sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(sql.Literal(original)))
+        standby.execute("SELECT pg_reload_conf()")
+        _until(lambda: standby.execute("SELECT count(*) FROM pg_stat_wal_receiver "
+                                       "WHERE status = 'streaming'").fetchone() == (1,))

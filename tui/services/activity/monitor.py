@@ -110,20 +110,24 @@ class ActivityMonitor:
         totals_rows = self.features.run("pulse", lambda: self._execute(q.DATABASE_TOTALS), [])
         totals = totals_from_row(totals_rows[0], self.own_xacts) if totals_rows else None
         in_recovery = totals.in_recovery if totals else self.info.in_recovery
-        replay_lag, replicas = self._replication(in_recovery)
+        replay_lag, replicas, receiver_down = self._replication(in_recovery)
         reading = self.pulse.update(totals, snapshot, replay_lag, replicas)
+        reading.receiver_down = receiver_down
         return Tick(snapshot=snapshot, pulse=reading, roots=root_blockers(snapshot.sessions),
                     banner=privilege_banner(self.info, self.features),
                     seconds=time.perf_counter() - started)
 
-    def _replication(self, in_recovery: bool) -> tuple[float | None, list[Replica]]:
+    def _replication(self, in_recovery: bool) -> tuple[float | None, list[Replica], bool]:
+        """(standby's replay lag, a primary's standbys, whether the WAL receiver is down)."""
         if in_recovery:
             rows = self.features.run("replication", lambda: self._execute(q.STANDBY_LAG), [])
             if not rows:
-                return None, []
+                return None, [], False
+            if not rows[0]["receiving"]:
+                return None, [], True  # received == replayed would read "lag 0": unknown instead
             # Caught up means no lag, however old the last replayed transaction is.
             lag = 0.0 if rows[0]["caught_up"] else rows[0]["replay_lag_s"]
-            return lag, []
+            return lag, [], False
         rows = self.features.run("replication", lambda: self._execute(q.REPLICATION), [])
         return None, [Replica(name=r["application_name"], client_addr=r["client_addr"], state=r["state"],
-                              replay_lag_s=r["replay_lag_s"], replay_bytes=r["replay_bytes"]) for r in rows]
+                              replay_lag_s=r["replay_lag_s"], replay_bytes=r["replay_bytes"]) for r in rows], False

@@ -60,6 +60,7 @@ class PulseReading:
     longest_xact_pid: int | None = None
     in_recovery: bool = False
     replay_lag_s: float | None = None
+    receiver_down: bool = False  # a standby whose WAL receiver is not streaming: lag unknown
     replicas: list[Replica] = field(default_factory=list)
 
 

@@ -14,6 +14,8 @@ from tui.widgets.activity.cells import duration, rate, size
 
 
 def replication_text(p: PulseReading) -> str:
+    if p.in_recovery and p.receiver_down:
+        return "standby, WAL receiver down: lag unknown"
     if p.in_recovery:
         return f"standby, replay lag {duration(p.replay_lag_s) or '?'}"
     if not p.replicas:
