@@ -57,7 +57,9 @@ def app_parser() -> argparse.ArgumentParser:
                "`bastion profiles list|add|remove|import|test|set-password|forget-password`.",
     )
     parser.add_argument("target", nargs="?", metavar="PROFILE|URL",
-                        help="a profile name, or a postgresql:// / sqlite:/// URL to open ad hoc")
+                        help="a profile name, or a postgresql:// / sqlite:/// URL to open ad hoc; "
+                             "leave the password out of the URL (other users can see a command line "
+                             "in `ps`): you will be asked for it")
     _common(parser)
     parser.add_argument("--read-only", action="store_true",
                         help="open every connection read-only (enforced by the server)")
@@ -417,8 +419,26 @@ def _open_demo(demo: DemoEnvironment, args: argparse.Namespace) -> int:
     return run_app(app)
 
 
+def hide_passwords_from_ps(argv: list[str]) -> None:
+    """Mask a password given on the command line (`bastion 'postgresql://u:pw@h/db'`)
+    in the process title, which every user of the host can read through `ps` and
+    /proc/PID/cmdline while bastion runs. setproctitle overwrites the argv memory
+    the kernel shows; it cannot undo the moment before, hence the advice in --help."""
+    if all(redact(arg) == arg for arg in argv):
+        return
+    sys.argv[1:] = [redact(arg) for arg in argv]  # crash reports read sys.argv too
+    try:
+        import setproctitle
+    except ImportError:  # a platform without the extension: the advice in --help remains
+        return
+    setproctitle.setproctitle(redact(setproctitle.getproctitle()))
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:
+        argv = list(sys.argv[1:])
+        hide_passwords_from_ps(argv)
+    argv = list(argv)
     try:
         if argv[:1] == ["profiles"]:
             return run_profiles(argv[1:], sys.stdin, sys.stdout)
