@@ -382,3 +382,12 @@ async def test_a_pane_key_during_teardown_is_ignored(profiles_file: Path, socket
         app.screen.action_pane("query")
         await pilot.pause()
         assert app.is_running
+
+
+async def test_the_picker_refuses_a_huge_profiles_file(profiles_file: Path) -> None:
+    profiles_file.write_text("profiles:\n" + "  p:\n    host: h\n" * 200_000)  # ~3.6 MB
+    app = make_app(profiles_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        problems = str(app.screen.query_one("#picker-problems").render())
+        assert "over the 256 KB limit" in problems and "will not be overwritten" in problems

@@ -126,3 +126,9 @@ def test_a_password_in_an_ad_hoc_url_is_hidden_from_ps(profiles_file: Path) -> N
         process.kill()
         process.wait(10)
         os.close(controller)
+
+
+def test_a_huge_profiles_file_is_a_clear_error(profiles_file: Path, capsys) -> None:
+    profiles_file.write_text("profiles:\n" + "  p:\n    host: h\n" * 200_000)  # ~3.6 MB
+    code, _, err = run(["profiles", "--profiles", str(profiles_file), "list"], capsys)
+    assert code == 1 and str(profiles_file) in err and "KB, over the 256 KB limit" in err

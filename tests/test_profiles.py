@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
 
 from tui.profiles import (
+    MAX_PROFILES_FILE_BYTES,
     MigrationsConfig,
     Profile,
     ProfileFileError,
@@ -180,3 +182,35 @@ def test_example_file_is_valid_and_documents_every_key() -> None:
 )
 def test_tls_unverified_badge_is_for_remote_hosts_only(changes: dict, unverified: bool) -> None:
     assert Profile(name="p", **changes).tls_unverified is unverified
+
+
+def many_profiles(count: int) -> str:
+    return "profiles:\n" + "".join(
+        f"  p{i}:\n    host: db{i}.example.internal\n    port: 5432\n    database: app\n    user: app_ro\n"
+        f"    read_only: true\n    sslmode: verify-full\n    statement_timeout: 30s\n"
+        for i in range(count)
+    )
+
+
+def test_a_huge_profiles_file_is_refused_at_once_and_never_overwritten(profiles_file: Path) -> None:
+    text = many_profiles(60_000)  # ~10 MB: took 44 s and 1.4 GB to list
+    profiles_file.write_text(text)
+    started = time.perf_counter()
+    store = ProfileStore(profiles_file).load()
+    assert time.perf_counter() - started < 0.5
+    assert store.file_error is not None and not store.writable
+    message = str(store.file_error)
+    assert str(profiles_file) in message and f"{len(text) // 1024:,} KB" in message and "256 KB limit" in message
+    with pytest.raises(ProfileFileError):
+        store.put(Profile(name="x", host="h"))
+    assert profiles_file.read_text() == text
+
+
+def test_a_profiles_file_just_under_the_limit_parses_quickly(profiles_file: Path) -> None:
+    text = many_profiles(1_400)
+    assert len(text) < MAX_PROFILES_FILE_BYTES
+    profiles_file.write_text(text)
+    started = time.perf_counter()
+    store = ProfileStore(profiles_file).load()
+    assert time.perf_counter() - started < 1.5  # ~0.4 s alone; the test machine is shared
+    assert len(store.profiles) == 1_400 and store.file_error is None

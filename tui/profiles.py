@@ -31,6 +31,10 @@ MIGRATIONS_KEYS = ("config", "script_location", "version_table")
 COLORS = ("red", "green", "yellow", "blue", "magenta", "cyan", "white")
 
 PROFILE_FILE_ENV = "BASTION_PROFILES"
+# A profiles file is a few kilobytes; a bigger one is the wrong file (a dump, a log)
+# and would take seconds and much memory to parse.
+MAX_PROFILES_FILE_BYTES = 256 * 1024  # ~1,500 profiles; parsed in about half a second
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ProfileFileError(Exception):
@@ -164,8 +168,12 @@ class Profile:
 
 def _compose(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
     """Parse YAML, returning the data and the line of every mapping key by path."""
+    # libyaml (when PyYAML has it) parses ~20x faster; the text is parsed once and
+    # the data built from the same node tree.
+    loader = _SAFE_LOADER(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -173,6 +181,8 @@ def _compose(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
         raise ProfileFileError(path, f"malformed YAML: {exc.problem or exc}", line, column) from None
     except yaml.YAMLError as exc:
         raise ProfileFileError(path, f"malformed YAML: {exc}") from None
+    finally:
+        loader.dispose()
     lines: dict[tuple[str, ...], int] = {}
 
     def walk(node: yaml.Node, prefix: tuple[str, ...]) -> None:
@@ -184,10 +194,6 @@ def _compose(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
 
     if root is not None:
         walk(root, ())
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:  # e.g. a constructor error compose did not see
-        raise ProfileFileError(path, f"malformed YAML: {exc}") from None
     return data, lines
 
 
@@ -503,6 +509,12 @@ class ProfileStore:
         self.profiles, self.problems, self.file_error = {}, [], None
         self._raw_profiles, self._raw_top = {}, {}
         try:
+            size = self.path.stat().st_size
+            if size > MAX_PROFILES_FILE_BYTES:
+                self.file_error = ProfileFileError(
+                    self.path, f"the file is {size // 1024:,} KB, over the {MAX_PROFILES_FILE_BYTES // 1024:,} KB "
+                    "limit for a profiles file: is it the right file?")
+                return self
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return self
