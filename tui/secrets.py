@@ -169,6 +169,22 @@ class PasswordVault:
         """Drop the in-memory copy (e.g. after it failed to authenticate)."""
         self._memory.pop(profile_name, None)
 
+    def rename(self, old_name: str, new_name: str) -> bool:
+        """Move a renamed profile's password (memory and keyring) to the new name;
+        the old keyring entry is deleted only once the new one is saved. Blocking
+        (keyring calls): run it in a worker. True if a keyring entry moved."""
+        if old_name in self._memory:
+            self._memory[new_name] = self._memory.pop(old_name)
+        try:
+            password = self.keyring.get(old_name)
+            if not password:
+                return False
+            self.keyring.set(new_name, password)
+            self.keyring.delete(old_name)
+        except KeyringUnavailable:
+            return False
+        return True
+
     def known_secrets(self) -> set[str]:
         """Every password this process has handled, for scrubbing."""
         return set(self._seen) | set(self._memory.values())

@@ -88,3 +88,20 @@ def buffer_autosaves(profile_name: str, folder: Path | None = None) -> list[Edit
 def discard(autosave: EditorAutosave) -> None:
     """Forget a closed tab's file."""
     autosave.path.unlink(missing_ok=True)
+
+
+def move_autosaves(old_name: str, new_name: str, folder: Path | None = None) -> None:
+    """A renamed profile keeps its editor tabs: move its files to the new name,
+    after any tabs a former profile of that name left behind."""
+    sources = [saved for saved in buffer_autosaves(old_name, folder) if saved.path.exists()]
+    number = 0
+    for source in sources:
+        while True:
+            number += 1
+            target = EditorAutosave(new_name if number == 1 else f"{new_name}.{number}", folder)
+            if not target.path.exists():
+                break
+        try:
+            source.path.replace(target.path)
+        except OSError:
+            pass  # a read-only data dir: the tab stays under the old name

@@ -76,3 +76,20 @@ class HistoryStore:
             if needle in entry.sql.lower():
                 found.append(entry)
         return found
+
+
+def move_history(old_name: str, new_name: str, folder: Path | None = None) -> None:
+    """A renamed profile keeps its history: the old file becomes (or is appended
+    to) the new name's."""
+    source, target = HistoryStore(old_name, folder).path, HistoryStore(new_name, folder).path
+    if not source.exists() or source == target:
+        return
+    try:
+        if target.exists():
+            with target.open("a", encoding="utf-8") as handle:
+                handle.write(source.read_text(encoding="utf-8"))
+            source.unlink()
+        else:
+            source.replace(target)
+    except (OSError, UnicodeDecodeError):
+        pass  # history is a convenience: it stays under the old name
