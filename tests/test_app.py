@@ -446,3 +446,17 @@ async def test_renaming_a_production_profile_needs_its_name_typed(profiles_file:
         await pilot.press("enter")
         await wait_for_screen(pilot, PickerScreen)
     assert ProfileStore(profiles_file).load().names() == ["prod-eu"]
+
+
+async def test_the_form_refuses_a_long_name_and_a_port_out_of_range(profiles_file: Path) -> None:
+    app = make_app(profiles_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await wait_for_screen(pilot, ProfileFormScreen)
+        app.screen.query_one("#f-name", Input).value = "n" * 65
+        app.screen.query_one("#f-port", Input).value = "65536"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        errors = str(app.screen.query_one("#form-errors").render())
+        assert "at most 64 characters" in errors and "port" in errors
+    assert not profiles_file.exists()

@@ -85,6 +85,8 @@ def test_malformed_yaml_reports_line_and_column_and_is_never_overwritten(profile
         ({"driver": "oracle"}, "driver", "unknown driver 'oracle'"),
         ({"port": "fivefour"}, "port", "expected a port number"),
         ({"port": 70000}, "port", "expected a port number"),
+        ({"port": 0}, "port", "expected a port number"),
+        ({"ssh": {"host": "jump", "port": 65536}}, "ssh.port", "from 1 to 65535"),
         ({"sslmode": "verify"}, "sslmode", "unknown sslmode"),
         ({"password": "hunter2"}, "password", "never stored in this file"),
         ({"read_only": "maybe"}, "read_only", "expected true or false"),
@@ -214,3 +216,20 @@ def test_a_profiles_file_just_under_the_limit_parses_quickly(profiles_file: Path
     store = ProfileStore(profiles_file).load()
     assert time.perf_counter() - started < 1.5  # ~0.4 s alone; the test machine is shared
     assert len(store.profiles) == 1_400 and store.file_error is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("x" * 65, "at most 64 characters"), ("my prod", "use letters"), ("-prod", "use letters"),
+     ("pro\x1bd", "use letters")],
+)
+def test_bad_profile_names_are_errors(profiles_file: Path, name: str, expected: str) -> None:
+    profile, problems = parse_profile(name, {"host": "h"})
+    assert profile is None and any(expected in p.message for p in problems), problems
+    assert parse_profile("x" * 64, {"host": "h"})[0] is not None
+
+
+def test_a_bad_name_in_the_file_is_located(profiles_file: Path) -> None:
+    store = write(profiles_file, "profiles:\n  ok:\n    host: h\n  my prod:\n    host: h\n")
+    [error] = store.errors()
+    assert error.line == 4 and "bad profile name" in error.message and list(store.profiles) == ["ok"]

@@ -215,10 +215,13 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
 
     _writable(store)
     source = stdin.readline().strip() if args.source == "-" else args.source
+    notes: list[str] = []
     try:
-        found = import_source(source, args.name)
+        found = import_source(source, args.name, notes)
     except SourceError as exc:
         raise CliError(redact(str(exc)), EXIT_USAGE) from None
+    for note in notes:
+        print(f"bastion: note: {note}", file=sys.stderr)
     for item in found:
         if item.password:
             vault.note(item.password)

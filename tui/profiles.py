@@ -15,6 +15,7 @@ Passwords never live here: see `tui.secrets`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field, fields, replace
@@ -31,6 +32,9 @@ MIGRATIONS_KEYS = ("config", "script_location", "version_table")
 COLORS = ("red", "green", "yellow", "blue", "magenta", "cyan", "white")
 
 PROFILE_FILE_ENV = "BASTION_PROFILES"
+MAX_NAME_LENGTH = 64
+# Names become keyring entries and file names (editor tabs, history): keep them plain.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 # A profiles file is a few kilobytes; a bigger one is the wrong file (a dump, a log)
 # and would take seconds and much memory to parse.
 MAX_PROFILES_FILE_BYTES = 256 * 1024  # ~1,500 profiles; parsed in about half a second
@@ -197,6 +201,17 @@ def _compose(text: str, path: Path) -> tuple[Any, dict[tuple[str, ...], int]]:
     return data, lines
 
 
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name a profile, or None if it can."""
+    if not name:
+        return "a profile needs a name"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"a name has at most {MAX_NAME_LENGTH} characters (this one has {len(name)})"
+    if not NAME_PATTERN.match(name):
+        return "use letters, digits, '.', '_' or '-' (starting with a letter or digit)"
+    return None
+
+
 def _as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -242,6 +257,8 @@ def parse_profile(
         line = lines.get(("profiles", name, key) if key else ("profiles", name))
         problems.append(Problem(path, line, name, key, message, severity))
 
+    if (bad_name := name_problem(name)) is not None:
+        problem(None, f"bad profile name: {bad_name}")
     if not isinstance(raw, dict):
         problem(None, f"expected a mapping of keys, got {type(raw).__name__}")
         return None, problems
