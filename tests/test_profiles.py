@@ -233,3 +233,16 @@ def test_a_bad_name_in_the_file_is_located(profiles_file: Path) -> None:
     store = write(profiles_file, "profiles:\n  ok:\n    host: h\n  my prod:\n    host: h\n")
     [error] = store.errors()
     assert error.line == 4 and "bad profile name" in error.message and list(store.profiles) == ["ok"]
+
+
+def test_saving_through_a_symlink_keeps_the_link(tmp_path: Path, profiles_file: Path) -> None:
+    real = tmp_path / "dotfiles" / "bastion-profiles.yaml"
+    real.parent.mkdir()
+    real.write_text(GOOD)
+    profiles_file.symlink_to(real)
+    store = ProfileStore(profiles_file).load()
+    store.put(Profile(name="new", host="h"))
+    assert profiles_file.is_symlink() and profiles_file.resolve() == real
+    assert "new:" in real.read_text() and stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert real.with_name(real.name + ".bak").read_text() == GOOD
+    assert set(ProfileStore(profiles_file).load().names()) == {"staging", "local", "new"}

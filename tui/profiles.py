@@ -466,7 +466,9 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
 
 def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
     """Write `text` to `path` so that a crash leaves either the old or the new file,
-    never a truncated one; keep the previous version as `<name>.bak`."""
+    never a truncated one; keep the previous version as `<name>.bak`. A symlink
+    stays a link: the file it points to is replaced (e.g. profiles kept in a dotfiles repo)."""
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
