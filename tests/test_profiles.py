@@ -17,6 +17,7 @@ from tui.profiles import (
     SshConfig,
     default_profiles_path,
     parse_profile,
+    statement_timeout_problem,
 )
 
 GOOD = """\
@@ -246,3 +247,33 @@ def test_saving_through_a_symlink_keeps_the_link(tmp_path: Path, profiles_file: 
     assert "new:" in real.read_text() and stat.S_IMODE(real.stat().st_mode) == 0o600
     assert real.with_name(real.name + ".bak").read_text() == GOOD
     assert set(ProfileStore(profiles_file).load().names()) == {"staging", "local", "new"}
+
+
+TIMEOUTS_TAKEN = ["30s", "0", 0, 30000, "1.5s", "5 min", "2h", "1d", "250ms", "100us", " 45s "]
+TIMEOUTS_REFUSED = ["forever", "-5", -5, "30S", "30 sec", "25d", "", "ten"]
+
+
+@pytest.mark.parametrize("value", TIMEOUTS_REFUSED)
+def test_a_statement_timeout_postgres_would_refuse_is_an_error(profiles_file: Path, value: object) -> None:
+    profiles_file.write_text(f"profiles:\n  p:\n    host: h\n    statement_timeout: {value!r}\n")
+    store = ProfileStore(profiles_file).load()
+    [error] = store.errors()
+    assert (error.line, error.key) == (4, "statement_timeout") and f"{profiles_file}:4" in str(error)
+    assert "a number with a unit" in error.message or "longer than PostgreSQL allows" in error.message
+
+
+def test_statement_timeouts_agree_with_the_server(pg_cluster, pg_database: str) -> None:
+    import psycopg
+
+    def server_takes(value: object) -> bool:
+        with psycopg.connect(pg_cluster.socket_conninfo(pg_database)) as conn:
+            try:
+                conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(value),))
+                return True
+            except psycopg.Error:
+                return False
+
+    for value in TIMEOUTS_TAKEN:
+        assert statement_timeout_problem(value) is None and server_takes(value), value
+    for value in TIMEOUTS_REFUSED:
+        assert statement_timeout_problem(value) is not None and not server_takes(value), value

@@ -212,6 +212,24 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+# What PostgreSQL takes for a time setting: a number of milliseconds, or a number
+# with one of these units (case matters), as in SET statement_timeout = '30s'.
+_TIMEOUT = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>us|ms|s|min|h|d)?\s*$")
+_TIMEOUT_UNIT_MS = {"us": 0.001, "ms": 1, None: 1, "s": 1000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+_MAX_TIMEOUT_MS = 2**31 - 1  # the server's limit (an int of milliseconds, ~24 days)
+
+
+def statement_timeout_problem(value: Any) -> str | None:
+    """Why PostgreSQL would refuse `value` as statement_timeout, or None if it takes it."""
+    match = _TIMEOUT.match(str(value)) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    if match is None:
+        return (f"expected milliseconds or a number with a unit (us, ms, s, min, h, d), "
+                f"0 for none, e.g. 30s; got {value!r}")
+    if float(match["number"]) * _TIMEOUT_UNIT_MS[match["unit"]] > _MAX_TIMEOUT_MS:
+        return f"{value!r} is longer than PostgreSQL allows (about 24 days); 0 means no limit"
+    return None
+
+
 def _as_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -295,7 +313,10 @@ def parse_profile(
                 continue
             values[key] = number
         elif key == "statement_timeout":
-            values[key] = str(value)
+            if (bad_timeout := statement_timeout_problem(value)) is not None:
+                problem(key, bad_timeout)
+                continue
+            values[key] = str(value).strip()
         elif key == "password":
             if value not in PASSWORD_SOURCES:
                 hint = (
