@@ -132,3 +132,19 @@ def test_a_huge_profiles_file_is_a_clear_error(profiles_file: Path, capsys) -> N
     profiles_file.write_text("profiles:\n" + "  p:\n    host: h\n" * 200_000)  # ~3.6 MB
     code, _, err = run(["profiles", "--profiles", str(profiles_file), "list"], capsys)
     assert code == 1 and str(profiles_file) in err and "KB, over the 256 KB limit" in err
+
+
+def test_profiles_add_help_documents_every_option(capsys) -> None:
+    from tui.cli import profiles_parser
+
+    with pytest.raises(SystemExit) as exited:
+        main(["profiles", "add", "--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    add = next(action for action in profiles_parser()._subparsers._group_actions[0].choices.values()
+               if action.prog.endswith(" add"))
+    for action in add._actions:
+        assert action.help and len(action.help) > 10, action.option_strings or action.dest
+        for option in action.option_strings:
+            assert option in text
+    assert "set-password" in text
