@@ -220,3 +220,11 @@ async def test_query_pane_writes_no_password_and_says_so(isolated_env: Path, soc
     finally:
         database.close()
     assert files_containing(isolated_env, "Zq-secret-1") == []
+
+
+def test_a_quote_being_typed_above_a_password_statement_masks_it_too() -> None:
+    # The open quote on line 1 makes the lexer read line 2's literal as code.
+    buffer = "ALTER ROLE a PASSWORD 'Zq-secret-1\nALTER ROLE b PASSWORD 'Zq-secret-2';\nselect 'x';\n"
+    redacted = redact_sql(buffer)
+    assert "Zq-secret-1" not in redacted and "Zq-secret-2" not in redacted
+    assert redact_sql("select 'it''s'; select ''''") == "select 'it''s'; select ''''"

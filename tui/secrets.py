@@ -341,5 +341,30 @@ def redact_sql(sql: str) -> str:
         if kind in ("semicolon", "meta"):
             statements.append(_redact_statement_pieces(pieces))
             pieces = []
+    unterminated = bool(pieces) and _is_unterminated(*pieces[-1])
     statements.append(_redact_statement_pieces(pieces))
-    return redact("".join(statements))
+    redacted = "".join(statements)
+    if unterminated:
+        # A quote being typed shifts what looks quoted below it, so a password
+        # literal further down can read as code: mask after every password word.
+        redacted = "\n".join(_mask_after_password_word(line) for line in redacted.split("\n"))
+    return redact(redacted)
+
+
+def _is_unterminated(kind: str, text: str) -> bool:
+    """A literal or block comment the text ends inside of."""
+    if kind in ("quoted", "escaped"):
+        body = text[1:] if kind == "quoted" else text[2:]
+        closing_quotes = len(body) - len(body.rstrip("'"))
+        return closing_quotes % 2 == 0  # '' inside a literal is a quote, not its end
+    if kind == "dollar":
+        tag = text[: text.index("$", 1) + 1]
+        return len(text) < 2 * len(tag) or not text.endswith(tag)
+    return kind == "block_comment" and not text.endswith("*/")
+
+
+def _mask_after_password_word(line: str) -> str:
+    for word in _WORD.finditer(line):
+        if _mentions_password(word.group()):
+            return f"{line[:word.end()]} {MASK}" if line[word.end():].strip() else line
+    return line
