@@ -3,7 +3,8 @@
 Passwords live in the keyring (service `bastion`, user name = profile name) or,
 where no usable keyring exists, in this process's memory for the session only.
 They are never written anywhere else, and `redact()` scrubs them from any text
-that is shown or written (DSNs, error messages, crash reports).
+that is shown or written (DSNs, error messages, crash reports); `redact_sql()`
+masks password literals in SQL before the editor's autosave and history write it.
 """
 
 from __future__ import annotations
