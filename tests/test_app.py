@@ -19,6 +19,8 @@ from tui.screens.picker import PickerScreen
 from tui.screens.profile_form import ProfileFormScreen
 from tui.screens.workspace import WorkspaceScreen
 from tui.secrets import PasswordVault
+from tui.services.query.autosave import EditorAutosave, buffer_autosaves
+from tui.services.query.history import HistoryStore
 from tui.settings import Settings
 
 FIXED_ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
@@ -382,3 +384,79 @@ async def test_a_pane_key_during_teardown_is_ignored(profiles_file: Path, socket
         app.screen.action_pane("query")
         await pilot.pause()
         assert app.is_running
+
+
+async def test_the_picker_refuses_a_huge_profiles_file(profiles_file: Path) -> None:
+    profiles_file.write_text("profiles:\n" + "  p:\n    host: h\n" * 200_000)  # ~3.6 MB
+    app = make_app(profiles_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        problems = str(app.screen.query_one("#picker-problems").render())
+        assert "over the 256 KB limit" in problems and "will not be overwritten" in problems
+
+
+def seed_profile_data(name: str) -> None:
+    """Editor tabs and history saved under a profile's name."""
+    EditorAutosave(name).save_now("select 'tab one';")
+    EditorAutosave(f"{name}.2").save_now("select 'tab two';")
+    HistoryStore(name).add("select 'from history'", 0.1, 1, True)
+
+
+async def rename_in_the_form(pilot, new_name: str) -> None:
+    await pilot.press("e")
+    await wait_for_screen(pilot, ProfileFormScreen)
+    pilot.app.screen.query_one("#f-name", Input).value = new_name
+    await pilot.press("ctrl+s")
+
+
+async def test_renaming_moves_the_password_tabs_and_history(profiles_file: Path, memory_keyring) -> None:
+    vault = PasswordVault()
+    vault.keyring.set("staging", "Zq-secret-1")
+    seed_profile_data("staging")
+    app = make_app(profiles_file, Profile(name="staging", host="db.example.internal"), vault=vault)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        await rename_in_the_form(pilot, "stage")
+        await wait_for_screen(pilot, PickerScreen)
+        await until(pilot, lambda: memory_keyring.entries.get(("bastion", "stage")) == "Zq-secret-1")
+        await until(pilot, lambda: HistoryStore("stage").path.exists())
+    assert ProfileStore(profiles_file).load().names() == ["stage"]
+    assert ("bastion", "staging") not in memory_keyring.entries  # not orphaned
+    assert [saved.load() for saved in buffer_autosaves("stage")] == ["select 'tab one';", "select 'tab two';"]
+    assert [saved.path.exists() for saved in buffer_autosaves("staging")] == [False]
+    assert [entry.sql for entry in HistoryStore("stage").entries()] == ["select 'from history'"]
+    assert not HistoryStore("staging").path.exists()
+
+
+async def test_renaming_a_production_profile_needs_its_name_typed(profiles_file: Path, memory_keyring) -> None:
+    prod = Profile(name="prod", host="db.example.internal", production=True)
+    app = make_app(profiles_file, prod)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        await rename_in_the_form(pilot, "prodx")
+        await wait_for_screen(pilot, ConfirmScreen)
+        await pilot.press("y")  # not enough on a production profile
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, PickerScreen)
+        assert ProfileStore(profiles_file).load().names() == ["prod"]
+        await rename_in_the_form(pilot, "prod-eu")
+        await wait_for_screen(pilot, ConfirmScreen)
+        app.screen.query_one(Input).value = "prod"
+        await pilot.press("enter")
+        await wait_for_screen(pilot, PickerScreen)
+    assert ProfileStore(profiles_file).load().names() == ["prod-eu"]
+
+
+async def test_the_form_refuses_a_long_name_and_a_port_out_of_range(profiles_file: Path) -> None:
+    app = make_app(profiles_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await wait_for_screen(pilot, ProfileFormScreen)
+        app.screen.query_one("#f-name", Input).value = "n" * 65
+        app.screen.query_one("#f-port", Input).value = "65536"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        errors = str(app.screen.query_one("#form-errors").render())
+        assert "at most 64 characters" in errors and "port" in errors
+    assert not profiles_file.exists()

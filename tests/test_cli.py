@@ -95,3 +95,56 @@ def test_python_dash_m_tui_works(profiles_file: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "tui", "profiles", "--profiles", str(profiles_file), "list"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and "No profiles" in result.stdout
+
+
+def test_a_password_in_an_ad_hoc_url_is_hidden_from_ps(profiles_file: Path) -> None:
+    """`bastion 'postgresql://u:pw@h/db'` running on a terminal: /proc/PID/cmdline
+    (what `ps` shows every user) no longer holds the password once it has started."""
+    import os
+    import pty
+    import time
+
+    url = "postgresql://nobody:Zq-secret-1@127.0.0.1:1/shop"
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui", "--profiles", str(profiles_file), url],
+        stdin=terminal, stdout=terminal, stderr=terminal, close_fds=True,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"},
+    )
+    os.close(terminal)
+    cmdline = b""
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and process.poll() is None:
+            cmdline = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+            if b"127.0.0.1:1/shop" in cmdline and b"Zq-secret-1" not in cmdline:
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, "bastion exited instead of running"
+        assert b"Zq-secret-1" not in cmdline and b"127.0.0.1:1/shop" in cmdline
+    finally:
+        process.kill()
+        process.wait(10)
+        os.close(controller)
+
+
+def test_a_huge_profiles_file_is_a_clear_error(profiles_file: Path, capsys) -> None:
+    profiles_file.write_text("profiles:\n" + "  p:\n    host: h\n" * 200_000)  # ~3.6 MB
+    code, _, err = run(["profiles", "--profiles", str(profiles_file), "list"], capsys)
+    assert code == 1 and str(profiles_file) in err and "KB, over the 256 KB limit" in err
+
+
+def test_profiles_add_help_documents_every_option(capsys) -> None:
+    from tui.cli import profiles_parser
+
+    with pytest.raises(SystemExit) as exited:
+        main(["profiles", "add", "--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    add = next(action for action in profiles_parser()._subparsers._group_actions[0].choices.values()
+               if action.prog.endswith(" add"))
+    for action in add._actions:
+        assert action.help and len(action.help) > 10, action.option_strings or action.dest
+        for option in action.option_strings:
+            assert option in text
+    assert "set-password" in text

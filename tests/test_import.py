@@ -9,7 +9,7 @@ import pytest
 
 from tui.cli import main
 from tui.profile_import import SourceError, import_source, parse_source, unique_name
-from tui.profiles import ProfileStore
+from tui.profiles import ProfileStore, name_problem
 
 
 @pytest.mark.parametrize(
@@ -123,3 +123,37 @@ def test_cli_import_from_stdin(profiles_file: Path, memory_keyring, monkeypatch:
     monkeypatch.setattr("sys.stdin", io.StringIO("postgresql://u@h/fromstdin\n"))
     assert main(["profiles", "--profiles", str(profiles_file), "import", "-"]) == 0
     assert "fromstdin" in ProfileStore(profiles_file).load().names()
+
+
+def test_percent_encoded_spaces_stay_spaces() -> None:
+    item = parse_source("postgresql://app@db/shop?options=-c%20search_path%3Dshop&application_name=my%20app")
+    assert item.profile.options == "-c search_path=shop"
+    assert item.profile.application_name == "my app"
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "99999"])
+def test_ports_outside_1_to_65535_are_refused(port: str) -> None:
+    with pytest.raises(SourceError, match="port must be from 1 to 65535"):
+        parse_source(f"postgresql://app@db:{port}/shop")
+    with pytest.raises(SourceError, match="port must be from 1 to 65535"):
+        parse_source(f"host=db port={port} dbname=shop")
+
+
+def test_an_absurdly_long_database_name_gives_a_usable_profile_name() -> None:
+    item = parse_source("postgresql://app@db/" + "x" * 500)
+    assert len(item.profile.name) <= 60 and name_problem(item.profile.name) is None
+
+
+def test_an_empty_url_line_in_env_is_skipped_with_a_note(
+    tmp_path: Path, memory_keyring, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = tmp_path / ".env"
+    env.write_text("X_DB_URL=\nDATABASE_URL=postgresql://app:pw1@db/shop\nY_DB_URL=''\n")
+    notes: list[str] = []
+    found = import_source(str(env), notes=notes)
+    assert [i.profile.name for i in found] == ["shop"]
+    assert notes == [".env: X_DB_URL is empty, skipped", ".env: Y_DB_URL is empty, skipped"]
+    profiles_file = tmp_path / "profiles.yaml"
+    assert main(["profiles", "--profiles", str(profiles_file), "import", str(env)]) == 0
+    assert "X_DB_URL is empty, skipped" in capsys.readouterr().err
+    assert ProfileStore(profiles_file).load().names() == ["shop"]

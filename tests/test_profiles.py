@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
 
 from tui.profiles import (
+    MAX_PROFILES_FILE_BYTES,
     MigrationsConfig,
     Profile,
     ProfileFileError,
@@ -15,6 +17,7 @@ from tui.profiles import (
     SshConfig,
     default_profiles_path,
     parse_profile,
+    statement_timeout_problem,
 )
 
 GOOD = """\
@@ -83,6 +86,8 @@ def test_malformed_yaml_reports_line_and_column_and_is_never_overwritten(profile
         ({"driver": "oracle"}, "driver", "unknown driver 'oracle'"),
         ({"port": "fivefour"}, "port", "expected a port number"),
         ({"port": 70000}, "port", "expected a port number"),
+        ({"port": 0}, "port", "expected a port number"),
+        ({"ssh": {"host": "jump", "port": 65536}}, "ssh.port", "from 1 to 65535"),
         ({"sslmode": "verify"}, "sslmode", "unknown sslmode"),
         ({"password": "hunter2"}, "password", "never stored in this file"),
         ({"read_only": "maybe"}, "read_only", "expected true or false"),
@@ -180,3 +185,95 @@ def test_example_file_is_valid_and_documents_every_key() -> None:
 )
 def test_tls_unverified_badge_is_for_remote_hosts_only(changes: dict, unverified: bool) -> None:
     assert Profile(name="p", **changes).tls_unverified is unverified
+
+
+def many_profiles(count: int) -> str:
+    return "profiles:\n" + "".join(
+        f"  p{i}:\n    host: db{i}.example.internal\n    port: 5432\n    database: app\n    user: app_ro\n"
+        f"    read_only: true\n    sslmode: verify-full\n    statement_timeout: 30s\n"
+        for i in range(count)
+    )
+
+
+def test_a_huge_profiles_file_is_refused_at_once_and_never_overwritten(profiles_file: Path) -> None:
+    text = many_profiles(60_000)  # ~10 MB: took 44 s and 1.4 GB to list
+    profiles_file.write_text(text)
+    started = time.perf_counter()
+    store = ProfileStore(profiles_file).load()
+    assert time.perf_counter() - started < 0.5
+    assert store.file_error is not None and not store.writable
+    message = str(store.file_error)
+    assert str(profiles_file) in message and f"{len(text) // 1024:,} KB" in message and "256 KB limit" in message
+    with pytest.raises(ProfileFileError):
+        store.put(Profile(name="x", host="h"))
+    assert profiles_file.read_text() == text
+
+
+def test_a_profiles_file_just_under_the_limit_parses_quickly(profiles_file: Path) -> None:
+    text = many_profiles(1_400)
+    assert len(text) < MAX_PROFILES_FILE_BYTES
+    profiles_file.write_text(text)
+    started = time.perf_counter()
+    store = ProfileStore(profiles_file).load()
+    assert time.perf_counter() - started < 1.5  # ~0.4 s alone; the test machine is shared
+    assert len(store.profiles) == 1_400 and store.file_error is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("x" * 65, "at most 64 characters"), ("my prod", "use letters"), ("-prod", "use letters"),
+     ("pro\x1bd", "use letters")],
+)
+def test_bad_profile_names_are_errors(profiles_file: Path, name: str, expected: str) -> None:
+    profile, problems = parse_profile(name, {"host": "h"})
+    assert profile is None and any(expected in p.message for p in problems), problems
+    assert parse_profile("x" * 64, {"host": "h"})[0] is not None
+
+
+def test_a_bad_name_in_the_file_is_located(profiles_file: Path) -> None:
+    store = write(profiles_file, "profiles:\n  ok:\n    host: h\n  my prod:\n    host: h\n")
+    [error] = store.errors()
+    assert error.line == 4 and "bad profile name" in error.message and list(store.profiles) == ["ok"]
+
+
+def test_saving_through_a_symlink_keeps_the_link(tmp_path: Path, profiles_file: Path) -> None:
+    real = tmp_path / "dotfiles" / "bastion-profiles.yaml"
+    real.parent.mkdir()
+    real.write_text(GOOD)
+    profiles_file.symlink_to(real)
+    store = ProfileStore(profiles_file).load()
+    store.put(Profile(name="new", host="h"))
+    assert profiles_file.is_symlink() and profiles_file.resolve() == real
+    assert "new:" in real.read_text() and stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert real.with_name(real.name + ".bak").read_text() == GOOD
+    assert set(ProfileStore(profiles_file).load().names()) == {"staging", "local", "new"}
+
+
+TIMEOUTS_TAKEN = ["30s", "0", 0, 30000, "1.5s", "5 min", "2h", "1d", "250ms", "100us", " 45s "]
+TIMEOUTS_REFUSED = ["forever", "-5", -5, "30S", "30 sec", "25d", "", "ten"]
+
+
+@pytest.mark.parametrize("value", TIMEOUTS_REFUSED)
+def test_a_statement_timeout_postgres_would_refuse_is_an_error(profiles_file: Path, value: object) -> None:
+    profiles_file.write_text(f"profiles:\n  p:\n    host: h\n    statement_timeout: {value!r}\n")
+    store = ProfileStore(profiles_file).load()
+    [error] = store.errors()
+    assert (error.line, error.key) == (4, "statement_timeout") and f"{profiles_file}:4" in str(error)
+    assert "a number with a unit" in error.message or "longer than PostgreSQL allows" in error.message
+
+
+def test_statement_timeouts_agree_with_the_server(pg_cluster, pg_database: str) -> None:
+    import psycopg
+
+    def server_takes(value: object) -> bool:
+        with psycopg.connect(pg_cluster.socket_conninfo(pg_database)) as conn:
+            try:
+                conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(value),))
+                return True
+            except psycopg.Error:
+                return False
+
+    for value in TIMEOUTS_TAKEN:
+        assert statement_timeout_problem(value) is None and server_takes(value), value
+    for value in TIMEOUTS_REFUSED:
+        assert statement_timeout_problem(value) is not None and not server_takes(value), value

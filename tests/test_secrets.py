@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import keyring
 import pytest
-from conftest import SuiteKeyring
+from conftest import SuiteKeyring, until
 
 from tui.crash import format_crash, write_crash_report
-from tui.secrets import KeyringStore, KeyringUnavailable, PasswordVault, redact
+from tui.secrets import KeyringStore, KeyringUnavailable, PasswordVault, redact, redact_sql
+from tui.services.query.autosave import EditorAutosave
+from tui.services.query.history import HistoryStore
 
 
 @pytest.mark.parametrize(
@@ -113,3 +116,115 @@ def test_crash_report_is_redacted_and_private(tmp_path) -> None:
     path = write_crash_report(error, {"Qwerty42"}, folder=tmp_path)
     assert path is not None and (path.stat().st_mode & 0o777) == 0o600
     assert "Zebra99x" not in path.read_text()
+
+
+# ---------------------------------------------------------------------------
+# No password literal reaches disk: editor autosave and history
+# ---------------------------------------------------------------------------
+
+PASSWORD_STATEMENTS = [
+    "CREATE ROLE app LOGIN PASSWORD 'Zq-secret-1'",
+    "alter user app with password 'it''s-Zq-secret-1'",
+    "ALTER ROLE app PASSWROD 'Zq-secret-1'",  # a typo'd keyword
+    "ALTR ROLE app PASWORD 'Zq-secret-1'",
+    "ALTER ROLE app ENCRYPTED PASSWORD E'Zq-secret-1\\'x'",
+    "alter role app password $pw$Zq-secret-1$pw$",
+    "ALTER ROLE app WITH LOGIN VALID UNTIL 'infinity' PASSWORD 'Zq-secret-1'",
+    "CREATE USER app; ALTER USER app PASSWORD 'Zq-secret-1'",
+    "select 1; -- the password is Zq-secret-1",
+    "/* passwd: Zq-secret-1 */ select 2",
+    "\\password app Zq-secret-1",
+    "select dblink_connect('host=db user=app password=Zq-secret-1 dbname=x')",
+    "select * from dblink('postgresql://app:Zq-secret-1@db/x', 'select 1') as t(a int)",
+    "CREATE SUBSCRIPTION s CONNECTION 'host=a password=''Zq-secret-1''' PUBLICATION p",
+    "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password 'Zq-secret-1')",
+    "DO $$ BEGIN EXECUTE format('ALTER ROLE x PASSWORD %L', 'Zq-secret-1'); END $$",
+    "ALTER ROLE app PASSWORD 'Zq-secret-1",  # unterminated while typing
+]
+
+
+@pytest.mark.parametrize("sql", PASSWORD_STATEMENTS)
+def test_redact_sql_masks_every_password_literal(sql: str) -> None:
+    redacted = redact_sql(sql)
+    assert "Zq-secret-1" not in redacted and "***" in redacted
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select * from orders where note = 'Zq-keep' and id = $1",
+        "SELECT * FROM users WHERE name = 'Zq-keep'",
+        "insert into t values (E'Zq-keep'); alter role app password 'x'",
+        "create function f() returns text language sql as $$ select 'Zq-keep' $$",
+    ],
+)
+def test_redact_sql_leaves_ordinary_literals(sql: str) -> None:
+    assert "Zq-keep" in redact_sql(sql)
+
+
+def files_containing(folder: Path, secret: str) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file() and secret.encode() in path.read_bytes()]
+
+
+def test_autosave_and_history_never_write_a_password(isolated_env: Path) -> None:
+    buffer = "\n".join(f"{sql};" for sql in PASSWORD_STATEMENTS)
+    saved = EditorAutosave("prod")
+    masked = []
+    saved.on_redacted = lambda: masked.append(True)
+    saved.save_now(buffer)
+    history = HistoryStore("prod")
+    for sql in PASSWORD_STATEMENTS:
+        history.add(sql, 0.1, 0, False, f'syntax error at or near "{sql}"')
+    assert saved.path.exists() and history.path.exists()
+    assert files_containing(isolated_env, "Zq-secret-1") == []
+    assert masked == [True] and history.take_redacted() and not history.take_redacted()
+    assert "select 2" in saved.load()  # the rest of the buffer is kept
+
+
+def test_an_old_autosave_with_a_password_is_scrubbed_when_loaded(isolated_env: Path) -> None:
+    saved = EditorAutosave("prod")
+    saved.path.parent.mkdir(parents=True)
+    saved.path.write_text("ALTER ROLE app PASSWORD 'Zq-secret-1';\nselect 1;\n")
+    assert "Zq-secret-1" in saved.load()  # this session's editor still shows it
+    assert files_containing(isolated_env, "Zq-secret-1") == []
+
+
+async def test_query_pane_writes_no_password_and_says_so(isolated_env: Path, socket_profile) -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Static, TextArea
+
+    from tui.db import open_database
+    from tui.widgets.query.pane import QueryPane
+
+    class PaneApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield QueryPane(database, socket_profile)
+
+    database = open_database(socket_profile)
+    app = PaneApp()
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.query_one(QueryPane)
+            editor = app.query_one(TextArea)
+            editor.focus()
+            # Typed as a user would, with the keyword misspelt; the role does not exist.
+            await pilot.press(*"ALTER ROLE nobody_here PASSWROD 'Zq-secret-1'")
+            status = app.query_one("#query-status", Static)
+            await until(pilot, lambda: "autosaved with a password redacted" in str(status.content))
+            assert "Zq-secret-1" in editor.text  # the editor keeps what was typed
+            editor.text = "alter role nobody_here password 'Zq-secret-1'"
+            editor.cursor_location = (0, 0)
+            await pilot.press("ctrl+j")
+            await until(pilot, lambda: not pane.running and bool(pane.outcomes))
+            await until(pilot, lambda: "saved to history with a password redacted" in str(status.content))
+    finally:
+        database.close()
+    assert files_containing(isolated_env, "Zq-secret-1") == []
+
+
+def test_a_quote_being_typed_above_a_password_statement_masks_it_too() -> None:
+    # The open quote on line 1 makes the lexer read line 2's literal as code.
+    buffer = "ALTER ROLE a PASSWORD 'Zq-secret-1\nALTER ROLE b PASSWORD 'Zq-secret-2';\nselect 'x';\n"
+    redacted = redact_sql(buffer)
+    assert "Zq-secret-1" not in redacted and "Zq-secret-2" not in redacted
+    assert redact_sql("select 'it''s'; select ''''") == "select 'it''s'; select ''''"

@@ -59,7 +59,9 @@ def app_parser() -> argparse.ArgumentParser:
                "`bastion profiles list|add|remove|import|test|set-password|forget-password`.",
     )
     parser.add_argument("target", nargs="?", metavar="PROFILE|URL",
-                        help="a profile name, or a postgresql:// / sqlite:/// URL to open ad hoc")
+                        help="a profile name, or a postgresql:// / sqlite:/// URL to open ad hoc; "
+                             "leave the password out of the URL (other users can see a command line "
+                             "in `ps`): you will be asked for it")
     _common(parser)
     parser.add_argument("--read-only", action="store_true",
                         help="open every connection read-only (enforced by the server)")
@@ -88,23 +90,50 @@ def fleet_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# `bastion profiles add` options that take text: (option, metavar, help).
+ADD_TEXT_OPTIONS = [
+    ("--host", "HOST", "the server's host name or address, or a socket directory (default: $PGHOST or local)"),
+    ("--database", "NAME", "the database to open (libpq's default: the user name)"),
+    ("--user", "NAME", "the role to log in as (libpq's default: your login name)"),
+    ("--service", "NAME", "a service from pg_service.conf that supplies the connection settings"),
+    ("--sslrootcert", "FILE", "the CA certificate(s) the server's certificate must chain to"),
+    ("--sslcert", "FILE", "a client certificate, where the server asks for one"),
+    ("--sslkey", "FILE", "the client certificate's key (readable by you only)"),
+    ("--label", "TEXT", "a friendlier title shown in the picker and the header"),
+    ("--path", "FILE", "the database file, for --driver sqlite"),
+    ("--statement-timeout", "TIME", "cancel statements running longer, e.g. 30s, 5min, 1500 (ms); 0: no limit"),
+    ("--search-path", "SCHEMAS", "the schemas to search, comma-separated, e.g. app,public"),
+    ("--application-name", "NAME", "the name the server shows in pg_stat_activity"),
+]
+
+
 def profiles_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bastion profiles", description="Manage connection profiles.")
     _common(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("list", help="list profiles and problems in the file")
 
-    add = sub.add_parser("add", help="add a profile from options")
-    add.add_argument("name")
-    add.add_argument("--driver", choices=DRIVERS, default="postgresql")
-    for key in ("host", "database", "user", "service", "sslrootcert", "sslcert", "sslkey",
-                "label", "path", "statement-timeout", "search-path", "application-name"):
-        add.add_argument(f"--{key}")
-    add.add_argument("--port", type=int)
-    add.add_argument("--sslmode", choices=SSLMODES)
-    add.add_argument("--password-source", choices=PASSWORD_SOURCES, default="keyring")
-    add.add_argument("--read-only", action="store_true")
-    add.add_argument("--production", action="store_true")
+    add = sub.add_parser(
+        "add", help="add a profile from options",
+        description="Add a connection profile to the profiles file (`bastion profiles --profiles FILE add …` "
+                    "for another file). No password is taken here: run `bastion profiles set-password NAME` "
+                    "afterwards (or choose another --password-source).",
+    )
+    add.add_argument("name", help="the profile's name: letters, digits, '.', '_' or '-', at most 64")
+    add.add_argument("--driver", choices=DRIVERS, default="postgresql",
+                     help="the database engine (default: postgresql)")
+    for option, metavar, text in ADD_TEXT_OPTIONS:
+        add.add_argument(option, metavar=metavar, help=text)
+    add.add_argument("--port", type=int, metavar="PORT", help="the server's TCP port, 1-65535 (libpq's default: 5432)")
+    add.add_argument("--sslmode", choices=SSLMODES,
+                     help="how TLS is used and checked; verify-full for a remote server (libpq's default: prefer)")
+    add.add_argument("--password-source", choices=PASSWORD_SOURCES, default="keyring",
+                     help="where the password comes from: the OS keyring (default), a prompt each session, "
+                          "~/.pgpass, $PGPASSWORD, or none")
+    add.add_argument("--read-only", action="store_true",
+                     help="every connection read-only, enforced by the server")
+    add.add_argument("--production", action="store_true",
+                     help="mark as production: red accent, writes confirmed, the name typed for risky actions")
     add.add_argument("--replace", action="store_true", help="overwrite a profile of the same name")
 
     remove = sub.add_parser("remove", help="remove a profile and its saved password")
@@ -225,10 +254,13 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
 
     _writable(store)
     source = stdin.readline().strip() if args.source == "-" else args.source
+    notes: list[str] = []
     try:
-        found = import_source(source, args.name)
+        found = import_source(source, args.name, notes)
     except SourceError as exc:
         raise CliError(redact(str(exc)), EXIT_USAGE) from None
+    for note in notes:
+        print(f"bastion: note: {note}", file=sys.stderr)
     for item in found:
         if item.password:
             vault.note(item.password)
@@ -449,8 +481,26 @@ def demo_app(demo: DemoEnvironment, args: argparse.Namespace) -> BastionApp:
     return BastionApp(store, PasswordVault(), Settings.load(), start_profile=profile, theme_name=args.theme)
 
 
+def hide_passwords_from_ps(argv: list[str]) -> None:
+    """Mask a password given on the command line (`bastion 'postgresql://u:pw@h/db'`)
+    in the process title, which every user of the host can read through `ps` and
+    /proc/PID/cmdline while bastion runs. setproctitle overwrites the argv memory
+    the kernel shows; it cannot undo the moment before, hence the advice in --help."""
+    if all(redact(arg) == arg for arg in argv):
+        return
+    sys.argv[1:] = [redact(arg) for arg in argv]  # crash reports read sys.argv too
+    try:
+        import setproctitle
+    except ImportError:  # a platform without the extension: the advice in --help remains
+        return
+    setproctitle.setproctitle(redact(setproctitle.getproctitle()))
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:
+        argv = list(sys.argv[1:])
+        hide_passwords_from_ps(argv)
+    argv = list(argv)
     try:
         if argv[:1] == ["profiles"]:
             return run_profiles(argv[1:], sys.stdin, sys.stdout)

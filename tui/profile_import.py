@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from psycopg.conninfo import conninfo_to_dict
 
-from tui.profiles import SSLMODES, Profile
+from tui.profiles import MAX_NAME_LENGTH, SSLMODES, Profile
 
 
 class SourceError(ValueError):
@@ -50,8 +50,12 @@ def _is_url_variable(key: str) -> bool:
     return key == "DATABASE_URL" or key.endswith("_DB_URL") or key.endswith("_DATABASE_URL")
 
 
+# Room for unique_name's "-2", "-3", … within the profile name limit.
+_IMPORTED_NAME_LENGTH = MAX_NAME_LENGTH - 4
+
+
 def _safe_name(text: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-").lower()
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-._").lower()[:_IMPORTED_NAME_LENGTH].rstrip("-._")
     return name or "imported"
 
 
@@ -66,8 +70,10 @@ def _postgres_from_url(url: str, name: str | None) -> tuple[Profile, str | None]
             key, value = "sslmode", "require"
         if key in _LIBPQ_QUERY_KEYS:
             query.append((key, value))
+    # quote, not urlencode's default quote_plus: libpq reads '+' as a plus, so a space
+    # (options=-c%20search_path=x) must stay %20.
     clean = urlunsplit(("postgresql" if scheme in ("postgres", "postgresql") else scheme,
-                        parts.netloc, parts.path, urlencode(query), ""))
+                        parts.netloc, parts.path, urlencode(query, quote_via=quote), ""))
     try:
         params = conninfo_to_dict(clean)
     except Exception as exc:  # psycopg.ProgrammingError: libpq's own words
@@ -96,6 +102,8 @@ def _profile_from_params(params: dict[str, object], name: str | None) -> tuple[P
                     values["host"] = params.get("host")
                     continue
                 raise SourceError(f"{key} must be a number, got {text!r}")
+            if target == "port" and not 1 <= int(text) <= 65535:
+                raise SourceError(f"port must be from 1 to 65535, got {text}")
             values[target] = int(text)
         elif target == "sslmode" and value not in SSLMODES:
             raise SourceError(f"unknown sslmode {value!r}: expected one of {', '.join(SSLMODES)}")
@@ -146,8 +154,9 @@ def parse_source(
     )
 
 
-def parse_env_file(path: Path, name: str | None = None) -> list[ImportedProfile]:
-    """Every `DATABASE_URL` / `*_DB_URL` line of a .env file, as profiles."""
+def parse_env_file(path: Path, name: str | None = None, notes: list[str] | None = None) -> list[ImportedProfile]:
+    """Every `DATABASE_URL` / `*_DB_URL` line of a .env file, as profiles. An empty
+    one (`X_DB_URL=`) is skipped, with a line in `notes` saying so."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -162,8 +171,13 @@ def parse_env_file(path: Path, name: str | None = None) -> list[ImportedProfile]
         default = name if (name and key == "DATABASE_URL") else None
         if key != "DATABASE_URL":
             default = f"{name}-{prefix}" if name else prefix
+        value = _strip_env_value(match["value"])
+        if not value.strip():
+            if notes is not None:
+                notes.append(f"{path.name}: {key} is empty, skipped")
+            continue
         try:
-            imported = parse_source(_strip_env_value(match["value"]), default, path.parent)
+            imported = parse_source(value, default, path.parent)
         except SourceError as exc:
             raise SourceError(f"{path}: {key}: {exc}") from None
         found.append(ImportedProfile(imported.profile, imported.password, f"{key} in {path.name}"))
@@ -172,11 +186,12 @@ def parse_env_file(path: Path, name: str | None = None) -> list[ImportedProfile]
     return found
 
 
-def import_source(source: str, name: str | None = None) -> list[ImportedProfile]:
-    """A URL, a DSN or the path of a .env file, as profiles to add."""
+def import_source(source: str, name: str | None = None, notes: list[str] | None = None) -> list[ImportedProfile]:
+    """A URL, a DSN or the path of a .env file, as profiles to add; what was skipped
+    is added to `notes`."""
     candidate = Path(source).expanduser()
     if "://" not in source and "=" not in source and candidate.is_file():
-        return parse_env_file(candidate, name)
+        return parse_env_file(candidate, name, notes)
     if "://" not in source and "=" not in source and (
         candidate.name.startswith(".env") or candidate.suffix == ".env"
     ):

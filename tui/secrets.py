@@ -3,11 +3,13 @@
 Passwords live in the keyring (service `bastion`, user name = profile name) or,
 where no usable keyring exists, in this process's memory for the session only.
 They are never written anywhere else, and `redact()` scrubs them from any text
-that is shown or written (DSNs, error messages, crash reports).
+that is shown or written (DSNs, error messages, crash reports); `redact_sql()`
+masks password literals in SQL before the editor's autosave and history write it.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -168,6 +170,22 @@ class PasswordVault:
         """Drop the in-memory copy (e.g. after it failed to authenticate)."""
         self._memory.pop(profile_name, None)
 
+    def rename(self, old_name: str, new_name: str) -> bool:
+        """Move a renamed profile's password (memory and keyring) to the new name;
+        the old keyring entry is deleted only once the new one is saved. Blocking
+        (keyring calls): run it in a worker. True if a keyring entry moved."""
+        if old_name in self._memory:
+            self._memory[new_name] = self._memory.pop(old_name)
+        try:
+            password = self.keyring.get(old_name)
+            if not password:
+                return False
+            self.keyring.set(new_name, password)
+            self.keyring.delete(old_name)
+        except KeyringUnavailable:
+            return False
+        return True
+
     def known_secrets(self) -> set[str]:
         """Every password this process has handled, for scrubbing."""
         return set(self._seen) | set(self._memory.values())
@@ -198,3 +216,156 @@ def redact(text: str, secrets: set[str] | frozenset[str] = frozenset()) -> str:
         if len(secret) >= 3:
             text = text.replace(secret, MASK)
     return text
+
+
+# ---------------------------------------------------------------------------
+# Redacting SQL before it reaches disk (editor autosave, history)
+# ---------------------------------------------------------------------------
+
+# One lexical piece of SQL: a comment, a string literal (E'', '', dollar-quoted), a
+# psql backslash command line, or anything else up to the next such piece.
+_SQL_TOKEN = re.compile(
+    r"""
+      (?P<line_comment>--[^\n]*)
+    | (?P<block_comment>/\*.*?(?:\*/|\Z))
+    | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*)?\$.*?(?:\$(?P=tag)?\$|\Z))
+    | (?P<escaped>[Ee]'(?:[^'\\]|\\.|'')*(?:'|\Z))
+    | (?P<quoted>'(?:[^']|'')*(?:'|\Z))
+    | (?P<meta>\\[^\n]*)
+    | (?P<semicolon>;)
+    | (?P<other>\w+|[^-/$';\\\w]+|.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_WORD = re.compile(r"[A-Za-z_]+")
+_SECRET_WORDS = ("password", "passwd", "encrypted")
+_ROLE_WORDS = frozenset({"role", "user", "group", "mapping", "subscription", "server"})
+_DDL_WORDS = ("create", "alter")
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (tiny strings only: keywords)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        previous = current
+    return previous[-1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _near(word: str, keywords: tuple[str, ...], slack: int) -> bool:
+    return any(abs(len(word) - len(k)) <= slack and _edit_distance(word, k) <= slack for k in keywords)
+
+
+def _mentions_password(text: str) -> bool:
+    """A word that is, or is a typo of, PASSWORD / PASSWD / ENCRYPTED (or contains one)."""
+    for word in _WORD.findall(text.lower()):
+        if "passw" in word or "pwd" in word or _near(word, _SECRET_WORDS, 2):
+            return True
+    return False
+
+
+def _is_sensitive_statement(code: str) -> bool:
+    """Code (literals and comments removed) that may carry a password in its literals:
+    it mentions a password keyword (even misspelt), or creates/alters a role, user,
+    user mapping, subscription or server."""
+    if _mentions_password(code):
+        return True
+    words = {w.lower() for w in _WORD.findall(code)}
+    return bool(words & _ROLE_WORDS) and any(_near(w, _DDL_WORDS, 1) for w in words)
+
+
+def _redact_literal(literal: str, sensitive: bool, code_sensitive: bool) -> str:
+    """A string literal with its password masked, keeping the quoting. `code_sensitive`:
+    the statement itself (outside literals) may set a password; `sensitive`: it or
+    one of its literals may."""
+    if literal.startswith("$"):
+        tag_end = literal.index("$", 1) + 1
+        tag = literal[:tag_end]
+        closed = len(literal) >= 2 * len(tag) and literal.endswith(tag)
+        body = literal[tag_end:len(literal) - len(tag)] if closed else literal[tag_end:]
+        if code_sensitive:
+            return f"{tag}{MASK}{tag}"
+        # A function body or DO block: it is SQL, redacted the same way.
+        return tag + redact_sql(body) + (tag if closed else "")
+    prefix = literal[0] if literal[0] in "Ee" else ""
+    if sensitive:
+        return f"{prefix}'{MASK}'"
+    masked = redact(literal)  # password=… in a conninfo, user:pw@ in a URL
+    if masked == literal and _mentions_password(literal):
+        return f"{prefix}'{MASK}'"  # a password mentioned in a form we do not parse: the whole literal
+    return masked
+
+
+_LITERALS = ("quoted", "escaped", "dollar")
+
+
+def _redact_statement_pieces(pieces: list[tuple[str, str]]) -> str:
+    code = "".join(text if kind in ("other", "semicolon") else " " for kind, text in pieces)
+    # A literal that names a password in a form `redact` cannot mask (e.g. SQL run by
+    # EXECUTE) makes the whole statement sensitive.
+    unmasked = [text for kind, text in pieces if kind in _LITERALS and redact(text) == text]
+    code_sensitive = _is_sensitive_statement(code)
+    sensitive = code_sensitive or any(_mentions_password(text) for text in unmasked)
+    out = []
+    for kind, text in pieces:
+        if kind in _LITERALS:
+            out.append(_redact_literal(text, sensitive, code_sensitive))
+        elif kind in ("line_comment", "block_comment") and _mentions_password(text):
+            out.append(f"-- {MASK}" if kind == "line_comment" else f"/* {MASK} */")
+        elif kind == "meta" and _mentions_password(text):
+            command = text.split(None, 1)[0] if text.strip() else text
+            out.append(f"{text[:len(text) - len(text.lstrip())]}{command} {MASK}")
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+def redact_sql(sql: str) -> str:
+    """SQL as it may be written to disk: every password literal masked.
+
+    Errs on the side of masking: in a statement that mentions PASSWORD, PASSWD or
+    ENCRYPTED (even misspelt) or that creates or alters a role, user, user mapping,
+    subscription or server, every string literal becomes '***'; elsewhere,
+    `password=` in a conninfo literal and `user:pw@` in a URL are masked, as are
+    comments and psql backslash commands (`\\password`) that mention a password.
+    """
+    pieces: list[tuple[str, str]] = []
+    statements: list[str] = []
+    for match in _SQL_TOKEN.finditer(sql):
+        kind = match.lastgroup or "other"
+        if kind == "tag":
+            kind = "dollar"
+        pieces.append((kind, match.group(kind)))
+        if kind in ("semicolon", "meta"):
+            statements.append(_redact_statement_pieces(pieces))
+            pieces = []
+    unterminated = bool(pieces) and _is_unterminated(*pieces[-1])
+    statements.append(_redact_statement_pieces(pieces))
+    redacted = "".join(statements)
+    if unterminated:
+        # A quote being typed shifts what looks quoted below it, so a password
+        # literal further down can read as code: mask after every password word.
+        redacted = "\n".join(_mask_after_password_word(line) for line in redacted.split("\n"))
+    return redact(redacted)
+
+
+def _is_unterminated(kind: str, text: str) -> bool:
+    """A literal or block comment the text ends inside of."""
+    if kind in ("quoted", "escaped"):
+        body = text[1:] if kind == "quoted" else text[2:]
+        closing_quotes = len(body) - len(body.rstrip("'"))
+        return closing_quotes % 2 == 0  # '' inside a literal is a quote, not its end
+    if kind == "dollar":
+        tag = text[: text.index("$", 1) + 1]
+        return len(text) < 2 * len(tag) or not text.endswith(tag)
+    return kind == "block_comment" and not text.endswith("*/")
+
+
+def _mask_after_password_word(line: str) -> str:
+    for word in _WORD.finditer(line):
+        if _mentions_password(word.group()):
+            return f"{line[:word.end()]} {MASK}" if line[word.end():].strip() else line
+    return line

@@ -16,7 +16,10 @@ from tui.screens.confirm import ConfirmScreen
 from tui.screens.connect import ConnectScreen
 from tui.screens.message import MessageScreen
 from tui.screens.profile_form import ProfileFormScreen
+from tui.secrets import PasswordVault
 from tui.services.connect import Connected
+from tui.services.query.autosave import move_autosaves
+from tui.services.query.history import move_history
 
 if TYPE_CHECKING:
     from tui.app import BastionApp
@@ -55,6 +58,14 @@ def connection_route(database: object, profile: Profile) -> list[str]:
 
 # Row keys of the app's session profiles: apart from the file's profile names.
 SESSION_KEY = "\0session:"
+
+
+def carry_over_rename(vault: PasswordVault, old_name: str, new_name: str) -> None:
+    """What belongs to a profile by name follows its rename: the saved password (the
+    old keyring entry is deleted), the editor tabs and the history. Blocking."""
+    vault.rename(old_name, new_name)
+    move_autosaves(old_name, new_name)
+    move_history(old_name, new_name)
 
 
 class PickerScreen(Screen[None]):
@@ -194,15 +205,40 @@ class PickerScreen(Screen[None]):
         def saved(profile: Profile | None) -> None:
             if profile is None:
                 return
-            try:
-                self.bastion.store.put(profile, replace_name=original.name if original else None)
-            except (OSError, ProfileFileError) as exc:
-                self.app.notify(f"Not saved: {exc}", severity="error", timeout=8)
-                return
-            self.app.notify(f"Saved profile '{profile.name}'.")
-            self.refresh_profiles(select=profile.name)
+            if original is not None and profile.name != original.name and original.production:
+                self._confirm_production_rename(original, profile)
+            else:
+                self._save(profile, original)
 
         self.app.push_screen(ProfileFormScreen(original, set(self.bastion.store.names())), saved)
+
+    def _confirm_production_rename(self, original: Profile, profile: Profile) -> None:
+        """A production profile is renamed only when its old name is typed."""
+        body = (f"Rename production profile '{original.name}' to '{profile.name}'?\n"
+                "Its saved password, editor tabs and history move to the new name.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._save(profile, original)
+            else:
+                self.app.notify("Not renamed: nothing was saved.")
+
+        self.app.push_screen(ConfirmScreen("Rename profile", body, require_text=original.name), answered)
+
+    def _save(self, profile: Profile, original: Profile | None) -> None:
+        """Write the profile; after a rename, its password, tabs and history follow it."""
+        try:
+            self.bastion.store.put(profile, replace_name=original.name if original else None)
+        except (OSError, ProfileFileError) as exc:
+            self.app.notify(f"Not saved: {exc}", severity="error", timeout=8)
+            return
+        if original is not None and profile.name != original.name:
+            old, new, vault = original.name, profile.name, self.bastion.vault
+            self.bastion.run_in_thread(lambda: carry_over_rename(vault, old, new))
+            self.app.notify(f"Renamed profile '{old}' to '{new}'.")
+        else:
+            self.app.notify(f"Saved profile '{profile.name}'.")
+        self.refresh_profiles(select=profile.name)
 
     def _can_write(self) -> bool:
         if self.bastion.store.writable:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from textual.app import ComposeResult
@@ -16,13 +15,12 @@ from tui.profiles import (
     SSLMODES,
     Problem,
     Profile,
+    name_problem,
     parse_profile,
     profile_to_dict,
 )
 from tui.screens.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
-
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 # (key, label, placeholder) for the text fields, in the order shown.
 TEXT_FIELDS: list[tuple[str, str, str]] = [
@@ -158,13 +156,11 @@ class ProfileFormScreen(Dialog[Profile | None]):
         """The profile the form describes, or the problems that prevent it."""
         name, raw = self._form_values()
         problems: list[Problem] = []
-        if not name:
-            problems.append(Problem(None, None, None, "name", "a profile needs a name"))
-        elif not NAME_PATTERN.match(name):
-            problems.append(Problem(None, None, name, "name", "use letters, digits, '.', '_' or '-'"))
+        if (bad_name := name_problem(name)) is not None:
+            problems.append(Problem(None, None, name or None, "name", bad_name))
         elif name in self.taken_names:
             problems.append(Problem(None, None, name, "name", "another profile already has this name"))
-        profile, found = parse_profile(name or "new", raw)
+        profile, found = parse_profile(name if bad_name is None else "new", raw)
         problems += [p for p in found if p.severity == "error"]
         return (None if problems else profile), problems
 

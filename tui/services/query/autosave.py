@@ -1,14 +1,17 @@
 """The editor's text, saved per profile so nothing typed is lost on a crash,
-a dropped connection or quit."""
+a dropped connection or quit. Password literals are masked in the file (the
+editor keeps the text as typed): see `tui.secrets.redact_sql`."""
 
 from __future__ import annotations
 
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from tui.paths import data_dir
+from tui.secrets import redact_sql
 
 SAVE_DELAY = 1.0  # seconds after the last keystroke
 
@@ -22,12 +25,19 @@ class EditorAutosave:
         self._timer: threading.Timer | None = None
         self._pending: str | None = None
         self._lock = threading.Lock()
+        # Called (from the saving thread) after a save that masked a password.
+        self.on_redacted: Callable[[], None] | None = None
 
     def load(self) -> str:
+        """The saved text; a file from an older version holding a password is
+        rewritten masked at once (the text returned is as it was)."""
         try:
-            return self.path.read_text(encoding="utf-8")
+            text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return ""
+        if redact_sql(text) != text:
+            self.save_now(text)
+        return text
 
     def changed(self, text: str) -> None:
         with self._lock:
@@ -50,15 +60,18 @@ class EditorAutosave:
             text, self._pending = self._pending, None
         if text is None:
             return
+        on_disk = redact_sql(text)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(self.path.name + ".tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+                handle.write(on_disk)
             os.replace(tmp, self.path)
         except OSError:
-            pass  # a read-only data dir must not break typing
+            return  # a read-only data dir must not break typing
+        if on_disk != text and self.on_redacted is not None:
+            self.on_redacted()
 
 
 def buffer_autosaves(profile_name: str, folder: Path | None = None) -> list[EditorAutosave]:
@@ -75,3 +88,20 @@ def buffer_autosaves(profile_name: str, folder: Path | None = None) -> list[Edit
 def discard(autosave: EditorAutosave) -> None:
     """Forget a closed tab's file."""
     autosave.path.unlink(missing_ok=True)
+
+
+def move_autosaves(old_name: str, new_name: str, folder: Path | None = None) -> None:
+    """A renamed profile keeps its editor tabs: move its files to the new name,
+    after any tabs a former profile of that name left behind."""
+    sources = [saved for saved in buffer_autosaves(old_name, folder) if saved.path.exists()]
+    number = 0
+    for source in sources:
+        while True:
+            number += 1
+            target = EditorAutosave(new_name if number == 1 else f"{new_name}.{number}", folder)
+            if not target.path.exists():
+                break
+        try:
+            source.path.replace(target.path)
+        except OSError:
+            pass  # a read-only data dir: the tab stays under the old name

@@ -11,17 +11,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tui.paths import data_dir
-from tui.secrets import MASK, redact
+from tui.secrets import redact_sql
 
 MAX_ENTRIES_READ = 5000
-_ROLE_PASSWORD = re.compile(r"(\bPASSWORD\s+)('(?:[^']|'')*'|\$[A-Za-z0-9_]*\$.*?\$[A-Za-z0-9_]*\$)",
-                            re.IGNORECASE | re.DOTALL)
 
 
 def redact_statement(sql: str) -> str:
-    """Mask `PASSWORD '…'` (CREATE/ALTER ROLE/USER) and passwords in connection
-    strings (dblink, postgres_fdw options, URLs)."""
-    return redact(_ROLE_PASSWORD.sub(lambda m: f"{m.group(1)}'{MASK}'", sql))
+    """The statement as written to history: passwords masked (see `tui.secrets.redact_sql`)."""
+    return redact_sql(sql)
 
 
 @dataclass(frozen=True)
@@ -42,10 +39,13 @@ class HistoryStore:
     def __init__(self, profile_name: str, folder: Path | None = None) -> None:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", profile_name) or "profile"
         self.path = (folder or data_dir() / "history") / f"{safe}.jsonl"
+        self._redacted = False
 
     def add(self, sql: str, duration: float, rows: int, ok: bool, error: str | None = None) -> HistoryEntry:
+        """Append a statement, its password literals masked (never written in clear)."""
         entry = HistoryEntry(time.time(), redact_statement(sql), round(duration, 4), rows, ok,
                              redact_statement(error) if error else None)
+        self._redacted = self._redacted or entry.sql != sql
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -54,6 +54,11 @@ class HistoryStore:
         except OSError:
             pass  # history is a convenience: a read-only data dir must not stop a query
         return entry
+
+    def take_redacted(self) -> bool:
+        """Whether a statement was masked since the last call (for the status line)."""
+        redacted, self._redacted = self._redacted, False
+        return redacted
 
     def entries(self, search: str = "") -> list[HistoryEntry]:
         """Newest first, filtered by a case-insensitive substring."""
@@ -71,3 +76,20 @@ class HistoryStore:
             if needle in entry.sql.lower():
                 found.append(entry)
         return found
+
+
+def move_history(old_name: str, new_name: str, folder: Path | None = None) -> None:
+    """A renamed profile keeps its history: the old file becomes (or is appended
+    to) the new name's."""
+    source, target = HistoryStore(old_name, folder).path, HistoryStore(new_name, folder).path
+    if not source.exists() or source == target:
+        return
+    try:
+        if target.exists():
+            with target.open("a", encoding="utf-8") as handle:
+                handle.write(source.read_text(encoding="utf-8"))
+            source.unlink()
+        else:
+            source.replace(target)
+    except (OSError, UnicodeDecodeError):
+        pass  # history is a convenience: it stays under the old name

@@ -111,6 +111,8 @@ class QueryPane(Widget):
         # One buffer per editor tab, each autosaved to its own file.
         self.autosaves: list[EditorAutosave] = buffer_autosaves(profile.name)
         self.buffers: list[str] = [saved.load() for saved in self.autosaves]
+        for saved in self.autosaves:
+            saved.on_redacted = self._autosave_redacted
         self.active_buffer = 0
         self.catalog: CompletionCatalog | None = None
         self._completion_start = 0
@@ -174,6 +176,13 @@ class QueryPane(Widget):
         elif state == "idle":
             line.append("   · autocommit", style="dim")
         self.query_one("#query-status", Static).update(line)
+
+    def _autosave_redacted(self) -> None:
+        """From the autosave thread: the file got the text with a password masked."""
+        try:
+            self.app.call_from_thread(self._set_status, "autosaved with a password redacted")
+        except Exception:  # noqa: BLE001 - saving on quit, from the UI thread or with the pane gone
+            pass
 
     def _message(self, text: str, style: str = "") -> None:
         self.query_one("#query-messages", RichLog).write(Text(text, style=style))
@@ -410,7 +419,8 @@ class QueryPane(Widget):
             if session is not None:
                 threading.Thread(target=session.close, daemon=True).start()
         done = [outcome_summary(o, self.timings) for o in self.outcomes]
-        self._set_status(done[-1] if done else "stopped")
+        redacted = " · saved to history with a password redacted" if self.history.take_redacted() else ""
+        self._set_status((done[-1] if done else "stopped") + redacted)
 
     @on(Tabs.TabActivated, "#result-tabs")
     def _tab_chosen(self, event: Tabs.TabActivated) -> None:
@@ -544,6 +554,7 @@ class QueryPane(Widget):
     def action_new_tab(self) -> None:
         number = len(self.buffers) + 1
         self.autosaves.append(EditorAutosave(f"{self.profile.name}.{number}"))
+        self.autosaves[-1].on_redacted = self._autosave_redacted
         self.buffers.append("")
         tabs = self.query_one("#editor-tabs", Tabs)
         tabs.add_tab(Tab(f"Query {number}", id=f"buffer-{number - 1}"))
