@@ -87,7 +87,7 @@ class FleetScreen(Screen[None]):
         Binding("enter", "open", "Open"),
         Binding("r", "refresh_now", "Refresh"),
         Binding("o", "sort", "Sort"),
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("escape", "back", "Back"),
     ]
 
