@@ -22,6 +22,10 @@ def open_database(
         from tui.db.sqlite import SqliteDatabase
 
         return SqliteDatabase.open(profile)
+    from tui.db.pgbouncer import PgBouncerConsole, is_admin_console
+
+    if is_admin_console(profile.database):
+        return PgBouncerConsole.open(profile, password, progress=progress, cancelled=cancelled)
     from tui.db.postgres import PostgresDatabase
 
     return PostgresDatabase.open(profile, password, progress=progress, cancelled=cancelled)

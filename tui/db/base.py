@@ -10,7 +10,7 @@ from typing import Protocol
 class ServerInfo:
     """Facts probed once on connect, for the header and the panes."""
 
-    kind: str  # "postgresql" or "sqlite"
+    kind: str  # "postgresql", "sqlite" or "pgbouncer" (its admin console)
     version: str  # e.g. "16.4" or "3.45.1"
     version_num: int = 0  # server_version_num (PostgreSQL), 0 for SQLite
     current_user: str | None = None
@@ -25,7 +25,7 @@ class ServerInfo:
     def product(self) -> str:
         # server_version may carry a distribution suffix: "15.18 (Debian 15.18-0+deb12u1)"
         short = self.version.split(" ", 1)[0]
-        return ("PostgreSQL " if self.kind == "postgresql" else "SQLite ") + short
+        return {"postgresql": "PostgreSQL ", "pgbouncer": "PgBouncer "}.get(self.kind, "SQLite ") + short
 
 
 class ConnectFailure(Exception):

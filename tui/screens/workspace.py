@@ -1,4 +1,5 @@
-"""The workspace after connecting: header, catalog sidebar, the four panes."""
+"""The workspace after connecting: header, catalog sidebar, the panes (the
+pooler pane alone on PgBouncer's admin console)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,22 @@ from tui.widgets.connection_header import ConnectionHeader
 from tui.widgets.link_banner import ConnectionLost, LinkBanner
 
 RECONNECT_KEY = "f4"  # free in every pane and in the editor, and sent by terminals inside tmux
-FULL_WIDTH_PANES = ("activity", "migrations")
+FULL_WIDTH_PANES = ("activity", "migrations", "server")
 WIDE_ENOUGH = 110  # columns: below this those panes hide the catalog sidebar
 
 PANES: list[tuple[str, str]] = [
     ("browse", "Browse"), ("query", "Query"), ("migrations", "Migrations"), ("activity", "Activity"),
+    ("server", "Server"),
 ]
+
+
+def panes_for(kind: str) -> list[tuple[str, str]]:
+    """The panes a connection of this kind has (pane id, title)."""
+    if kind == "pgbouncer":
+        return [("pooler", "Pooler")]
+    if kind == "sqlite":
+        return [pane for pane in PANES if pane[0] != "server"]
+    return PANES
 
 
 class WorkspaceScreen(Screen[None]):
@@ -33,6 +44,7 @@ class WorkspaceScreen(Screen[None]):
         Binding("2", "pane('query')", "Query"),
         Binding("3", "pane('migrations')", "Migrations"),
         Binding("4", "pane('activity')", "Activity"),
+        Binding("5", "pane('server')", "Server"),
         Binding("s", "focus_sidebar", "Sidebar", show=False),
         Binding("ctrl+o", "app.picker", "Profiles"),
         Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now"),  # shown only while the link is lost
@@ -49,21 +61,24 @@ class WorkspaceScreen(Screen[None]):
         self.database = database
         self._watched_loading: set[str] = set()
         self.link_banner = LinkBanner(database, reconnect_key=RECONNECT_KEY)
+        self.panes = panes_for(database.info.kind)
         if profile.production:
             self.add_class("-production")
 
     def compose(self) -> ComposeResult:
         yield ConnectionHeader(self.profile, self.database.info)
         yield self.link_banner
+        first = self.panes[0][0]
         with Horizontal(id="workspace-body"):
-            with Vertical(id="sidebar"):
-                yield CatalogTree(self.database)
+            if self.database.info.kind != "pgbouncer":  # the console has no catalog
+                with Vertical(id="sidebar"):
+                    yield CatalogTree(self.database)
             with TabbedContent(id="panes"):
-                for pane_id, title in PANES:
+                for pane_id, title in self.panes:
                     with TabPane(title, id=pane_id):
-                        # Only Browse is built now; the others on first view, so a
+                        # Only the first is built now; the others on first view, so a
                         # pane never opened costs no memory, no queries, no traffic.
-                        yield self._pane(pane_id) if pane_id == "browse" else Static("", classes="pane-pending")
+                        yield self._pane(pane_id) if pane_id == first else Static("", classes="pane-pending")
         yield Footer()
 
     def _pane(self, pane_id: str) -> Widget:
@@ -80,6 +95,14 @@ class WorkspaceScreen(Screen[None]):
             from tui.widgets.migrations import MigrationsPane
 
             return MigrationsPane(self.database, self.profile, on_profile_change=self._profile_changed)
+        if pane_id == "server":
+            from tui.widgets.server import ServerPane
+
+            return ServerPane(self.database.new_connection, self.database.info.version_num)  # type: ignore[attr-defined]
+        if pane_id == "pooler":
+            from tui.widgets.pooler import PoolerPane
+
+            return PoolerPane(self.database.new_connection, self.profile)  # type: ignore[attr-defined]
         from tui.widgets.activity import ActivityPane
 
         return ActivityPane(self.database, self.profile)
@@ -105,6 +128,8 @@ class WorkspaceScreen(Screen[None]):
         self.action_pane("browse")
 
     def action_pane(self, pane_id: str) -> None:
+        if pane_id not in dict(self.panes):
+            return  # e.g. Browse on a pooler's console, Server on SQLite
         panes = self.query("#panes")
         # A key that arrives while the screen is being built or closed (its tabs
         # may already be gone while the TabbedContent itself is still there).
@@ -211,6 +236,8 @@ class WorkspaceScreen(Screen[None]):
         self.reconnect_now()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pane":
+            return parameters[0] in dict(self.panes)  # no key in the footer for a pane this kind lacks
         if action == "reconnect_now":
             return self.link_banner.lost  # in the footer only while the link is lost
         return True

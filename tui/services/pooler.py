@@ -22,7 +22,6 @@ import psycopg
 
 from tui.db.link import first_line
 
-ADMIN_DATABASE = "pgbouncer"
 SECTIONS = ("POOLS", "STATS", "DATABASES", "CLIENTS", "SERVERS")
 COMMANDS = ("PAUSE", "RESUME", "RECONNECT", "KILL")
 HISTORY = 120  # samples kept for the sparklines
@@ -30,10 +29,6 @@ HISTORY = 120  # samples kept for the sparklines
 
 class PoolerError(Exception):
     """The admin console refused or failed a command, said for a person."""
-
-
-def is_admin_console(dbname: str | None) -> bool:
-    return (dbname or "").lower() == ADMIN_DATABASE
 
 
 def quote_name(name: str) -> str:

@@ -60,7 +60,7 @@ class PoolerPane(Vertical):
     ]
     DEFAULT_CSS = """
     PoolerPane { height: 1fr; }
-    PoolerPane #pooler-pulse { height: 2; padding: 0 1; }
+    PoolerPane #pooler-pulse { height: 2; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     PoolerPane #pooler-status { height: 1; padding: 0 1; color: $text-muted; }
     PoolerPane #pooler-table { height: 1fr; }
     """
@@ -144,13 +144,14 @@ class PoolerPane(Vertical):
         if snap is None:
             return Text("")
         console = self.console
-        waiting_spark = sparkline(console.waiting_history, 20) if console else ""
-        wait_spark = sparkline(console.maxwait_history, 20) if console else ""
+        waiting_spark = sparkline(console.waiting_history, 12) if console else ""
+        wait_spark = sparkline(console.maxwait_history, 12) if console else ""
         waiting_style = "bold white on red" if snap.waiting_clients else "green"
+        # The spike ops look for first: waiting clients and maxwait lead the line.
         line = Text.assemble(
-            (snap.version, "bold"), f" · {len(snap.pools)} pools · ",
-            ("waiting clients ", ""), (f" {snap.waiting_clients} ", waiting_style), f" {waiting_spark}  ",
+            "waiting clients ", (f" {snap.waiting_clients} ", waiting_style), f" {waiting_spark}  ",
             "maxwait ", (f"{snap.max_wait_s:.1f} s", "bold red" if snap.max_wait_s >= 1 else ""), f" {wait_spark}",
+            (f"  ·  {snap.version} · {len(snap.pools)} pools", "dim"),
         )
         paused = snap.paused_databases
         second = Text.assemble(
