@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -69,4 +70,8 @@ class Database(Protocol):
 
     def reconnect(self) -> None:
         """Open the connection again after it was lost; raises ConnectFailure."""
+        ...
+
+    def watch_tunnel(self, on_drop: Callable[[str], None] | None) -> None:
+        """Hear at once (from another thread) when the connection's ssh tunnel dies."""
         ...

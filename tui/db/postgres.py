@@ -15,6 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from tui.db.base import ConnectFailure, ServerInfo
+from tui.db.link import connection_answers
 from tui.db.tunnel import LOCALHOST, SshTunnel
 from tui.profiles import Profile
 from tui.sql.connection import SERVER_PROBE
@@ -209,15 +210,13 @@ class PostgresDatabase:
 
         One tiny round trip: cheap enough for a heartbeat over a slow link.
         """
-        if self.conn.closed:
-            return False
-        try:
-            self.conn.execute("SELECT 1")
-        except psycopg.OperationalError:
-            return False
-        except psycopg.Error:
-            return not self.conn.closed  # e.g. a statement error: the link is fine
-        return True
+        return connection_answers(self.conn)
+
+    def watch_tunnel(self, on_drop: Callable[[str], None] | None) -> None:
+        """Call `on_drop(reason)` (from another thread) the moment the ssh tunnel's
+        process dies on its own; None stops listening. No tunnel: nothing to watch."""
+        if self.tunnel is not None:
+            self.tunnel.on_drop = on_drop
 
     def reconnect(self) -> None:
         """Replace the main connection with a new one (same settings).
