@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,9 @@ from tui.profiles import Profile
 from tui.sql.connection import SERVER_PROBE
 
 DEFAULT_CONNECT_TIMEOUT = 10
+# How long a catalog or statistics read may wait for a lock (an application's
+# ACCESS EXCLUSIVE, held or queued): then it gives up, and estimates instead.
+CATALOG_LOCK_TIMEOUT = "300ms"
 KEEPALIVES = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10", "keepalives_count": "3"}
 _FILE_KEYS = ("sslrootcert", "sslcert", "sslkey")
 
@@ -165,6 +168,8 @@ class PostgresDatabase:
     profile: Profile
     params: dict[str, Any]
     tunnel: SshTunnel | None = None
+    # One catalog transaction at a time on the shared main connection.
+    _catalog_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def open(
@@ -211,6 +216,16 @@ class PostgresDatabase:
         One tiny round trip: cheap enough for a heartbeat over a slow link.
         """
         return connection_answers(self.conn)
+
+    def catalog_rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a catalog or statistics query that never queues behind an
+        application's lock: in a transaction of its own with a short lock_timeout
+        (SET LOCAL: a transaction pooler may hand the server connection to someone
+        else afterwards). Raises psycopg.errors.LockNotAvailable when it gave up."""
+        with self._catalog_lock, self.conn.transaction():
+            self.conn.execute("SELECT set_config('lock_timeout', %s, true)", (CATALOG_LOCK_TIMEOUT,))
+            with self.conn.cursor(row_factory=dict_row) as cur:
+                return cur.execute(query, params).fetchall()
 
     def watch_tunnel(self, on_drop: Callable[[str], None] | None) -> None:
         """Call `on_drop(reason)` (from another thread) the moment the ssh tunnel's
