@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 
 from tui.db.base import ConnectFailure, ServerInfo
 from tui.db.link import connection_answers
-from tui.db.tunnel import LOCALHOST, SshTunnel
+from tui.db.tunnel import DEFAULT_PORT, LOCALHOST, SshTunnel
 from tui.profiles import Profile
 from tui.sql.connection import SERVER_PROBE
 
@@ -112,6 +112,12 @@ _FAILURE_PATTERNS: list[tuple[str, str]] = [
     (r"password authentication failed|authentication failed", "auth"),
     (r'role ".*" does not exist', "auth"),
     (r'database ".*" does not exist', "database_missing"),
+    # Before "SSL": the first byte back was not PostgreSQL's, or what followed an
+    # "S" (taken for yes to TLS: "SSH-2.0-...") was no TLS at all, or nothing: an
+    # SSH, HTTP, Redis... server on the port. (PostgreSQL's "S" is always followed
+    # by a TLS handshake; a cut link reads "SSL SYSCALL error", not these.)
+    (r"received invalid response to SSL negotiation|expected authentication request from server, but received"
+     r"|SSL error: wrong version number|SSL error: unexpected eof while reading", "not_postgres"),
     (r"timeout expired", "timeout"),
     (r"certificate|SSL|ssl|TLS|tls", "tls"),
     (
@@ -138,6 +144,14 @@ def _tls_hint(message: str, profile: Profile) -> str:
     return f"Check sslmode (now {profile.sslmode or 'prefer'}) and sslrootcert/sslcert/sslkey."
 
 
+def _host_port(profile: Profile) -> str:
+    """`host:port` as libpq resolves the profile's (PGHOST/PGPORT and defaults)."""
+    host = profile.host or os.environ.get("PGHOST") or "localhost"
+    port = profile.port or os.environ.get("PGPORT") or DEFAULT_PORT
+    via = f" (through the ssh tunnel via {profile.ssh.host})" if profile.ssh else ""
+    return f"{host}:{port}{via}"
+
+
 def classify_failure(exc: Exception, profile: Profile) -> ConnectFailure:
     """Turn a psycopg connect error into a ConnectFailure with a useful hint."""
     message = str(exc).strip() or type(exc).__name__
@@ -147,6 +161,10 @@ def classify_failure(exc: Exception, profile: Profile) -> ConnectFailure:
     kind = next((kind for pattern, kind in _FAILURE_PATTERNS if re.search(pattern, message)), "other")
     target = profile.target()
     timeout = profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+    if kind == "not_postgres":
+        return ConnectFailure(kind, f"Something other than PostgreSQL answered on {_host_port(profile)}.",
+                              "Check the profile's host and port: is that the database's port, not an SSH, "
+                              f"HTTP or other service's? (libpq: {summary})")
     hints = {
         "password_required": "The server asked for a password.",
         "auth": f"Check the user name and password for {target}.",
