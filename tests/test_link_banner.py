@@ -23,6 +23,7 @@ from tui.services.query.runner import open_session
 from tui.services.query.splitter import split_statements
 from tui.settings import Settings
 from tui.widgets import link_banner
+from tui.widgets.activity import ActivityPane
 from tui.widgets.browse import BrowsePane
 from tui.widgets.link_banner import LinkBanner, server_answered
 from tui.widgets.query.pane import QueryPane, outcome_summary
@@ -356,15 +357,22 @@ async def test_reconnects_within_two_seconds_once_the_server_is_back(
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.push_screen(WorkspaceScreen(profile, open_database(profile)))
+        await pilot.press("4")  # Activity, refreshing every 2 s with a backoff of its own
+        await wait_until(pilot, lambda: bool(app.screen.query(ActivityPane)), what="activity pane")
+        activity = app.screen.query_one(ActivityPane)
+        await wait_until(pilot, lambda: activity.last_tick is not None, what="a first refresh")
         try:
             await asyncio.to_thread(own_cluster.stop, "fast")
             await wait_until(pilot, lambda: banner_shown(app), what="the banner")
             await pilot.pause(8)  # with a doubling backoff, the next attempt is now 7 s away
+            assert activity._failures >= 2
         finally:
             await asyncio.to_thread(own_cluster.start)
         back = time.monotonic()
         await wait_until(pilot, lambda: not banner_of(app).display, timeout=20, what="reconnected")
         assert time.monotonic() - back < 2.0
+        await wait_until(pilot, lambda: activity._failures == 0, timeout=10, what="activity refreshes")
+        assert time.monotonic() - back < 2.5  # not at the end of its own backoff
 
 
 def test_attempts_back_off_only_when_a_server_refused() -> None:
