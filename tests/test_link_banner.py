@@ -323,8 +323,8 @@ async def test_the_first_query_and_page_after_a_reconnect_work(
         pane = app.screen.query_one(QueryPane)
         pane.editor.focus()
         await wait_until(pilot, lambda: pane.editor.has_focus, what="the editor")
-        pane.editor.text = "select 1"
-        await pilot.press("ctrl+j")  # the editor's session is open, then idle
+        pane.editor.text = "begin"
+        await pilot.press("ctrl+j")  # the editor's session is open, in a transaction, then idle
         await wait_until(pilot, lambda: not pane.running and pane.outcomes and pane.outcomes[-1].ok, what="a run")
 
         await asyncio.to_thread(terminate_backends, pg_cluster.socket_conninfo(), socket_profile.database)
@@ -337,6 +337,7 @@ async def test_the_first_query_and_page_after_a_reconnect_work(
         await wait_until(pilot, lambda: not pane.running and len(pane.outcomes) == 1, what="the first run")
         assert pane.outcomes[-1].ok, messages_of(app)
         assert pane.grid.result.row(0) == ["first try"]
+        assert "The open transaction was lost with the connection" in messages_of(app)
 
         await pilot.press("escape", "1")
         await wait_until(pilot, lambda: not browse._busy, what="browse idle")
