@@ -129,7 +129,7 @@ class LinkBanner(Widget):
         self.reason = first_line(reason)
         self.attempt = max(1, self.attempt)
         self.display = True
-        self.post_message(ConnectionLost(reason))  # the workspace shows the reconnect key
+        self.screen.refresh_bindings()  # the footer shows the reconnect key
         if not self.attempting:
             self._attempt()
 
