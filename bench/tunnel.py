@@ -7,7 +7,9 @@ rig, tests/sshd_rig.py), then measures, direct over 127.0.0.1 versus through
 - connect: open_database() until the server has been probed (the tunnel's share
   is the ssh start until its local port listens);
 - round trip: `SELECT 1` on an open connection;
-- 100,000 rows of generate_series fetched as text.
+- 100,000 rows of generate_series fetched as text;
+- a dropped tunnel (its ssh killed): until bastion hears of it, and until the
+  connection is back through a new ssh (what the workspace's banner does).
 
 Loopback only: a real jump host adds its network latency to every round trip
 and its handshake to the connect, which these figures do not include.
@@ -79,6 +81,32 @@ def measure(profile: Profile, password: str, runs: int) -> dict[str, str]:
     }
 
 
+def measure_drop(profile: Profile, password: str, runs: int) -> dict[str, str]:
+    """Kill the tunnel's ssh; time the notice (the tunnel's watcher) and the
+    reconnect through a new tunnel, as the banner runs it."""
+    import threading
+
+    notices, backs = [], []
+    database = open_database(profile, password)
+    assert isinstance(database, PostgresDatabase) and database.tunnel is not None
+    try:
+        for _ in range(runs):
+            heard = threading.Event()
+            database.watch_tunnel(lambda _reason, heard=heard: heard.set())
+            process = database.tunnel.process
+            assert process is not None
+            killed = time.perf_counter()
+            process.kill()
+            if not heard.wait(10):
+                raise RuntimeError("the tunnel's drop was never reported")
+            notices.append(time.perf_counter() - killed)
+            database.reconnect()
+            backs.append(time.perf_counter() - killed)
+    finally:
+        database.close()
+    return {"drop noticed": median_ms(notices), "back through new ssh": median_ms(backs)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -96,12 +124,14 @@ def main() -> int:
             tunnelled = direct.with_changes(name="tunnel", ssh=ssh)
             rows = {"direct 127.0.0.1": measure(direct, cluster.password, args.runs),
                     "through ssh -L": measure(tunnelled, cluster.password, args.runs)}
+            drop = measure_drop(tunnelled, cluster.password, min(args.runs, 10))
     finally:
         cluster.stop()
     columns = list(next(iter(rows.values())))
     print(f"{'':<18}" + "".join(f"{c:>20}" for c in columns))
     for name, figures in rows.items():
         print(f"{name:<18}" + "".join(f"{figures[c]:>20}" for c in columns))
+    print("ssh killed: " + ", ".join(f"{name} {value}" for name, value in drop.items()) + " (median)")
     return 0
 
 

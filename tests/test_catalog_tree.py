@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -18,7 +21,7 @@ from tui.db import Database, open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 from tui.services import catalog
-from tui.widgets.catalog_tree import CatalogTree
+from tui.widgets.catalog_tree import CatalogTree, entry_label
 
 
 @pytest.fixture
@@ -58,6 +61,105 @@ def test_search_across_schemas(shop: Database) -> None:
 def test_compact_figures() -> None:
     assert catalog.compact_count(1_234_567) == "1.2M" and catalog.compact_count(999) == "999"
     assert catalog.compact_size(340 * 1024 * 1024) == "340 MB" and catalog.compact_size(8192) == "8.0 kB"
+
+
+def relations_in_time(database: Database, schema: str, seconds: float = 1.0) -> dict[str, catalog.CatalogEntry]:
+    """catalog.relations in a thread: its entries by name, or an AssertionError if it
+    waits longer than `seconds` (the caller then releases the lock, so it ends)."""
+    found: dict[str, dict[str, catalog.CatalogEntry]] = {}
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            found["entries"] = {e.name: e for e in catalog.relations(database, schema)}
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    worker = threading.Thread(target=load, daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"the sidebar waited more than {seconds} s on a lock"
+    assert not errors, errors
+    assert time.monotonic() - started < seconds
+    return found["entries"]
+
+
+@contextmanager
+def admin_in_transaction(cluster: LocalCluster, database: str) -> Iterator[psycopg.Connection]:
+    """An application's connection with a transaction open; rolled back at the end."""
+    with psycopg.connect(cluster.socket_conninfo(database)) as conn:
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def test_a_locked_table_gets_an_estimated_size_without_waiting(
+        shop: Database, pg_cluster: LocalCluster, pg_database: str) -> None:
+    """An application holds ACCESS EXCLUSIVE on a table (a migration, `LOCK TABLE`): the
+    schema still opens at once, that table's size estimated from pg_class and marked."""
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE shop.customers")  # relpages for the estimate
+    exact = relations_in_time(shop, "shop")["customers"]
+    with admin_in_transaction(pg_cluster, pg_database) as app:
+        app.execute("LOCK TABLE shop.customers IN ACCESS EXCLUSIVE MODE")
+        entries = relations_in_time(shop, "shop")
+    customers = entries["customers"]
+    # Pages of the table, its index and TOAST; not the free space and visibility maps.
+    assert customers.size_estimated and exact.size and 0 < (customers.size or 0) <= exact.size
+    assert not entries["orders"].size_estimated and entries["orders"].size  # the others: exact
+    assert str(entry_label(customers)).endswith("~" + catalog.compact_size(customers.size))
+    assert "~" not in str(entry_label(entries["orders"]))
+
+
+def test_a_queued_lock_request_does_not_hold_up_the_sidebar(
+        shop: Database, pg_cluster: LocalCluster, pg_database: str) -> None:
+    """A reader holds the table, an ALTER waits for it; every new reader now queues
+    behind the ALTER: pg_total_relation_size would too, the sidebar does not."""
+    with admin_in_transaction(pg_cluster, pg_database) as reader:
+        reader.execute("SELECT count(*) FROM shop.orders")
+        with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as other:
+            waiter = threading.Thread(target=lambda: _lock_quietly(other), daemon=True)
+            waiter.start()
+            _until_waiting(pg_cluster, pg_database)
+            entries = relations_in_time(shop, "shop")
+            reader.rollback()  # the ALTER gets its lock and ends
+            waiter.join(5)
+    assert entries["orders"].size_estimated and not entries["customers"].size_estimated
+
+
+def test_a_lock_the_check_cannot_see_gives_up_quickly_and_estimates_every_size(
+        shop: Database, pg_cluster: LocalCluster, pg_database: str) -> None:
+    """A lock taken on something pg_locks' check does not look at (here the index of a
+    TOAST table, being rebuilt): lock_timeout ends the wait, the sizes are all estimated."""
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        toast_index = conn.execute(
+            "SELECT i.indexrelid::regclass::text FROM pg_class c JOIN pg_index i ON i.indrelid = c.reltoastrelid "
+            "WHERE c.oid = 'shop.docs'::regclass").fetchone()[0]
+    with admin_in_transaction(pg_cluster, pg_database) as app:
+        app.execute(f"REINDEX INDEX {toast_index}")  # ACCESS EXCLUSIVE on the TOAST index until rollback
+        entries = relations_in_time(shop, "shop")
+    assert entries["docs"].size_estimated and entries["customers"].size_estimated
+
+
+def _lock_quietly(conn: psycopg.Connection) -> None:
+    try:
+        with conn.transaction():
+            conn.execute("LOCK TABLE shop.orders IN ACCESS EXCLUSIVE MODE")
+    except psycopg.Error:
+        pass
+
+
+def _until_waiting(cluster: LocalCluster, database: str) -> None:
+    with psycopg.connect(cluster.socket_conninfo(database), autocommit=True) as conn:
+        for _ in range(100):
+            row = conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND mode = 'AccessExclusiveLock'"
+                               ).fetchone()
+            if row and row[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the LOCK TABLE request never queued")
 
 
 class TreeApp(App[None]):

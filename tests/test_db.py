@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -182,3 +186,57 @@ def test_sqlite_rejects_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path.write_text("hello, this is not sqlite " * 100)
     with pytest.raises(ConnectFailure, match="Cannot open"):
         open_database(Profile(name="s", driver="sqlite", path=str(path)))
+
+
+@contextmanager
+def not_postgres(on_connect: bytes, on_data: bytes) -> Iterator[int]:
+    """A plain TCP server on 127.0.0.1 that speaks something else: its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def answer() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = server.accept()
+            except OSError:
+                continue
+            with client:
+                client.settimeout(2)
+                try:
+                    client.sendall(on_connect)
+                    if client.recv(1024):
+                        client.sendall(on_data)
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(2)
+        server.close()
+
+
+@pytest.mark.parametrize(("on_connect", "on_data", "sslmodes"), [
+    pytest.param(b"", b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", ("prefer", "disable", "require"),
+                 id="http"),
+    pytest.param(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", b"Invalid SSH identification string.\r\n",
+                 ("prefer", "disable", "verify-full"), id="ssh"),
+])
+def test_something_other_than_postgres_on_the_port_is_named(
+        on_connect: bytes, on_data: bytes, sslmodes: tuple[str, ...], pg_cluster: LocalCluster) -> None:
+    """Not "check sslmode": an SSH or HTTP server on the port is named as such."""
+    with not_postgres(on_connect, on_data) as port:
+        for sslmode in sslmodes:
+            profile = Profile(name="p", host="127.0.0.1", port=port, database="app", user="ops",
+                              password="none", sslmode=sslmode, connect_timeout=3,
+                              sslrootcert=str(pg_cluster.tls_files["ca.crt"]))
+            with pytest.raises(ConnectFailure) as caught:
+                open_database(profile)
+            failure = caught.value
+            assert failure.kind == "not_postgres", (sslmode, failure.message)
+            assert failure.message == f"Something other than PostgreSQL answered on 127.0.0.1:{port}."
+            assert "sslmode" not in failure.hint and "host and port" in failure.hint

@@ -15,7 +15,7 @@ import pytest
 from conftest import database_named, throwaway_cluster
 
 from tui.app import BastionApp
-from tui.db import open_database
+from tui.db import ConnectFailure, open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile, ProfileStore
 from tui.screens.workspace import WorkspaceScreen
@@ -23,8 +23,9 @@ from tui.services.query.runner import open_session
 from tui.services.query.splitter import split_statements
 from tui.settings import Settings
 from tui.widgets import link_banner
+from tui.widgets.activity import ActivityPane
 from tui.widgets.browse import BrowsePane
-from tui.widgets.link_banner import LinkBanner
+from tui.widgets.link_banner import LinkBanner, server_answered
 from tui.widgets.query.pane import QueryPane, outcome_summary
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -48,6 +49,7 @@ def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 def slow_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The first attempt far away: the test presses f4 to skip the wait."""
     monkeypatch.setattr(LinkBanner, "backoff_seconds", (300,))
+    monkeypatch.setattr(LinkBanner, "retry_seconds", 300)
 
 
 def make_app(folder: Path) -> BastionApp:
@@ -283,6 +285,7 @@ def test_snapshot_banner(snap_compare, pg_cluster: LocalCluster, link_database: 
                       database="shop", user="ops", sslmode="verify-full")
     monkeypatch.setattr(LinkBanner, "heartbeat_seconds", 0.2)
     monkeypatch.setattr(LinkBanner, "backoff_seconds", (30,))
+    monkeypatch.setattr(LinkBanner, "retry_seconds", 30)
     monkeypatch.setattr(link_banner, "monotonic", lambda: 1000.0)  # a countdown frozen at 30 s
     monkeypatch.setattr(BrowsePane, "show_timings", False)
     database = open_database(link_database)
@@ -299,3 +302,87 @@ def test_snapshot_banner(snap_compare, pg_cluster: LocalCluster, link_database: 
         await pilot.wait_for_scheduled_animations()
 
     assert snap_compare(make_app(tmp_path), run_before=lose_the_link, terminal_size=size)
+
+
+async def test_the_first_query_and_page_after_a_reconnect_work(
+        pg_cluster: LocalCluster, socket_profile: Profile, tmp_path: Path, quick_backoff: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every pane's own connection dies, idle, with the link: after the banner clears,
+    the very first run and the very first page load succeed (no "connection lost")."""
+    monkeypatch.setattr(LinkBanner, "heartbeat_seconds", 0.2)
+    with psycopg.connect(pg_cluster.socket_conninfo(socket_profile.database), autocommit=True) as conn:
+        conn.execute("CREATE TABLE items AS SELECT g AS id FROM generate_series(1, 300) g")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(WorkspaceScreen(socket_profile, open_database(socket_profile)))
+        browse = app.screen.query_one(BrowsePane)
+        browse.open_relation("public", "items", "table")  # Browse's connection is open, then idle
+        await wait_until(pilot, lambda: browse.pager is not None and not browse._busy, what="items open")
+        await pilot.press("2")
+        await wait_until(pilot, lambda: bool(app.screen.query(QueryPane)), what="query pane")
+        pane = app.screen.query_one(QueryPane)
+        pane.editor.focus()
+        await wait_until(pilot, lambda: pane.editor.has_focus, what="the editor")
+        pane.editor.text = "begin"
+        await pilot.press("ctrl+j")  # the editor's session is open, in a transaction, then idle
+        await wait_until(pilot, lambda: not pane.running and pane.outcomes and pane.outcomes[-1].ok, what="a run")
+
+        await asyncio.to_thread(terminate_backends, pg_cluster.socket_conninfo(), socket_profile.database)
+        await wait_until(pilot, lambda: banner_shown(app), what="the heartbeat notices")
+        await wait_until(pilot, lambda: not banner_of(app).display, what="reconnected")
+
+        pane.editor.text = "select 'first try' as run"
+        pane.outcomes = []
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: not pane.running and len(pane.outcomes) == 1, what="the first run")
+        assert pane.outcomes[-1].ok, messages_of(app)
+        assert pane.grid.result.row(0) == ["first try"]
+        assert "The open transaction was lost with the connection" in messages_of(app)
+
+        await pilot.press("escape", "1")
+        await wait_until(pilot, lambda: not browse._busy, what="browse idle")
+        await pilot.press("n")  # the first page load after the reconnect
+        await wait_until(pilot, lambda: "rows" in browse._status_text and not browse._busy
+                         or "lost" in browse._status_text, what="a page")
+        assert "connection lost" not in browse._status_text
+        assert not banner_of(app).display  # and nobody lost the link again
+
+
+async def test_reconnects_within_two_seconds_once_the_server_is_back(
+        own_cluster: LocalCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server is down for a while (attempts back off), then starts: the banner clears
+    within 2 s of it answering, not at the end of a long backoff."""
+    monkeypatch.setattr(LinkBanner, "heartbeat_seconds", 0.2)
+    profile = Profile(name="own", host=str(own_cluster.socket_dir), port=own_cluster.port,
+                      database="postgres", user=own_cluster.superuser, password="none")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(WorkspaceScreen(profile, open_database(profile)))
+        await pilot.press("4")  # Activity, refreshing every 2 s with a backoff of its own
+        await wait_until(pilot, lambda: bool(app.screen.query(ActivityPane)), what="activity pane")
+        activity = app.screen.query_one(ActivityPane)
+        await wait_until(pilot, lambda: activity.last_tick is not None, what="a first refresh")
+        try:
+            await asyncio.to_thread(own_cluster.stop, "fast")
+            await wait_until(pilot, lambda: banner_shown(app), what="the banner")
+            await pilot.pause(8)  # with a doubling backoff, the next attempt is now 7 s away
+            assert activity._failures >= 2
+        finally:
+            await asyncio.to_thread(own_cluster.start)
+        back = time.monotonic()
+        await wait_until(pilot, lambda: not banner_of(app).display, timeout=20, what="reconnected")
+        assert time.monotonic() - back < 2.0
+        await wait_until(pilot, lambda: activity._failures == 0, timeout=10, what="activity refreshes")
+        assert time.monotonic() - back < 2.5  # not at the end of its own backoff
+
+
+def test_attempts_back_off_only_when_a_server_refused() -> None:
+    """Nothing listening yet: try again within a second. A server that refuses: back off."""
+    assert not server_answered(ConnectFailure("unreachable", "Connection refused"))
+    assert not server_answered(ConnectFailure("timeout", "timeout expired"))
+    assert not server_answered(ConnectFailure("other", "FATAL: the database system is starting up"))
+    assert not server_answered(ConnectFailure(
+        "tunnel", "ssh tunnel via jump: channel 2: open failed: connect failed: Connection refused"))
+    assert server_answered(ConnectFailure("other", "FATAL: sorry, too many clients already"))
+    assert server_answered(ConnectFailure("auth", "password authentication failed for user \"ops\""))
+    assert server_answered(ConnectFailure("tunnel", "ssh tunnel via jump: ops@jump: Permission denied (publickey)."))

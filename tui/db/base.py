@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,7 +38,7 @@ class ConnectFailure(Exception):
 
     KINDS = (
         "password_required", "auth", "unreachable", "timeout", "tls",
-        "missing_file", "database_missing", "unsupported", "tunnel", "other",
+        "missing_file", "database_missing", "unsupported", "tunnel", "not_postgres", "other",
     )
 
     def __init__(self, kind: str, message: str, hint: str = ""):
@@ -69,4 +70,8 @@ class Database(Protocol):
 
     def reconnect(self) -> None:
         """Open the connection again after it was lost; raises ConnectFailure."""
+        ...
+
+    def watch_tunnel(self, on_drop: Callable[[str], None] | None) -> None:
+        """Hear at once (from another thread) when the connection's ssh tunnel dies."""
         ...

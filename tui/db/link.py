@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import psycopg
 from psycopg import errors
@@ -24,6 +24,28 @@ def is_connection_lost(exc: BaseException) -> bool:
     if isinstance(exc, psycopg.OperationalError) and not isinstance(exc, errors.QueryCanceled):
         return True
     return isinstance(exc, psycopg.InterfaceError)
+
+
+def connection_answers(conn: Any) -> bool:
+    """True while a pane's own psycopg connection still answers (one `SELECT 1`).
+
+    After the link came back, a connection that sat idle through the outage still
+    looks open until it is used: ask it once before the next real use, so the
+    user's first action after a reconnect never fails with "connection lost".
+    Inside the user's own transaction the `SELECT 1` is harmless; in a failed one
+    the server's refusal still proves the link. Not a psycopg connection (SQLite): True.
+    """
+    if not isinstance(conn, psycopg.Connection):
+        return True
+    if conn.closed or conn.broken:
+        return False
+    try:
+        conn.execute("SELECT 1")
+    except psycopg.OperationalError:
+        return False
+    except psycopg.Error:
+        return not conn.closed  # e.g. "current transaction is aborted": the link is fine
+    return True
 
 
 def first_line(reason: BaseException | str) -> str:

@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,15 @@ import psycopg
 from psycopg.rows import dict_row
 
 from tui.db.base import ConnectFailure, ServerInfo
-from tui.db.tunnel import LOCALHOST, SshTunnel
+from tui.db.link import connection_answers
+from tui.db.tunnel import DEFAULT_PORT, LOCALHOST, SshTunnel
 from tui.profiles import Profile
 from tui.sql.connection import SERVER_PROBE
 
 DEFAULT_CONNECT_TIMEOUT = 10
+# How long a catalog or statistics read may wait for a lock (an application's
+# ACCESS EXCLUSIVE, held or queued): then it gives up, and estimates instead.
+CATALOG_LOCK_TIMEOUT = "300ms"
 KEEPALIVES = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10", "keepalives_count": "3"}
 _FILE_KEYS = ("sslrootcert", "sslcert", "sslkey")
 
@@ -108,6 +112,12 @@ _FAILURE_PATTERNS: list[tuple[str, str]] = [
     (r"password authentication failed|authentication failed", "auth"),
     (r'role ".*" does not exist', "auth"),
     (r'database ".*" does not exist', "database_missing"),
+    # Before "SSL": the first byte back was not PostgreSQL's, or what followed an
+    # "S" (taken for yes to TLS: "SSH-2.0-...") was no TLS at all, or nothing: an
+    # SSH, HTTP, Redis... server on the port. (PostgreSQL's "S" is always followed
+    # by a TLS handshake; a cut link reads "SSL SYSCALL error", not these.)
+    (r"received invalid response to SSL negotiation|expected authentication request from server, but received"
+     r"|SSL error: wrong version number|SSL error: unexpected eof while reading", "not_postgres"),
     (r"timeout expired", "timeout"),
     (r"certificate|SSL|ssl|TLS|tls", "tls"),
     (
@@ -134,6 +144,14 @@ def _tls_hint(message: str, profile: Profile) -> str:
     return f"Check sslmode (now {profile.sslmode or 'prefer'}) and sslrootcert/sslcert/sslkey."
 
 
+def _host_port(profile: Profile) -> str:
+    """`host:port` as libpq resolves the profile's (PGHOST/PGPORT and defaults)."""
+    host = profile.host or os.environ.get("PGHOST") or "localhost"
+    port = profile.port or os.environ.get("PGPORT") or DEFAULT_PORT
+    via = f" (through the ssh tunnel via {profile.ssh.host})" if profile.ssh else ""
+    return f"{host}:{port}{via}"
+
+
 def classify_failure(exc: Exception, profile: Profile) -> ConnectFailure:
     """Turn a psycopg connect error into a ConnectFailure with a useful hint."""
     message = str(exc).strip() or type(exc).__name__
@@ -143,6 +161,10 @@ def classify_failure(exc: Exception, profile: Profile) -> ConnectFailure:
     kind = next((kind for pattern, kind in _FAILURE_PATTERNS if re.search(pattern, message)), "other")
     target = profile.target()
     timeout = profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT
+    if kind == "not_postgres":
+        return ConnectFailure(kind, f"Something other than PostgreSQL answered on {_host_port(profile)}.",
+                              "Check the profile's host and port: is that the database's port, not an SSH, "
+                              f"HTTP or other service's? (libpq: {summary})")
     hints = {
         "password_required": "The server asked for a password.",
         "auth": f"Check the user name and password for {target}.",
@@ -164,6 +186,8 @@ class PostgresDatabase:
     profile: Profile
     params: dict[str, Any]
     tunnel: SshTunnel | None = None
+    # One catalog transaction at a time on the shared main connection.
+    _catalog_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def open(
@@ -209,15 +233,23 @@ class PostgresDatabase:
 
         One tiny round trip: cheap enough for a heartbeat over a slow link.
         """
-        if self.conn.closed:
-            return False
-        try:
-            self.conn.execute("SELECT 1")
-        except psycopg.OperationalError:
-            return False
-        except psycopg.Error:
-            return not self.conn.closed  # e.g. a statement error: the link is fine
-        return True
+        return connection_answers(self.conn)
+
+    def catalog_rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a catalog or statistics query that never queues behind an
+        application's lock: in a transaction of its own with a short lock_timeout
+        (SET LOCAL: a transaction pooler may hand the server connection to someone
+        else afterwards). Raises psycopg.errors.LockNotAvailable when it gave up."""
+        with self._catalog_lock, self.conn.transaction():
+            self.conn.execute("SELECT set_config('lock_timeout', %s, true)", (CATALOG_LOCK_TIMEOUT,))
+            with self.conn.cursor(row_factory=dict_row) as cur:
+                return cur.execute(query, params).fetchall()
+
+    def watch_tunnel(self, on_drop: Callable[[str], None] | None) -> None:
+        """Call `on_drop(reason)` (from another thread) the moment the ssh tunnel's
+        process dies on its own; None stops listening. No tunnel: nothing to watch."""
+        if self.tunnel is not None:
+            self.tunnel.on_drop = on_drop
 
     def reconnect(self) -> None:
         """Replace the main connection with a new one (same settings).

@@ -90,5 +90,9 @@ class SqliteDatabase:
         if not self.path.exists():
             raise ConnectFailure("missing_file", f"SQLite file not found: {self.path}")
 
+    def watch_tunnel(self, on_drop: object) -> None:
+        """A local file: no tunnel to watch."""
+        return None
+
     def close(self) -> None:
         self.engine.dispose()

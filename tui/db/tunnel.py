@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.db.base import ConnectFailure
@@ -168,6 +169,10 @@ class SshTunnel:
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
         self.lines_seen = 0  # how many lines ssh has printed, ever: "anything new since?"
         self._lock = threading.Lock()
+        # Told at once, from ssh's reader thread, when a tunnel that was up dies on its
+        # own (killed, network drop): the workspace then needs no heartbeat to notice.
+        self.on_drop: Callable[[str], None] | None = None
+        self._up: subprocess.Popen[bytes] | None = None  # the process whose tunnel came up
 
     @property
     def description(self) -> str:
@@ -214,6 +219,7 @@ class SshTunnel:
             self._spawn()
             try:
                 self._wait_until_listening(cancelled)
+                self._up = self.process
                 return
             except ConnectFailure as failure:
                 self._stop_locked()
@@ -253,7 +259,23 @@ class SshTunnel:
                 self._stderr.append(raw.decode(errors="replace").rstrip())
                 self.lines_seen += 1
         except (OSError, ValueError):
-            pass  # closed by _stop_locked: a traceback here would draw over the TUI
+            return  # closed by _stop_locked: a traceback here would draw over the TUI
+        # End of stderr: ssh has exited (or is about to). Ours to report only if its
+        # tunnel was up and nobody stopped it (close() clears self.process first).
+        code = process.wait()
+        if self._up is process and self.process is process and self.on_drop is not None:
+            try:
+                self.on_drop(self.drop_reason(code))
+            except Exception:  # noqa: BLE001 - a listener gone (app closing) must not print over the TUI
+                pass
+
+    def drop_reason(self, code: int) -> str:
+        """'SSH tunnel dropped: <ssh's last word>', for the banner. Lines about one
+        forwarded connection ("channel 3: open failed") are not why ssh exited."""
+        lines = [line for line in gist(self.ssh_messages(), keep=40).splitlines()
+                 if not line.startswith("channel ")]
+        said = lines[-1] if lines else (f"ssh was killed (signal {-code})" if code < 0 else f"ssh exited ({code})")
+        return f"SSH tunnel dropped: {said}"
 
     def _wait_until_listening(self, cancelled: threading.Event | None) -> None:
         deadline = time.monotonic() + self.connect_timeout + 5

@@ -252,6 +252,13 @@ class WorkspaceScreen(Screen[None]):
         self.query_one(ConnectionHeader).show_info(event.info)
         for tree in self.query(CatalogTree):
             tree.reload_if_failed()
+        # Each pane's own connection may have died with the link while idle, unnoticed:
+        # every built pane checks it before its next use (Browse, Query, Activity).
+        for tab in self.query("#panes TabPane"):
+            for pane in tab.children:
+                link_restored = getattr(pane, "link_restored", None)
+                if callable(link_restored):
+                    link_restored()
         self.refresh_bindings()
         self.app.notify(f"Reconnected to {self.profile.target()}.")
 

@@ -30,6 +30,7 @@ class CatalogEntry:
     schema: str | None = None  # None for schemas themselves and for SQLite
     size: int | None = None  # total bytes (table + indexes + TOAST)
     has_children: bool = False  # a partitioned table: partitions under it
+    size_estimated: bool = False  # from pg_class.relpages: the table was locked
 
     @property
     def browsable(self) -> bool:
@@ -37,10 +38,19 @@ class CatalogEntry:
 
 
 def _rows(database: Database, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    from psycopg.rows import dict_row  # imported here: keeps start-up fast
+    # With a short lock_timeout: the sidebar never waits on an application's lock.
+    return database.catalog_rows(query, params)  # type: ignore[attr-defined]
 
-    with database.conn.cursor(row_factory=dict_row) as cur:  # type: ignore[attr-defined]
-        return cur.execute(query, params).fetchall()
+
+def _rows_with_sizes(database: Database, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Exact sizes, but for tables locked right now (estimated); if a lock was
+    taken in between and the query gave up, estimated sizes for all."""
+    from psycopg import errors  # imported here: keeps start-up fast
+
+    try:
+        return _rows(database, query, {**params, "exact_sizes": True})
+    except errors.LockNotAvailable:
+        return _rows(database, query, {**params, "exact_sizes": False})
 
 
 def _entry(row: dict[str, Any], schema: str | None) -> CatalogEntry:
@@ -49,6 +59,7 @@ def _entry(row: dict[str, Any], schema: str | None) -> CatalogEntry:
         row["name"], KIND_NAMES.get(row["kind"], row["kind"]),
         estimate if estimate is not None and estimate >= 0 else None,  # -1: never analysed
         row.get("schema", schema), row.get("size"), bool(row.get("has_children")),
+        bool(row.get("size_estimated")),
     )
 
 
@@ -62,12 +73,12 @@ def schemas(database: Database, show_system: bool = False) -> list[CatalogEntry]
 
 def relations(database: Database, schema: str) -> list[CatalogEntry]:
     """Tables, views, matviews, foreign tables, sequences and routines of a schema."""
-    return [_entry(r, schema) for r in _rows(database, sql.RELATIONS_IN_SCHEMA, {"schema": schema})]
+    return [_entry(r, schema) for r in _rows_with_sizes(database, sql.RELATIONS_IN_SCHEMA, {"schema": schema})]
 
 
 def partitions(database: Database, schema: str, name: str) -> list[CatalogEntry]:
     """The partitions of one partitioned table."""
-    rows = _rows(database, sql.PARTITIONS_OF, {"schema": schema, "name": name})
+    rows = _rows_with_sizes(database, sql.PARTITIONS_OF, {"schema": schema, "name": name})
     return [_entry(r, schema) for r in rows]
 
 

@@ -25,13 +25,15 @@ _GROUPS = ("catalog-root", "catalog-node", "catalog-search")
 
 
 def entry_label(entry: CatalogEntry, qualified: bool = False) -> Text:
-    """Icon, name and, for tables, the row estimate and total size, dimmed."""
+    """Icon, name and, for tables, the row estimate and total size, dimmed
+    ("~" before a size estimated because the table was locked)."""
     label = Text(f"{KIND_ICONS[entry.kind]} " if entry.kind in KIND_ICONS else "")
     if qualified and entry.schema:
         label.append(f"{entry.schema}.", style="dim")
     label.append(entry.name)
+    size = catalog.compact_size(entry.size)
     figures = [catalog.compact_count(entry.estimate) if entry.kind != "schema" else "",
-               catalog.compact_size(entry.size)]
+               f"~{size}" if size and entry.size_estimated else size]
     figures = [figure for figure in figures if figure]
     if figures:
         label.append("  " + " ".join(figures), style="dim")

@@ -27,6 +27,22 @@ class ConnectionLost(Message):
         self.reason = first_line(reason) or "the connection was closed"
 
 
+# Words of a failure where nothing answered yet: the server (or, through a tunnel,
+# the jump host) is down or starting; unlike a refused login, worth trying soon again.
+_NOTHING_ANSWERED = ("the database system is", "open failed", "connect failed", "Connection refused",
+                     "timed out", "No route to host", "Network is unreachable")
+
+
+def server_answered(error: BaseException | None) -> bool:
+    """Whether a failed reconnect reached a server that refused (then back off),
+    rather than finding nothing listening yet (then try again soon)."""
+    if not isinstance(error, ConnectFailure):
+        return True
+    if any(words in error.message for words in _NOTHING_ANSWERED):
+        return False
+    return error.kind not in ("unreachable", "timeout")
+
+
 class LinkBanner(Widget):
     """Hidden while the link is fine. Once lost: "Connection lost: … Reconnecting in
     4 s (attempt 2) · f4 now", counting down each second, with backoff between attempts.
@@ -38,7 +54,12 @@ class LinkBanner(Widget):
     # Often enough to notice a silent drop before the user's next action; each
     # beat is one `SELECT 1`, cheap even over a slow tunnel.
     heartbeat_seconds: ClassVar[float] = 10.0
+    # Between attempts the server answered but refused (too many clients, a
+    # password): no hammering.
     backoff_seconds: ClassVar[tuple[float, ...]] = (1, 2, 4, 8, 16, 30)  # then 30 s for ever
+    # While nothing answers (refused, timed out, starting up) an attempt costs one
+    # TCP handshake: keep trying this often, so the link is back within ~1 s of the server.
+    retry_seconds: ClassVar[float] = 1.0
     HEARTBEAT_REASON = "the server stopped answering"
 
     class Reconnected(Message):
@@ -60,6 +81,7 @@ class LinkBanner(Widget):
         self._countdown: Timer | None = None
         self._pinging = False
         self._suspended = False
+        self._server_answered = False  # did the last failed attempt reach a server?
         self.display = False  # takes no space until the link is lost
 
     @property
@@ -70,6 +92,10 @@ class LinkBanner(Widget):
         self.set_interval(self.heartbeat_seconds, self._beat)
         self.app.app_suspend_signal.subscribe(self, lambda _app: setattr(self, "_suspended", True))
         self.app.app_resume_signal.subscribe(self, lambda _app: setattr(self, "_suspended", False))
+        self.database.watch_tunnel(self._tunnel_dropped_elsewhere)
+
+    def on_unmount(self) -> None:
+        self.database.watch_tunnel(None)
 
     # -- noticing ------------------------------------------------------------------
     def _beat(self) -> None:
@@ -86,8 +112,26 @@ class LinkBanner(Widget):
             return
         self.reason = first_line(reason) or self.HEARTBEAT_REASON
         self.attempt = 1
+        self._server_answered = False
         self.display = True
         self._wait()
+
+    def _tunnel_dropped_elsewhere(self, reason: str) -> None:
+        # ssh's reader thread: hand over to the UI thread.
+        try:
+            self.app.call_from_thread(self.tunnel_dropped, reason)
+        except RuntimeError:
+            pass  # the app is closing: nothing to show
+
+    def tunnel_dropped(self, reason: str) -> None:
+        """Our ssh process died: say so (rather than blaming the server, whatever a
+        pane saw first) and reconnect through a new tunnel at once."""
+        self.reason = first_line(reason)
+        self.attempt = max(1, self.attempt)
+        self.display = True
+        self.screen.refresh_bindings()  # the footer shows the reconnect key
+        if not self.attempting:
+            self._attempt()
 
     def reconnect_now(self) -> None:
         """Attempt at once (the key on the banner, or the palette's Reconnect)."""
@@ -98,7 +142,8 @@ class LinkBanner(Widget):
     # -- reconnecting ----------------------------------------------------------------
     def _delay(self) -> float:
         schedule = self.backoff_seconds
-        return schedule[min(self.attempt, len(schedule)) - 1]
+        delay = schedule[min(self.attempt, len(schedule)) - 1]
+        return delay if self._server_answered else min(delay, self.retry_seconds)
 
     def _wait(self) -> None:
         delay = self._delay()
@@ -152,6 +197,7 @@ class LinkBanner(Widget):
                 return
             error = worker.error
             message = error.message if isinstance(error, ConnectFailure) else first_line(error or "cancelled")
+            self._server_answered = server_answered(error)
             if not self.lost:  # a reconnect asked for on a fine link failed: lost now
                 self.post_message(ConnectionLost(message))
                 return

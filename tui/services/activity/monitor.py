@@ -11,6 +11,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from tui.db.base import ServerInfo
+from tui.db.link import connection_answers
 from tui.services.activity.blocking import root_blockers
 from tui.services.activity.features import Features, privilege_banner
 from tui.services.activity.pulse import Pulse, PulseReading, Replica, totals_from_row
@@ -45,6 +46,7 @@ class ActivityMonitor:
         # they are most of the rows and most of the refresh's cost.
         self.include_idle = False
         self.conn: psycopg.Connection[Any] | None = None
+        self.check_first = False  # after a reconnect: ask the connection before the next tick
         self.features = Features()
         self.pulse = Pulse()
         self.own_xacts = 0  # transactions run by this poller, to take out of TPS
@@ -101,6 +103,9 @@ class ActivityMonitor:
         import time
 
         started = time.perf_counter()
+        if self.check_first and self.conn is not None and not connection_answers(self.conn):
+            self.close()
+        self.check_first = False
         if self.conn is None or self.conn.closed:
             self.open()
         assert self.conn is not None

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from psycopg import sql
 
 from tui.db.base import ConnectFailure
+from tui.db.link import connection_answers
 
 
 class QueryError(Exception):
@@ -43,6 +44,8 @@ class Source(Protocol):
 
     def close(self) -> None: ...
 
+    def check_before_next_use(self) -> None: ...
+
 
 class PostgresSource:
     """A pane's own psycopg connection, opened lazily from the workspace's database."""
@@ -53,6 +56,7 @@ class PostgresSource:
         self._connect = connect  # () -> psycopg.Connection (autocommit)
         self.statement_timeout = statement_timeout
         self._conn: Any = None
+        self._check = False
         self._lock = threading.Lock()
         # One read at a time on the connection: a new load that started while a
         # cancelled one was still unwinding would otherwise open its transaction as a
@@ -62,9 +66,17 @@ class PostgresSource:
     @property
     def conn(self) -> Any:
         with self._lock:
+            if self._check and self._conn is not None and not connection_answers(self._conn):
+                self._conn.close()
+            self._check = False
             if self._conn is None or self._conn.closed:
                 self._conn = self._connect()
             return self._conn
+
+    def check_before_next_use(self) -> None:
+        """After a reconnect: the connection may have died, idle, with the link;
+        the next read asks it first and opens a new one if it does not answer."""
+        self._check = True
 
     def param(self, name: str) -> sql.Composable:
         return sql.Placeholder(name)
@@ -129,6 +141,9 @@ class SqliteSource:
 
     def param(self, name: str) -> sql.Composable:
         return sql.SQL(":" + name)
+
+    def check_before_next_use(self) -> None:
+        """A local file has no link to lose."""
 
     def _cursor(self) -> Any:
         if self._raw is None:

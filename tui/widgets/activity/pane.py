@@ -111,6 +111,7 @@ class ActivityPane(SessionActions):
         self._actions: psycopg.Connection[Any] | None = None
         self._actions_lock = threading.Lock()
         self._closed = False
+        self._check_actions = False  # after a reconnect: ask the action connection before its next use
 
     # -- layout ----------------------------------------------------------------
     def focus_default(self) -> None:
@@ -159,6 +160,17 @@ class ActivityPane(SessionActions):
                 actions.close()
 
         threading.Thread(target=close, name="activity-close", daemon=True).start()
+
+    def link_restored(self) -> None:
+        """The workspace reconnected: both connections are checked before their next
+        use, and a refresh waiting out its own backoff runs now."""
+        if self.monitor is None:
+            return
+        self.monitor.check_first = True
+        self._check_actions = True
+        if self._failures and not self._ticking:
+            self._failures = 0
+            self._schedule(0)
 
     # -- the refresh loop --------------------------------------------------------
     def _start_tick(self) -> None:

@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from tui.db.base import Database
+from tui.db.link import connection_answers
 from tui.profiles import Profile
 from tui.screens.confirm import ConfirmScreen
 from tui.services.activity import ActivityMonitor, Tick, refusal
@@ -39,6 +40,7 @@ class SessionActions(Widget):
     statements_order: str
     _actions: psycopg.Connection[Any] | None
     _actions_lock: threading.Lock
+    _check_actions: bool
 
     @property
     def own_pids(self) -> frozenset[int]:
@@ -51,6 +53,9 @@ class SessionActions(Widget):
     def _action_conn(self) -> psycopg.Connection[Any]:
         """Runs in a worker: the second connection, opened once."""
         with self._actions_lock:
+            if self._check_actions and self._actions is not None and not connection_answers(self._actions):
+                self._actions.close()
+            self._check_actions = False
             if self._actions is None or self._actions.closed:
                 conn = self.database.new_connection()  # type: ignore[attr-defined]
                 # A detail or view query must not wait forever behind a lock queue.

@@ -104,6 +104,10 @@ class BrowsePane(RowActions, Widget, can_focus=False):
         self._input_mode = "filter"
         self._cached: dict[str, Any] = {}
 
+    def link_restored(self) -> None:
+        """The workspace reconnected: the next load checks the pane's connection first."""
+        self.source.check_before_next_use()
+
     def focus_default(self) -> None:
         """What gets the keys when the Browse tab is opened: the data grid."""
         self.query_one(DataGrid).focus()

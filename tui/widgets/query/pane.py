@@ -17,7 +17,7 @@ from textual.widgets import OptionList, RichLog, Static, Tab, Tabs, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from tui.db.link import is_connection_lost, stop_and_close
+from tui.db.link import connection_answers, is_connection_lost, stop_and_close
 from tui.profiles import Profile
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.explain import ExplainScreen
@@ -103,6 +103,7 @@ class QueryPane(Widget):
         self.profile = profile
         self.row_cap = row_cap
         self.session: Any = None
+        self._check_session = False  # after a reconnect: does the session still answer?
         self.outcomes: list[Outcome] = []
         self.running = False
         self._current_started = 0.0
@@ -317,7 +318,25 @@ class QueryPane(Widget):
         self.run_worker(lambda: self._run_in_thread(statements), thread=True, exit_on_error=False,
                         group="query", exclusive=True)
 
+    def link_restored(self) -> None:
+        """The workspace reconnected: check the editor's session before the next run
+        (it may have died, idle, with the link), and reload completion if it failed."""
+        self._check_session = True
+        if self.catalog is None:
+            self._load_catalog()
+
     def _ensure_session(self) -> Any:
+        session = self.session
+        if session is not None and self._check_session:
+            self._check_session = False
+            state = session.transaction_status()
+            if not connection_answers(session.conn):
+                self.session = None
+                session.close()
+                if state in ("in transaction", "in failed transaction"):
+                    self.app.call_from_thread(
+                        self._message, "The open transaction was lost with the connection (the server rolled "
+                        "it back); this runs on a new connection, in autocommit.", "bold red")
         if self.session is None:
             self.session = open_session(self.database, self.row_cap)
         return self.session
