@@ -68,6 +68,7 @@ async def test_admin_console_opens_the_pooler_pane(pgbouncer: PgBouncer, fixed_d
         screen = app.screen
         assert isinstance(screen, WorkspaceScreen)
         assert screen.database.info.product.startswith("PgBouncer 1.")
+        await until(pilot, lambda: bool(screen.query(PoolerPane)), timeout=10)
         assert not screen.query("#sidebar")
         pane = screen.query_one(PoolerPane)
         await until(pilot, lambda: pane.snapshot is not None, timeout=10)

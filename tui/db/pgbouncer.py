@@ -116,7 +116,7 @@ class PgBouncerConsole:
 
     def watch_tunnel(self, on_drop: Callable[[str], None] | None) -> None:
         if self.tunnel is not None:
-            self.tunnel.on_drop = on_drop  # type: ignore[attr-defined]
+            self.tunnel.on_drop = on_drop
 
     def close(self) -> None:
         try:
