@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from test_activity_helpers import SessionFarm, admin, advisory_wait, farm, lock_chain, roles  # noqa: F401
 
+import tui.services.activity.monitor as monitor_module
 from tui.db import open_database
 from tui.db.postgres import PostgresDatabase
 from tui.profiles import Profile
@@ -280,15 +281,28 @@ def test_features_switch_off_after_first_privilege_failure() -> None:
     assert "permission denied" in features.banner_parts()[0]
 
 
-def test_poller_statement_timeout_below_interval(database) -> None:
+def test_poller_statement_timeout_ends_with_its_transaction(database) -> None:
+    # Behind a transaction pooler a session-level timeout would reach the next
+    # client of the server connection (it did: 1600ms for a plain psql).
     monitor = monitor_for(database)
-    monitor.tick()
+    seen: list[str] = []
+    real_fetch = monitor_module.fetch_sessions
+
+    def fetch(conn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(conn.execute("SHOW statement_timeout").fetchone()[0])
+        return real_fetch(conn, *args, **kwargs)
+
+    monitor_module.fetch_sessions = fetch
+    try:
+        monitor.tick()
+        monitor.interval = 0.5
+        monitor.tick()
+    finally:
+        monitor_module.fetch_sessions = real_fetch
+    assert seen == ["800ms", "400ms"]  # below the interval while the sessions are read
     assert monitor.conn is not None
-    assert monitor.conn.execute("SHOW statement_timeout").fetchone() == ("800ms",)
+    assert monitor.conn.execute("SHOW statement_timeout").fetchone() == ("0",)  # and gone after
     assert monitor.conn.execute("SHOW application_name").fetchone() == ("bastion activity",)
-    monitor.interval = 0.5
-    monitor.tick()
-    assert monitor.conn.execute("SHOW statement_timeout").fetchone() == ("400ms",)
     monitor.close()
 
 

@@ -69,7 +69,7 @@ def test_twenty_profiles_one_row_each(pg_cluster: LocalCluster, pg_replica: Repl
         conn.execute("CREATE TABLE t (x)")
     profiles = [
         Profile(name=name, host=str(pg_cluster.socket_dir), port=pg_cluster.port, database=name,
-                user=pg_cluster.superuser, password="none", extra={"group": "app"})
+                user=pg_cluster.superuser, password="none", group="app")
         for name in databases
     ]
     replica = pg_replica.cluster
@@ -116,7 +116,7 @@ def test_twenty_profiles_one_row_each(pg_cluster: LocalCluster, pg_replica: Repl
 
 
 def test_group_that_names_nothing() -> None:
-    profiles = [Profile(name="a", extra={"group": "eu"}), Profile(name="b")]
+    profiles = [Profile(name="a", group="eu"), Profile(name="b")]
     assert [p.name for p in select_profiles(profiles, "eu")] == ["a"]
     with pytest.raises(FleetError, match="No profile is in group 'us'. Groups in the profiles: eu."):
         select_profiles(profiles, "us")

@@ -101,8 +101,9 @@ def test_autovacuum_leaves_the_snapshot_tables_alone(shop_database: Profile) -> 
 
 
 def open_workspace(profile: Profile, display: Profile) -> WorkspaceScreen:
-    """A real connection, shown under a fixed name, port and server version."""
-    database = open_database(profile)
+    """A real connection, shown under a fixed name, port and server version (read-only
+    when the display profile is: the header shows only what the server enforces)."""
+    database = open_database(profile.with_changes(read_only=display.read_only))
     database.info = dataclasses.replace(database.info, version="16.4")
     return WorkspaceScreen(display, database)
 

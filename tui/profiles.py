@@ -119,6 +119,10 @@ class Profile:
     password: str = "keyring"
     read_only: bool = False
     production: bool = False
+    # Server-side prepared statements break behind transaction poolers (the next
+    # transaction may run on another server): off unless the profile opts in.
+    prepared_statements: bool = False
+    group: str | None = None  # for the fleet view: `bastion fleet --group NAME`
     statement_timeout: str | None = None
     ssh: SshConfig | None = None
     migrations: MigrationsConfig | None = None
@@ -252,7 +256,7 @@ def _as_int(value: Any) -> int | None:
 
 _STRING_KEYS = (
     "host", "database", "user", "service", "sslrootcert", "sslcert", "sslkey", "options",
-    "search_path", "application_name", "path", "label",
+    "search_path", "application_name", "path", "label", "group",
 )
 _KNOWN_KEYS = {f.name for f in fields(Profile)} - {"name", "extra"}
 
@@ -336,7 +340,7 @@ def parse_profile(
                 problem(key, f"unknown sslmode {value!r}: expected one of {', '.join(SSLMODES)}")
                 continue
             values[key] = value
-        elif key in ("read_only", "production"):
+        elif key in ("read_only", "production", "prepared_statements"):
             flag = _as_bool(value)
             if flag is None:
                 problem(key, f"expected true or false, got {value!r}")

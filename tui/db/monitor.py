@@ -3,8 +3,9 @@ read-only and safe behind a transaction pooler.
 
 - No startup `options`: PgBouncer before 1.20 refuses them, or drops them
   silently when told to ignore them, so nothing may depend on them.
-- No server-side prepared statements (`prepare_threshold=None`): in
-  transaction pooling the next transaction may run on another server.
+- No server-side prepared statements (connect_with's rule, unless the
+  profile opts in): in transaction pooling the next transaction may run on
+  another server.
 - Settings only per transaction (`SET LOCAL` through `read_only_transaction`):
   the server connection goes back to the pool as it came.
 - A short connect timeout: one host that hangs must not hold up the others.
@@ -19,7 +20,7 @@ from typing import Any
 import psycopg
 
 from tui.db.base import ConnectFailure
-from tui.db.postgres import classify_failure, connection_params
+from tui.db.postgres import connect_with, connection_params
 from tui.db.tunnel import SshTunnel
 from tui.profiles import Profile
 
@@ -33,10 +34,7 @@ def open_monitor_connection(profile: Profile, password: str | None, tunnel: SshT
     params.pop("options", None)  # the profile's read-only and timeouts are applied per transaction
     params["application_name"] = MONITOR_APPLICATION_NAME
     params["connect_timeout"] = str(min(connect_timeout, int(params.get("connect_timeout", connect_timeout))))
-    try:
-        return psycopg.connect(**params, autocommit=True, prepare_threshold=None)
-    except psycopg.Error as exc:
-        raise classify_failure(exc, profile) from None
+    return connect_with(params, profile, tunnel)
 
 
 @contextlib.contextmanager

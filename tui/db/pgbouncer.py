@@ -27,10 +27,9 @@ def is_admin_console(dbname: str | None) -> bool:
 
 def console_params(profile: Profile, password: str | None, tunnel: SshTunnel | None) -> dict[str, Any]:
     """libpq keywords for the console: the profile's, without `options` (PgBouncer
-    rejects them) and without prepared statements (the console has none)."""
+    rejects them). (connect_with prepares no statements: the console has none.)"""
     params = connection_params(profile, password, tunnel)
     params.pop("options", None)
-    params["prepare_threshold"] = None
     return params
 
 

@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -208,12 +208,26 @@ class PostgresDatabase:
                 if progress:
                     progress(f"Tunnel up on {LOCALHOST}:{tunnel.local_port}; connecting through it")
             params = connection_params(profile, password, tunnel)
-            conn = connect_with(params, profile, tunnel)
+            pooler = None
+            try:
+                conn = connect_with(params, profile, tunnel)
+            except ConnectFailure as failure:
+                if "options" not in params or not options_refused(failure.message):
+                    raise
+                # A pooler (PgBouncer before 1.20 by default) refuses startup options:
+                # connect without them; the header then says what is not enforced.
+                params.pop("options")
+                pooler = "a pooler refused the startup options"
+                conn = connect_with(params, profile, tunnel)
             try:
                 info = probe(conn)
             except psycopg.Error as exc:
                 conn.close()
                 raise classify_failure(exc, profile) from None
+            if pooler is None and options_ignored(profile, info):
+                pooler = "the startup options were ignored (a pooler?)"
+            if pooler is not None:
+                info = replace(info, pooler=pooler)
         except BaseException:
             if tunnel is not None and owned:
                 tunnel.close()
@@ -289,8 +303,11 @@ def connect_with(
     """psycopg.connect with errors translated for a person; through a tunnel,
     in ssh's words when ssh knows better (tunnel gone, database unreachable)."""
     seen = tunnel.lines_seen if tunnel is not None else 0
+    # psycopg prepares a statement run 5 times on a connection; behind a transaction
+    # pooler the next transaction may run on another server ("_pg3_0 does not exist").
+    threshold = 5 if profile.prepared_statements else None
     try:
-        return psycopg.connect(**params, autocommit=True)
+        return psycopg.connect(**params, autocommit=True, prepare_threshold=threshold)
     except psycopg.Error as exc:
         failure = classify_failure(exc, profile)
     if tunnel is not None and failure.kind in ("unreachable", "timeout", "other"):
@@ -299,6 +316,18 @@ def connect_with(
         if not tunnel.alive or "open failed" in said:
             raise tunnel.failure(failure.message, since=seen) from None
     raise failure
+
+
+def options_refused(message: str) -> bool:
+    """PgBouncer's words for startup options it does not pass on."""
+    return "unsupported startup parameter" in message and "options" in message
+
+
+def options_ignored(profile: Profile, info: ServerInfo) -> bool:
+    """The profile asked the server for read-only through the startup options and
+    the server does not have it: something in between dropped them (PgBouncer's
+    `ignore_startup_parameters = options`)."""
+    return profile.read_only and not info.read_only
 
 
 def probe(conn: psycopg.Connection[Any]) -> ServerInfo:

@@ -74,8 +74,7 @@ class FleetRow:
 
 
 def profile_group(profile: Profile) -> str | None:
-    group = profile.extra.get("group")
-    return str(group) if group not in (None, "") else None
+    return profile.group or None
 
 
 def select_profiles(profiles: list[Profile], group: str | None = None) -> list[Profile]:

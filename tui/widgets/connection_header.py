@@ -22,9 +22,14 @@ def header_text(profile: Profile, info: ServerInfo) -> Text:
         text.append("  STANDBY", style="bold")
     if profile.tls_unverified:
         text.append("  TLS unverified", style="dim")  # sslmode below verify-ca on a remote host
-    if profile.read_only or info.read_only:
+    if info.read_only:  # only what the server enforces, never what was merely asked
         text.append("  ")
         text.append(" READ-ONLY ", style="bold black on yellow")
+    elif profile.read_only:
+        text.append("  ")
+        text.append(" READ-ONLY NOT ENFORCED ", style="bold white on red")
+    if info.pooler:
+        text.append("  via a pooler", style="bold")
     if profile.production:
         text.append("  ")
         text.append(" PRODUCTION ", style="bold white on red")

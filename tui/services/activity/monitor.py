@@ -50,7 +50,6 @@ class ActivityMonitor:
         self.features = Features()
         self.pulse = Pulse()
         self.own_xacts = 0  # transactions run by this poller, to take out of TPS
-        self._timeout_ms: int | None = None
         # The pane closes from a thread of its own while a tick may still run:
         # close() waits for it (a connection closed under a running statement is
         # not safe). Re-entrant: tick() reopens through open(), which closes first.
@@ -68,7 +67,6 @@ class ActivityMonitor:
         conn.execute("SELECT set_config('application_name', %s, false)", (POLL_APPLICATION_NAME,))
         self.own_xacts += 1
         self.conn = conn
-        self._timeout_ms = None
 
     def close(self) -> None:
         with self._lock:
@@ -86,12 +84,17 @@ class ActivityMonitor:
             cur.execute(query, params)
             return cur.fetchall() if cur.description else []
 
-    def _apply_timeout(self) -> None:
-        # Below the interval, so a slow server cannot pile ticks up behind each other.
-        wanted = max(250, int(self.interval * 800))
-        if wanted != self._timeout_ms:
-            self._execute("SELECT set_config('statement_timeout', %s, false)", (f"{wanted}ms",))
-            self._timeout_ms = wanted
+    def _fetch_sessions(self) -> SessionSnapshot:
+        """The sessions, in one transaction whose statement_timeout stays below the
+        interval (so a slow server cannot pile ticks up behind each other) and ends
+        with it: SET LOCAL, as a transaction pooler hands the server connection on."""
+        assert self.conn is not None
+        timeout = f"{max(250, int(self.interval * 800))}ms"
+        with self.conn.transaction():
+            self.conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout,))
+            snapshot, _statements = fetch_sessions(self.conn, self.info.version_num, self.include_idle)
+        self.own_xacts += 1
+        return snapshot
 
     def tick(self) -> Tick:
         """One refresh. Raises psycopg errors; features that fail for privilege or
@@ -109,9 +112,7 @@ class ActivityMonitor:
         if self.conn is None or self.conn.closed:
             self.open()
         assert self.conn is not None
-        self._apply_timeout()
-        snapshot, statements = fetch_sessions(self.conn, self.info.version_num, self.include_idle)
-        self.own_xacts += statements
+        snapshot = self._fetch_sessions()
         totals_rows = self.features.run("pulse", lambda: self._execute(q.DATABASE_TOTALS), [])
         totals = totals_from_row(totals_rows[0], self.own_xacts) if totals_rows else None
         in_recovery = totals.in_recovery if totals else self.info.in_recovery

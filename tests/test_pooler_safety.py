@@ -1,0 +1,83 @@
+"""bastion through a real PgBouncer in transaction pooling: no prepared
+statements that vanish between transactions, no session state left for the
+next client, and never a READ-ONLY badge the server does not back."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from test_browse_data import SETUP
+from topology_rig import PgBouncer
+
+from tui.db import open_database
+from tui.profiles import Profile
+from tui.services.activity import ActivityMonitor
+from tui.services.browse import KeysetPager, PostgresSource, describe_relation
+from tui.widgets.connection_header import header_text
+
+
+def pooled(pgbouncer: PgBouncer, database: str, **changes: object) -> Profile:
+    return Profile(name="pooled", host="127.0.0.1", port=pgbouncer.port, database=database,
+                   user=pgbouncer.user, password="keyring", sslmode="disable").with_changes(**changes)
+
+
+def assert_plain_client_sees_defaults(pgbouncer: PgBouncer, database: str) -> None:
+    for _ in range(5):
+        with psycopg.connect(pgbouncer.conninfo(database), autocommit=True, prepare_threshold=None) as conn:
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
+            assert conn.execute("SHOW default_transaction_read_only").fetchone() == ("off",)
+
+
+def test_activity_and_browse_through_pgbouncer(pgbouncer: PgBouncer, pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute(SETUP)
+    database = open_database(pooled(pgbouncer, pg_database, statement_timeout="5s"), pgbouncer.password)
+    try:
+        assert database.info.pooler == "a pooler refused the startup options"
+        monitor = ActivityMonitor(database.new_connection, database.info, interval=0.5)  # type: ignore[attr-defined]
+        try:
+            for _ in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
+                tick = monitor.tick()
+                assert not tick.banner, tick.banner
+        finally:
+            monitor.close()
+        source = PostgresSource(database.new_connection, "5s")  # type: ignore[attr-defined]
+        try:
+            pager = KeysetPager(source, describe_relation(source, "shop", "orders"), page_size=20)
+            page = pager.first()
+            for _ in range(20):
+                assert page.rows
+                page = pager.next() if not page.at_end else pager.first()
+        finally:
+            source.close()
+    finally:
+        database.close()
+    assert_plain_client_sees_defaults(pgbouncer, pg_database)
+
+
+def test_read_only_through_pgbouncer_is_never_a_false_badge(pgbouncer: PgBouncer, pg_database: str) -> None:
+    profile = pooled(pgbouncer, pg_database, read_only=True)
+    database = open_database(profile, pgbouncer.password)
+    try:
+        # PgBouncer 1.18 refused the startup options that carry read-only: the server
+        # does not enforce it, and the header says so in red instead of READ-ONLY.
+        assert not database.info.read_only
+        header = str(header_text(profile, database.info))
+        assert "READ-ONLY NOT ENFORCED" in header and "via a pooler" in header
+    finally:
+        database.close()
+    assert_plain_client_sees_defaults(pgbouncer, pg_database)
+
+
+def test_direct_read_only_is_enforced_and_shown(pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    profile = Profile(name="direct", host=str(pg_cluster.socket_dir), port=pg_cluster.port, database=pg_database,
+                      user=pg_cluster.superuser, password="none", read_only=True)
+    database = open_database(profile)
+    try:
+        assert database.info.read_only and database.info.pooler is None
+        header = str(header_text(profile, database.info))
+        assert " READ-ONLY " in header and "NOT ENFORCED" not in header
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            database.conn.execute("CREATE TABLE nope (x int)")  # type: ignore[attr-defined]
+    finally:
+        database.close()
