@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import select
 import signal
 import struct
 import subprocess
@@ -44,14 +45,25 @@ class PtyBastion:
         os.close(slave)
         self._output = bytearray()
         self._lock = threading.Lock()
+        self._stop_reading = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
+    def stop_reading(self) -> None:
+        """Stop draining the output, as a stalled SSH link does: the app's writes
+        soon block on the full pty."""
+        self._stop_reading.set()
+        self._reader.join()
+
     def _read(self) -> None:
-        while True:
+        # select with a timeout: a read blocked in os.read would keep the master open
+        # after close(), and the app would never see the hang-up.
+        while not self._stop_reading.is_set():
             try:
+                if not select.select([self.master], [], [], 0.05)[0]:
+                    continue
                 data = os.read(self.master, 65536)
-            except OSError:
+            except (OSError, ValueError):
                 return
             if not data:
                 return
@@ -102,6 +114,8 @@ class PtyBastion:
     def hang_up(self) -> None:
         """What sshd does when the session goes: close the master side."""
         if self.master >= 0:
+            self._stop_reading.set()
+            self._reader.join()
             os.close(self.master)
             self.master = -1
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from pty_terminal import PtyBastion
+from sshd_rig import SshServer, ssh_processes_for
 
 from tui.demo.cluster import LocalCluster
+from tui.profiles import ProfileStore
 
 REPEAT = 10
 CTRL_A, CTRL_K, BACKSPACE, ESC, ENTER = b"\x01", b"\x0b", b"\x7f", b"\x1b", b"\r"
@@ -140,3 +143,66 @@ def test_invalid_utf8_is_replaced_and_bastion_keeps_working(
     assert bastion.quit() == 0
     assert editor_text(isolated_env) == "ab\ufffdcdé!"
     assert crash_reports(isolated_env) == []
+
+
+def test_a_hung_up_terminal_ends_bastion_within_a_second_and_stops_its_tunnel(
+    start_bastion: Callable[..., PtyBastion], sshd: SshServer, pg_cluster: LocalCluster, pg_database: str,
+    tmp_path: Path,
+) -> None:
+    # The SSH session to the jump host closes while a stalled link has filled the
+    # terminal: Textual's writer thread died on EIO, the app blocked on its full
+    # output queue until the forced exit 5 s later.
+    from test_tunnel import tunnel_profile, wait_for_no_ssh
+
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"*:*:*:{pg_cluster.superuser}:{pg_cluster.password}\n")
+    pgpass.chmod(0o600)
+    os.environ["PGPASSFILE"] = str(pgpass)  # child_env copies it (isolated_env restores it)
+    profiles = tmp_path / "profiles.yaml"
+    ProfileStore(profiles).load().put(tunnel_profile(sshd, pg_cluster, pg_database, password="pgpass"))
+    bastion = start_bastion("--profiles", str(profiles), "via-jump")
+    bastion.wait_for("via ssh")
+    time.sleep(1)
+    assert ssh_processes_for(f"-p {sshd.port}"), "no tunnel while the workspace is open"
+    bastion.stop_reading()  # the link stalls: the app's output piles up
+    for _ in range(60):
+        bastion.write(b"2")
+        time.sleep(0.02)
+        bastion.write(b"1")
+        time.sleep(0.02)
+    for _ in range(200):
+        bastion.write(b"x")
+        time.sleep(0.005)
+    started = time.monotonic()
+    bastion.hang_up()
+    assert bastion.wait(10) == 129
+    assert time.monotonic() - started < 1.0
+    assert wait_for_no_ssh(f"-p {sshd.port}") == [], "ssh tunnel left behind"
+
+
+def test_writes_to_a_hung_up_terminal_are_dropped_instead_of_blocking_the_app() -> None:
+    # The root of the 5 s hang: a stalled link fills the pty and Textual's output
+    # queue, the app waits on the queue; when the terminal hangs up, the writer
+    # thread died on EIO and the app waited for ever (until the forced exit).
+    from textual.drivers._writer_thread import WriterThread
+
+    from tui.terminal import TerminalFile
+
+    master, slave = os.openpty()
+    gone = threading.Event()
+    with os.fdopen(slave, "w", encoding="utf-8") as tty:
+        writer = WriterThread(TerminalFile(tty, gone.set))  # type: ignore[arg-type]
+        writer.start()
+        written = threading.Event()
+
+        def app_writes() -> None:
+            for _ in range(200):
+                writer.write("x" * 4096)
+            written.set()
+
+        threading.Thread(target=app_writes, daemon=True).start()
+        assert not written.wait(0.5), "the pty should be full by now"
+        os.close(master)  # hang up
+        assert written.wait(1.0), "the app is still blocked on the output queue"
+        assert gone.is_set()
+        writer.stop()

@@ -418,13 +418,15 @@ def _open_demo(demo: DemoEnvironment, args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tui.exit_guard import leave_at_once_after_signal
+
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv[:1] == ["profiles"]:
             return run_profiles(argv[1:], sys.stdin, sys.stdout)
         if argv[:1] == ["demo"]:
-            return run_demo(argv[1:])
-        return run_main_app(argv)
+            return leave_at_once_after_signal(run_demo(argv[1:]))
+        return leave_at_once_after_signal(run_main_app(argv))
     except CliError as exc:
         print(f"bastion: {exc}", file=sys.stderr)
         return exc.code
