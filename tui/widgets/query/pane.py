@@ -41,6 +41,7 @@ from tui.services.query.splitter import (
 from tui.widgets.browse.value_viewer import ValueViewer
 from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.query.result_grid import ResultGrid
+from tui.widgets.query.sql_editor import SqlEditor
 
 STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
 
@@ -120,8 +121,8 @@ class QueryPane(Widget):
         with Vertical(id="query-body"):
             yield Tabs(*[Tab(f"Query {i + 1}", id=f"buffer-{i}") for i in range(len(self.buffers))],
                        id="editor-tabs")
-            editor = TextArea.code_editor(self.buffers[0], language="sql", id="sql-editor",
-                                          soft_wrap=False, show_line_numbers=True)
+            editor = SqlEditor.code_editor(self.buffers[0], language="sql", id="sql-editor",
+                                           soft_wrap=False, show_line_numbers=True)
             editor.cursor_blink = False
             editor.theme = editor_theme(self.app)
             yield editor
