@@ -5,8 +5,9 @@
 - Runs of plain characters read in one go (a paste without bracketed paste, a
   burst over SSH) reach the app as one `TypedText` instead of one event per
   character, so a 5 MB paste costs a few thousand messages, not five million;
-  plain ASCII between escape sequences does not even go through Textual's
-  parser (a generator step per character: 24 µs, two minutes for 5 MB).
+  plain ASCII between escape sequences and bracketed pastes do not even go
+  through Textual's parser (a generator step per character: 24 µs, two
+  minutes for 5 MB).
 - A terminal that is gone (the SSH session closed: writes fail with EIO/EPIPE) is
   no longer written to, and the app is asked to exit at once instead of blocking
   on Textual's full output queue.
@@ -66,20 +67,61 @@ def parser_is_idle(parser: XTermParser) -> bool:
     return frame.f_locals.get("bracketed_paste") is False  # a generator local; unknown means not idle
 
 
-def parse_input(parser: XTermParser, text: str) -> Iterable[Message]:
-    """The parser's events for `text`, with runs of plain ASCII typed between
-    sequences passed straight through as `TypedText`."""
-    position = 0
-    for run in PLAIN_ASCII_RUN.finditer(text):
-        if run.start() > position:
-            yield from parser.feed(text[position:run.start()])
-        if parser_is_idle(parser):
-            yield TypedText(run.group())
-        else:
-            yield from parser.feed(run.group())
-        position = run.end()
-    if position < len(text):
-        yield from parser.feed(text[position:])
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
+
+
+class TerminalInput:
+    """Textual's XTermParser, with fast paths for what it does one generator step
+    per character (24 µs): plain ASCII typed between sequences becomes `TypedText`
+    directly, and a bracketed paste is cut out of the stream as one `Paste`."""
+
+    def __init__(self, parser: XTermParser) -> None:
+        self.parser = parser
+        self._pasted: list[str] | None = None  # inside a bracketed paste
+        self._carry = ""  # the end of a read that may be the start of PASTE_END
+
+    def feed(self, text: str) -> Iterable[Message]:
+        """The events for `text`, the next decoded read."""
+        while text:
+            if self._pasted is not None:
+                text = yield from self._in_paste(text)
+                continue
+            start = text.find(PASTE_START)
+            before, text = (text, "") if start < 0 else (text[:start], text[start:])
+            yield from self._typed(before)
+            if text:
+                if parser_is_idle(self.parser):
+                    self._pasted, text = [], text[len(PASTE_START):]
+                else:  # inside some other sequence: let the parser have it
+                    yield from self.parser.feed(text)
+                    text = ""
+
+    def _in_paste(self, text: str) -> Iterable[Message]:
+        buffer, self._carry = self._carry + text, ""
+        end = buffer.find(PASTE_END)
+        assert self._pasted is not None
+        if end < 0:
+            keep = min(len(buffer), len(PASTE_END) - 1)
+            self._pasted.append(buffer[:len(buffer) - keep])
+            self._carry = buffer[len(buffer) - keep:]
+            return ""
+        self._pasted.append(buffer[:end])
+        yield events.Paste("".join(self._pasted).replace("\x00", ""))  # as Textual's parser does
+        self._pasted = None
+        return buffer[end + len(PASTE_END):]
+
+    def _typed(self, text: str) -> Iterable[Message]:
+        position = 0
+        for run in PLAIN_ASCII_RUN.finditer(text):
+            if run.start() > position:
+                yield from self.parser.feed(text[position:run.start()])
+            if parser_is_idle(self.parser):
+                yield TypedText(run.group())
+            else:
+                yield from self.parser.feed(run.group())
+            position = run.end()
+        if position < len(text):
+            yield from self.parser.feed(text[position:])
 
 
 def _flush(run: list[Message]) -> Iterable[Message]:
@@ -152,6 +194,7 @@ class TerminalDriver(LinuxDriver):
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
         parser = XTermParser(self._debug)
+        terminal_input = TerminalInput(parser)
         decode = getincrementaldecoder("utf-8")(errors="replace").decode
 
         def read_and_post(ready: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
@@ -166,7 +209,7 @@ class TerminalDriver(LinuxDriver):
                         break
                     text = decode(data, final=final and index == len(ready) - 1)
                     if text:  # empty while a character's bytes are split across reads; feed("") ends the parser
-                        for event in group_typed_text(parse_input(parser, text)):
+                        for event in group_typed_text(terminal_input.feed(text)):
                             self.process_message(event)
             for event in parser.tick():
                 self.process_message(event)
