@@ -174,8 +174,10 @@ def main() -> None:
     if args.keys:
         times = keystrokes_in_big_buffer(max(sizes), args.keys, args.timeout)
         if times:
-            print(f"typing in a {max(sizes):,}-byte buffer: median {statistics.median(times):.0f} ms, "
-                  f"max {max(times):.0f} ms per key ({len(times)} keys)")
+            rest = times[1:] or times
+            print(f"typing in a {max(sizes):,}-byte buffer: first key {times[0]:.0f} ms, then median "
+                  f"{statistics.median(rest):.0f} ms, max {max(rest):.0f} ms per key ({len(times)} keys)")
+            print("  ms per key:", " ".join(f"{t:.0f}" for t in times))
         else:
             print("typing: the paste did not finish in time")
 

@@ -186,10 +186,10 @@ class QueryPane(Widget):
     def _after_typed_keys(self, callback: Any, *args: Any) -> None:
         """Run `callback` once the editor has handled the keys typed before this one.
 
-        Our keys are priority bindings: they act as soon as they arrive, while
-        characters typed just before them (one burst over SSH, a fast typist) still
-        wait in the editor's queue. Reading the text now would run a statement
-        without its last characters; a callback queued on the editor runs after them.
+        The App hands keys over one at a time (tui.key_order), so the characters
+        typed just before a priority key (one burst over SSH) are in the text by
+        now; queuing on the editor still puts the callback behind anything the
+        editor has yet to process, and before the keys typed after this one.
         """
         self.editor.call_later(callback, *args)
 
