@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.driver import Driver
 from textual.filter import Monochrome, NoColor
 from textual.screen import Screen
 
 from tui.crash import write_crash_report
 from tui.db.tunnel import stop_all as stop_all_tunnels
+from tui.key_order import KeyQueue, TypedText
 from tui.profiles import Profile, ProfileStore
 from tui.screens.connect import ConnectScreen
 from tui.screens.help import HelpScreen
@@ -64,8 +67,31 @@ class BastionApp(App[None]):
         self.fleet_group = fleet_group
         self.crash_report: Path | None = None
         self._keyring_note_shown = False
+        self._keys = KeyQueue(self)
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # over a slow link every animated frame costs bytes
+
+    def get_driver_class(self) -> type[Driver]:
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from tui.terminal import TerminalDriver
+
+        driver = super().get_driver_class()
+        return TerminalDriver if driver is LinuxDriver else driver
+
+    # -- keys in the order they were typed (see tui.key_order) -----------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, TypedText):
+            self._keys.add_text(event.text)
+        elif isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            if self._keys.admit(event):
+                await super().on_event(event)
+                self._keys.handled(event)
+        elif isinstance(event, (events.Key, events.Paste)):
+            await super().on_event(event)
+            self._keys.back_at_app(event)
+        else:
+            await super().on_event(event)
 
     # -- start-up ----------------------------------------------------------------
     def on_mount(self) -> None:

@@ -497,6 +497,8 @@ def hide_passwords_from_ps(argv: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tui.exit_guard import leave_at_once_after_signal
+
     if argv is None:
         argv = list(sys.argv[1:])
         hide_passwords_from_ps(argv)
@@ -505,10 +507,10 @@ def main(argv: list[str] | None = None) -> int:
         if argv[:1] == ["profiles"]:
             return run_profiles(argv[1:], sys.stdin, sys.stdout)
         if argv[:1] == ["demo"]:
-            return run_demo(argv[1:])
+            return leave_at_once_after_signal(run_demo(argv[1:]))
         if argv[:1] == ["fleet"]:
-            return run_fleet(argv[1:])
-        return run_main_app(argv)
+            return leave_at_once_after_signal(run_fleet(argv[1:]))
+        return leave_at_once_after_signal(run_main_app(argv))
     except CliError as exc:
         print(f"bastion: {exc}", file=sys.stderr)
         return exc.code

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from types import FrameType
@@ -51,6 +52,21 @@ def exit_on_hangup(request_exit: Callable[[int], None]) -> Iterator[None]:
         for signum, handler in previous.items():
             if signal.getsignal(signum) is on_signal:
                 signal.signal(signum, handler if handler is not None else signal.SIG_DFL)  # type: ignore[arg-type]
+
+
+def leave_at_once_after_signal(code: int) -> int:
+    """`code`, unless the app ended on SIGHUP/SIGTERM (128 + signal): then, our own
+    cleanup being done (tunnels, the demo's server, autosaves), end the process at
+    once. Python's finalisation would take another ~0.6 s, and may wait for worker
+    threads stuck on a server or a terminal that is gone."""
+    if code < 128:
+        return code
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _exit_if_still_running_after(seconds: float, code: int) -> None:

@@ -41,6 +41,7 @@ from tui.services.query.splitter import (
 from tui.widgets.browse.value_viewer import ValueViewer
 from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.query.result_grid import ResultGrid
+from tui.widgets.query.sql_editor import SqlEditor
 
 STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
 
@@ -123,8 +124,8 @@ class QueryPane(Widget):
         with Vertical(id="query-body"):
             yield Tabs(*[Tab(f"Query {i + 1}", id=f"buffer-{i}") for i in range(len(self.buffers))],
                        id="editor-tabs")
-            editor = TextArea.code_editor(self.buffers[0], language="sql", id="sql-editor",
-                                          soft_wrap=False, show_line_numbers=True)
+            editor = SqlEditor.code_editor(self.buffers[0], language="sql", id="sql-editor",
+                                           soft_wrap=False, show_line_numbers=True)
             editor.cursor_blink = False
             editor.theme = editor_theme(self.app)
             yield editor
@@ -195,10 +196,10 @@ class QueryPane(Widget):
     def _after_typed_keys(self, callback: Any, *args: Any) -> None:
         """Run `callback` once the editor has handled the keys typed before this one.
 
-        Our keys are priority bindings: they act as soon as they arrive, while
-        characters typed just before them (one burst over SSH, a fast typist) still
-        wait in the editor's queue. Reading the text now would run a statement
-        without its last characters; a callback queued on the editor runs after them.
+        The App hands keys over one at a time (tui.key_order), so the characters
+        typed just before a priority key (one burst over SSH) are in the text by
+        now; queuing on the editor still puts the callback behind anything the
+        editor has yet to process, and before the keys typed after this one.
         """
         self.editor.call_later(callback, *args)
 
