@@ -460,3 +460,15 @@ async def test_the_form_refuses_a_long_name_and_a_port_out_of_range(profiles_fil
         errors = str(app.screen.query_one("#form-errors").render())
         assert "at most 64 characters" in errors and "port" in errors
     assert not profiles_file.exists()
+
+
+async def test_a_key_released_after_the_last_screen_is_gone_is_dropped(profiles_file: Path) -> None:
+    # Keys held back to keep their order can be released while the app closes
+    # (the random-key test, seed 3: ScreenStackError "No screens on stack").
+    from textual import events
+
+    app = BastionApp(ProfileStore(profiles_file).load(), settings=Settings())
+    async with app.run_test(size=(80, 24)):
+        pass
+    await app.on_event(events.Key("a", "a"))
+    assert app._exception is None

@@ -81,3 +81,29 @@ def test_direct_read_only_is_enforced_and_shown(pg_cluster, pg_database: str) ->
             database.conn.execute("CREATE TABLE nope (x int)")  # type: ignore[attr-defined]
     finally:
         database.close()
+
+
+async def test_activity_views_through_pgbouncer_leave_no_timeout(pgbouncer: PgBouncer, pg_database: str,
+                                                                 memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    from conftest import until
+
+    from tui.app import BastionApp
+    from tui.profiles import ProfileStore
+    from tui.screens.workspace import WorkspaceScreen
+    from tui.settings import Settings
+    from tui.widgets.activity import ActivityPane
+
+    memory_keyring.set_password("bastion", "pooled", pgbouncer.password)
+    app = BastionApp(ProfileStore(None).load(), settings=Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.connect(pooled(pgbouncer, pg_database))
+        await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen), timeout=15)
+        await pilot.press("4")
+        await until(pilot, lambda: bool(app.screen.query(ActivityPane))
+                    and app.screen.query_one(ActivityPane).last_tick is not None, timeout=15)
+        pane = app.screen.query_one(ActivityPane)
+        for key in ("l", "T", "I", "a"):
+            await pilot.press(key)
+            await pilot.pause(0.5)
+        assert "failed" not in str(pane.query_one("#activity-status").render()).lower()
+    assert_plain_client_sees_defaults(pgbouncer, pg_database)

@@ -76,19 +76,6 @@ async def test_admin_console_opens_the_pooler_pane(pgbouncer: PgBouncer, fixed_d
         assert screen.query_one(PoolerPane) is pane
 
 
-def test_a_plain_database_named_otherwise_is_not_a_console(pgbouncer: PgBouncer, pg_database: str,
-                                                           memory_keyring) -> None:  # type: ignore[no-untyped-def]
-    memory_keyring.set_password("bastion", "pooled", pgbouncer.password)
-    profile = Profile(name="pooled", host="127.0.0.1", port=pgbouncer.port, database=pg_database,
-                      user=pgbouncer.user, password="keyring", sslmode="disable")
-    from tui.db.base import ConnectFailure
-
-    with pytest.raises(ConnectFailure):
-        # Through PgBouncer 1.18 without ignore_startup_parameters = options, bastion's
-        # startup options are refused: the message says so (pooler-safe connecting is issue #13).
-        open_database(profile.with_changes(read_only=True), pgbouncer.password)
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshot_pooler_pane(snap_compare, pgbouncer: PgBouncer, fixed_dir: Path, size: tuple[int, int],
                               memory_keyring) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.driver import Driver
@@ -81,6 +81,8 @@ class BastionApp(App[None]):
 
     # -- keys in the order they were typed (see tui.key_order) -----------------------
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (TypedText, events.Key, events.Paste)) and not self._has_screen():
+            return  # a queued key released while the app closes: no screen to take it
         if isinstance(event, TypedText):
             self._keys.add_text(event.text)
         elif isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
@@ -92,6 +94,13 @@ class BastionApp(App[None]):
             self._keys.back_at_app(event)
         else:
             await super().on_event(event)
+
+    def _has_screen(self) -> bool:
+        try:
+            self.screen  # noqa: B018 - raises once the last screen is gone
+        except (ScreenStackError, UnknownModeError):
+            return False
+        return True
 
     # -- start-up ----------------------------------------------------------------
     def on_mount(self) -> None:

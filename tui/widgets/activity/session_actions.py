@@ -4,7 +4,8 @@ session detail, cancel and terminate (with confirmation)."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import psycopg
 from textual.widget import Widget
@@ -23,6 +24,8 @@ from tui.widgets.activity.cells import clip
 from tui.widgets.activity.session_table import SessionTable
 from tui.widgets.activity.tree_table import BlockingTreeTable
 from tui.widgets.activity.view_table import ViewTable
+
+T = TypeVar("T")
 
 ACTION_TIMEOUT = "5s"
 
@@ -58,12 +61,19 @@ class SessionActions(Widget):
             self._check_actions = False
             if self._actions is None or self._actions.closed:
                 conn = self.database.new_connection()  # type: ignore[attr-defined]
-                # A detail or view query must not wait forever behind a lock queue.
-                conn.execute("SELECT set_config('statement_timeout', %s, false),"
-                             " set_config('application_name', 'bastion activity actions', false)",
-                             (ACTION_TIMEOUT,))
+                conn.execute("SELECT set_config('application_name', 'bastion activity actions', false)")
                 self._actions = conn
             return self._actions
+
+    def _on_action_conn(self, use: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """`use(conn)` in a transaction of its own on the action connection, with a
+        statement_timeout that ends with it (a detail or view query must not wait
+        forever behind a lock queue, and a transaction pooler hands the server
+        connection on: no session setting may stay behind)."""
+        conn = self._action_conn()
+        with conn.transaction():
+            conn.execute("SELECT set_config('statement_timeout', %s, true)", (ACTION_TIMEOUT,))
+            return use(conn)
 
     def _load_view(self, view: str) -> None:
         monitor = self.monitor
@@ -76,7 +86,7 @@ class SessionActions(Widget):
             "tables": lambda c: tables_view(c, monitor.features),
             "indexes": lambda c: indexes_view(c, monitor.features),
         }
-        self.run_worker(lambda: (view, loaders[view](self._action_conn())), thread=True,
+        self.run_worker(lambda: (view, self._on_action_conn(loaders[view])), thread=True,
                         group="activity-view", exclusive=True, exit_on_error=False)
 
     def _show_view(self, result: Any) -> None:
@@ -99,7 +109,7 @@ class SessionActions(Widget):
         waiters = sorted(edges.get(session.pid, ()))
         blockers = list(session.blocked_by)
         monitor, version = self.monitor, self.database.info.version_num
-        self.run_worker(lambda: (session_detail(self._action_conn(), session, version, monitor.features),
+        self.run_worker(lambda: (self._on_action_conn(lambda c: session_detail(c, session, version, monitor.features)),
                                  blockers, waiters),
                         thread=True, group="activity-detail", exclusive=True, exit_on_error=False)
 
@@ -155,9 +165,9 @@ class SessionActions(Widget):
         own = self.own_pids
 
         def work() -> None:
-            conn = self._action_conn()
             for s in targets:
-                result = signal_backend(conn, action, s.pid, s.backend_start, own | {conn.info.backend_pid})
+                result = self._on_action_conn(
+                    lambda c, s=s: signal_backend(c, action, s.pid, s.backend_start, own | {c.info.backend_pid}))
                 self.app.call_from_thread(self.notify, result.message,
                                           severity="information" if result.ok else "error")
             self.app.call_from_thread(self._after_signal)
