@@ -125,7 +125,7 @@ class QueryPane(Widget):
         self.running = False
         self._stop_requested = threading.Event()  # set by cancel: the whole run stops
         self._asking = False  # the worker waits for a confirmation
-        self._total = 1
+        self._total, self._current_index = 1, 0  # statements in the run, the one running
         self._current_started = 0.0
         self._export_cancel: threading.Event | None = None
         self.history = HistoryStore(profile.name)
@@ -309,7 +309,7 @@ class QueryPane(Widget):
     def _start(self, statements: list[Statement]) -> None:
         self.running = True
         self._stop_requested = threading.Event()
-        self._total = len(statements)
+        self._total, self._current_index = len(statements), 0
         self.outcomes = []
         self.grid.show(None)
         tabs = self.query_one("#result-tabs", Tabs)
@@ -399,7 +399,7 @@ class QueryPane(Widget):
         elapsed = time.perf_counter() - self._current_started
         rows = len(self.grid.result) if self.grid.result is not None else 0
         self.grid.rows_changed()
-        total = getattr(self, "_total", 1)
+        total = self._total
         which = f" {self._current_index + 1} of {total}" if total > 1 else ""
         if self._asking:
             self._set_status(f"statement{which} waiting for your answer")
