@@ -230,6 +230,30 @@ async def test_explain_opens_the_plan_tree(shop, socket_profile: Profile) -> Non
         assert "Scan" in app.screen.plan.node_type
 
 
+async def test_explain_analyze_never_commits_a_write(shop, socket_profile: Profile) -> None:
+    """f7 on EXECUTE of a prepared DELETE used to commit: no classifier saw a write."""
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_run(pilot, "prepare wipe as delete from items")
+        app.query_one(TextArea).text = "execute wipe"
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        await pilot.press("escape")
+        await type_and_run(pilot, "select count(*) from items")
+        assert pane_of(app).outcomes[0].result.row(0)[0] == "3"
+
+
+async def test_explain_analyze_of_a_write_is_refused_on_production(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile.with_changes(name="prod", production=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(TextArea).text = "delete from items"
+        await pilot.press("f7")
+        messages = app.query_one("#query-messages")
+        await wait_until(pilot, lambda: any("EXPLAIN failed" in str(line.text) for line in messages.lines))
+        assert "this one writes" in "\n".join(str(line.text) for line in messages.lines)
+        assert not isinstance(app.screen, ExplainScreen)
+
+
 # -- snapshots ------------------------------------------------------------------------
 
 
