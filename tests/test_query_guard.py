@@ -198,6 +198,25 @@ def test_explain_analyze_never_commits(prod) -> None:
     assert run_explain(session.conn, explain_sql(read, analyze=True), read_only=True).actual_rows == 5
 
 
+@pytest.mark.parametrize("sql", ["delete from items where id = 1 returning *", "select counted()"])
+def test_export_runs_the_statement_again_but_never_writes(prod, socket_profile: Profile, tmp_path: Path,
+                                                          sql: str) -> None:
+    """f8 re-runs the shown statement: a confirmed write must not run again unasked."""
+    import threading
+
+    from tui.services.query.export import export
+
+    _, check = prod
+    database = open_database(socket_profile)
+    [statement] = split_statements(sql)
+    try:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            export(database, statement, "csv", tmp_path / "out.csv", lambda rows: None, threading.Event())
+    finally:
+        database.close()
+    assert count(check) == 5 and count(check, "calls") == 0
+
+
 def test_sqlite_production_trial(tmp_path: Path) -> None:
     path = tmp_path / "prod.db"
     with sqlite3.connect(path) as conn:
