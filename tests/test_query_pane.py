@@ -311,6 +311,21 @@ def test_snapshot_explain_tree(snap_compare, shop, socket_profile, frozen, size)
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_snapshot_production_commit_question(snap_compare, shop, socket_profile, frozen, size) -> None:
+    async def run(pilot) -> None:
+        pilot.app.query_one(TextArea).text = "delete from items where price < 10"
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen)
+                         and "Commit" in pilot.app.screen.title_text)
+        await pilot.pause(0.2)
+
+    production = socket_profile.with_changes(name="prod", production=True)
+    assert snap_compare(snapshot_app(shop, production), run_before=run, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_snapshot_history(snap_compare, shop, socket_profile, frozen, fixed_history, size) -> None:
     async def run(pilot) -> None:
         await pilot.press("ctrl+r")

@@ -176,7 +176,7 @@ def commit_question(statement: Statement, outcome: Outcome, guard: Guard) -> Que
     rows = changed_rows(outcome.tag)
     what = f"{rows:,} row{'' if rows == 1 else 's'} affected ({outcome.tag})" if rows is not None else \
         f"It ran ({outcome.tag or 'OK'})"
-    body = (f"{preview(statement)}\n\n{what}, not committed yet. Commit on PRODUCTION ({guard.profile_name})?"
-            "\nNo rolls it back.")
+    body = (f"{preview(statement)}\n\n{what}, not committed yet.\n"
+            f"Commit on PRODUCTION ({guard.profile_name})? No (n, esc) rolls it back.")
     large = rows is not None and rows > LARGE_CHANGE
     return Question("Commit?", body, guard.profile_name if large else None)

@@ -434,7 +434,8 @@ class QueryPane(Widget):
             where = f" at line {line + 1}, column {column + 1}"
             # Select the offending character, leaving the cursor on it.
             self.editor.selection = type(self.editor.selection)((line, column + 1), (line, column))
-        self._message(f"ERROR {error.sqlstate or ''}{where}: {error.message}", "bold red")
+        code = f" {error.sqlstate}" if error.sqlstate else ""
+        self._message(f"ERROR{code}{where}: {error.message}", "bold red")
         for label, value in (("DETAIL", error.detail), ("HINT", error.hint), ("CONTEXT", error.context)):
             if value:
                 self._message(f"{label}: {value}", "red")
