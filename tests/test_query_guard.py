@@ -112,6 +112,18 @@ def test_a_confirmed_write_shows_its_count_before_commit(prod) -> None:
     assert outcome.ok and not outcome.rolled_back and count(check) == 3
 
 
+def test_a_failed_commit_is_the_statements_error(prod) -> None:
+    session, check = prod
+    check.execute("create table orders (item int references items deferrable initially deferred);"
+                  "insert into orders values (1)")
+    [outcome] = guarded(session, "delete from items where id = 1", Answers(True, True))
+    assert not outcome.ok and outcome.error.sqlstate == "23503"
+    assert outcome.error.message.startswith("COMMIT failed: ")
+    assert session.transaction_status() == "idle" and count(check) == 5
+    [after] = guarded(session, "select count(*) from items", Answers())
+    assert after.ok and after.result.row(0)[0] == "5"
+
+
 def test_a_large_change_needs_the_name_to_commit(prod) -> None:
     session, check = prod
     answers = Answers(True, False)

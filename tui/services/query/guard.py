@@ -148,7 +148,7 @@ def run_then_confirm_commit(session: Any, statement: Statement, guard: Guard,
         session.end_transaction(commit=False)
         return outcome
     commit = guard.ask(commit_question(statement, outcome, guard))
-    session.end_transaction(commit=commit)
+    outcome.error = session.end_transaction(commit=commit)
     if not commit:
         outcome.tag = f"{outcome.tag} (rolled back)".strip()
         outcome.rolled_back = True

@@ -165,9 +165,19 @@ class PostgresSession:
         with self._run_lock:
             self.conn.execute("BEGIN")
 
-    def end_transaction(self, commit: bool) -> None:
+    def end_transaction(self, commit: bool) -> QueryError | None:
+        """COMMIT or ROLLBACK the transaction of begin(); a failed COMMIT (a deferred
+        constraint) is the statement's error, and the transaction is gone."""
         with self._run_lock:
-            self.conn.execute("COMMIT" if commit else "ROLLBACK")
+            try:
+                self.conn.execute("COMMIT" if commit else "ROLLBACK")
+            except self._psycopg.Error as exc:
+                if self.transaction_status() == "connection lost":
+                    raise
+                error = self._error(exc, Statement("", 0, ()))
+                error.message, error.position = f"COMMIT failed: {error.message}", None
+                return error
+            return None
 
     def _columns(self, cursor: Any) -> list[Column]:
         return [Column(d.name, d.type_code in NUMERIC_OIDS) for d in cursor.description]
@@ -350,9 +360,16 @@ class SqliteSession:
         with self._run_lock:
             self.conn.execute("BEGIN")
 
-    def end_transaction(self, commit: bool) -> None:
+    def end_transaction(self, commit: bool) -> QueryError | None:
+        """COMMIT or ROLLBACK the transaction of begin(); a failed COMMIT is the statement's error."""
         with self._run_lock:
-            self.conn.execute("COMMIT" if commit else "ROLLBACK")
+            try:
+                self.conn.execute("COMMIT" if commit else "ROLLBACK")
+            except sqlite3.Error as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                return QueryError(f"COMMIT failed: {exc}", sqlstate=getattr(exc, "sqlite_errorname", None))
+            return None
 
     def cancel(self) -> None:
         self.conn.interrupt()
