@@ -342,8 +342,7 @@ class QueryPane(Widget):
         worker = get_current_worker()
         self._asking = True
         try:
-            self.app.call_from_thread(
-                self.app.push_screen, ConfirmScreen(question.title, question.body, question.require_text), reply)
+            self.app.call_from_thread(self._show_question, question, reply)
             while not answered.wait(0.1):
                 if worker.is_cancelled or not self.app.is_running:
                     return False
@@ -352,6 +351,10 @@ class QueryPane(Widget):
         finally:
             self._asking = False
         return answers[0]
+
+    def _show_question(self, question: Question, reply: Any) -> None:
+        # Built and pushed on the UI thread; the worker waits for `reply`.
+        self.app.push_screen(ConfirmScreen(question.title, question.body, question.require_text), reply)
 
     def _run_in_thread(self, statements: list[Statement]) -> None:
         session = self._ensure_session()
