@@ -144,18 +144,88 @@ async def test_production_writes_need_confirmation(shop, socket_profile: Profile
         await pilot.press("y")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert not pane_of(app).outcomes
+        await wait_until(pilot, lambda: not pane_of(app).running)
+        assert [o.tag for o in pane_of(app).outcomes] == ["not run"]
         editor.text = "delete from items where id = 2"
         await pilot.press("ctrl+j")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.require_text is None
-        await pilot.press("y")
+        await pilot.press("y")  # run it …
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Commit" in app.screen.title_text)
+        assert "1 row affected (DELETE 1)" in app.screen.body
+        await pilot.press("y")  # … and commit
         await wait_until(pilot, lambda: pane_of(app).outcomes and not pane_of(app).running)
         assert pane_of(app).outcomes[0].tag == "DELETE 1"
         editor.text = "select count(*) from items"  # reading needs no confirmation
         await pilot.press("ctrl+j")
         await wait_until(pilot, lambda: pane_of(app).outcomes[0].tag == "SELECT 1" and not pane_of(app).running)
+        assert pane_of(app).outcomes[0].result.row(0)[0] == "2"
+
+
+async def test_production_bypasses_of_the_old_classifier_are_confirmed(shop, socket_profile: Profile) -> None:
+    """Issue #11: PREPARE … DELETE then EXECUTE, and pg_terminate_backend, ran without a dialog."""
+    production = socket_profile.with_changes(name="prod", production=True)
+    app = PaneApp(shop, production)
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.query_one(TextArea)
+        for sql in ("prepare p as delete from items;\nexecute p;",
+                    "select pg_terminate_backend(pid) from pg_stat_activity where pid = -1"):
+            editor.text = sql
+            await pilot.press("ctrl+g")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) or not pane_of(app).running)
+            assert isinstance(app.screen, ConfirmScreen) and app.screen.require_text == "prod"
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: not pane_of(app).running)
+            assert pane_of(app).outcomes[-1].tag == "not run"
+        editor.text = "select count(*) from items"
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: pane_of(app).outcomes[0].tag == "SELECT 1" and not pane_of(app).running)
+        assert pane_of(app).outcomes[0].result.row(0)[0] == "3"
+
+
+async def test_cancel_stops_the_whole_run(shop, socket_profile: Profile) -> None:
+    """esc stops "run all", even when the statement it reaches swallows the cancel."""
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(TextArea).text = (
+            "do $$ begin perform pg_sleep(2); exception when query_canceled then null; end $$;\n"
+            "insert into items values (10, 'second');\n"
+            "select 3;")
+        await pilot.press("ctrl+g")
+        await wait_until(pilot, lambda: pane_of(app).running)
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not pane_of(app).running, timeout=5)
+        assert len(pane_of(app).outcomes) == 1
+        assert "stopped after statement 1 of 3" in str(app.query_one("#query-status").render())
+        await type_and_run(pilot, "select count(*) from items where id = 10")
+        assert pane_of(app).outcomes[0].result.row(0)[0] == "0"  # the second statement never ran
+
+
+async def test_copy_from_stdin_is_refused_and_the_session_recovers(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_run(pilot, "copy items from stdin")
+        messages = "\n".join(str(line.text) for line in app.query_one("#query-messages").lines)
+        assert "COPY … FROM STDIN is not supported here" in messages
+        await type_and_run(pilot, "select count(*) from items")
+        assert pane_of(app).outcomes[0].ok and pane_of(app).outcomes[0].result.row(0)[0] == "3"
+
+
+async def test_history_loads_a_statement_as_its_own(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_run(pilot, "select 'two'")
+        editor = app.query_one(TextArea)
+        editor.text = "select 'one'"
+        editor.cursor_location = (0, len("select 'one'"))
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HistoryScreen))
+        assert editor.text == "select 'one';\nselect 'two';\n"
+        await type_and_run(pilot, editor.text, key="ctrl+g")
+        assert [o.tag for o in pane_of(app).outcomes] == ["SELECT 1", "SELECT 1"]
 
 
 async def test_history_loads_a_statement_into_the_editor(shop, socket_profile: Profile) -> None:
@@ -187,6 +257,30 @@ async def test_explain_opens_the_plan_tree(shop, socket_profile: Profile) -> Non
         await pilot.press("f6")
         await wait_until(pilot, lambda: isinstance(app.screen, ExplainScreen))
         assert "Scan" in app.screen.plan.node_type
+
+
+async def test_explain_analyze_never_commits_a_write(shop, socket_profile: Profile) -> None:
+    """f7 on EXECUTE of a prepared DELETE used to commit: no classifier saw a write."""
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_run(pilot, "prepare wipe as delete from items")
+        app.query_one(TextArea).text = "execute wipe"
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExplainScreen))
+        await pilot.press("escape")
+        await type_and_run(pilot, "select count(*) from items")
+        assert pane_of(app).outcomes[0].result.row(0)[0] == "3"
+
+
+async def test_explain_analyze_of_a_write_is_refused_on_production(shop, socket_profile: Profile) -> None:
+    app = PaneApp(shop, socket_profile.with_changes(name="prod", production=True))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(TextArea).text = "delete from items"
+        await pilot.press("f7")
+        messages = app.query_one("#query-messages")
+        await wait_until(pilot, lambda: any("EXPLAIN failed" in str(line.text) for line in messages.lines))
+        assert "this one writes" in "\n".join(str(line.text) for line in messages.lines)
+        assert not isinstance(app.screen, ExplainScreen)
 
 
 # -- snapshots ------------------------------------------------------------------------
@@ -243,6 +337,21 @@ def test_snapshot_explain_tree(snap_compare, shop, socket_profile, frozen, size)
         await pilot.pause(0.2)
 
     assert snap_compare(snapshot_app(shop, socket_profile), run_before=run, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_production_commit_question(snap_compare, shop, socket_profile, frozen, size) -> None:
+    async def run(pilot) -> None:
+        pilot.app.query_one(TextArea).text = "delete from items where price < 10"
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen)
+                         and "Commit" in pilot.app.screen.title_text)
+        await pilot.pause(0.2)
+
+    production = socket_profile.with_changes(name="prod", production=True)
+    assert snap_compare(snapshot_app(shop, production), run_before=run, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -9,14 +9,21 @@ import random
 import unicodedata
 from pathlib import Path
 
+import psycopg
 import pytest
 from textual import events
 from textual.app import App
+from textual.screen import ModalScreen
 
 from tui.app import BastionApp
 from tui.profiles import Profile, ProfileStore
+from tui.screens.picker import PickerScreen
 from tui.secrets import PasswordVault
+from tui.services.query import guard
+from tui.services.query.autosave import EditorAutosave
 from tui.settings import Settings
+from tui.widgets.query import pane as pane_module
+from tui.widgets.query.pane import QueryPane
 
 # Everything a user can press, except the two ways to quit on purpose.
 KEYS = [
@@ -87,3 +94,86 @@ async def test_random_keys_never_crash_the_app(seed: int, profiles_file: Path, s
         assert app.is_running
     assert app._exception is None
     assert app.crash_report is None
+
+
+# Every shape that once got past the production confirmations (issue #11), in the
+# editor of a production profile while random keys run, move, answer and type.
+DANGEROUS = """delete from ledger;
+explain analyze delete from ledger;
+with gone as (delete from ledger returning *) select count(*) from gone;
+prepare wipe as delete from ledger;
+execute wipe;
+truncate ledger;
+update ledger set amount = 0;
+select pg_terminate_backend(pg_backend_pid());
+copy ledger from stdin;
+drop table ledger;
+"""
+# Run, run all, move between statements, say yes: pressed far more often here.
+PRODUCTION_KEYS = KEYS + ["f9", "ctrl+j", "up", "down", "y", "enter", "f7"] * 4
+PRODUCTION_STEPS = int(os.environ.get("BASTION_FUZZ_STEPS", "1500"))  # ~20 s on an idle machine
+LEDGER_CHECKSUM = "select md5(string_agg(id || ':' || amount, ',' order by id)) from ledger"
+
+
+async def back_to_the_dangerous_editor(app: App, rng: random.Random) -> None:
+    """Close what is open, go to the Query pane and put the dangerous statements back,
+    the cursor on one of them: random typing and walks elsewhere undo both."""
+    for _ in range(8):  # dialogs, the palette, help, forms: esc closes them (a write dialog says no)
+        if not isinstance(app.screen, ModalScreen):
+            break
+        send_key(app, "escape")
+        await asyncio.sleep(0.05)
+    if isinstance(app.screen, PickerScreen):
+        send_key(app, "enter")  # connect again
+        await asyncio.sleep(0.5)
+    send_key(app, "2")
+    await asyncio.sleep(0.05)
+    for pane in app.screen.query(QueryPane).results():
+        if not pane.query("#sql-editor"):
+            continue  # not composed yet
+        pane.editor.text = DANGEROUS
+        pane.editor.cursor_location = (rng.randrange(DANGEROUS.count("\n")), 0)
+        pane.editor.focus()
+        send_key(app, "ctrl+j")  # run the statement under the cursor: the random keys answer
+
+
+@pytest.mark.slow
+async def test_random_keys_on_production_change_nothing(profiles_file: Path, socket_profile: Profile,
+                                                        pg_cluster, tmp_path: Path, memory_keyring,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    outcomes = []
+
+    def counted(*args, **kwargs):
+        outcomes.append(guard.run_guarded(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(pane_module, "run_guarded", counted)
+    conninfo = pg_cluster.socket_conninfo(socket_profile.database)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("create table ledger (id int primary key, amount numeric);"
+                     "insert into ledger select g, g * 1.5 from generate_series(1, 500) g")
+        before = conn.execute(LEDGER_CHECKSUM).fetchone()
+    production = socket_profile.with_changes(name="production-db", production=True)
+    store = ProfileStore(profiles_file).load()
+    store.put(production)
+    EditorAutosave(production.name).save_now(DANGEROUS)
+    app = BastionApp(store, PasswordVault(), Settings(path=tmp_path / "settings.yaml"),
+                     start_profile=production, environ={"TERM": "xterm-256color"})
+    app.action_quit = _ignore  # type: ignore[method-assign]
+    rng = random.Random(SEEDS[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        for step in range(PRODUCTION_STEPS):
+            if step % 100 == 0:
+                await back_to_the_dangerous_editor(app, rng)
+            key = rng.choice(PRODUCTION_KEYS)
+            send_key(app, key)
+            await asyncio.sleep(0.004 if step % 50 else 0.1)
+            assert app.is_running, f"app stopped after key {step} ({key!r}): {app._exception!r}"
+        await pilot.pause(0.2)
+        assert app.is_running
+    assert app._exception is None
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        assert conn.execute(LEDGER_CHECKSUM).fetchone() == before
+    declined = [o.statement.text for o in outcomes if o.declined]
+    print(len(outcomes), "statements reached the guard;", len(declined), "declined:", sorted(set(declined)))
+    assert declined  # the walk did reach the confirmations

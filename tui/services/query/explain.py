@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.services.query.classify import is_write
 from tui.services.query.splitter import Statement
 
 
@@ -34,10 +33,32 @@ class PlanNode:
         return f"{text}  ({rows}){timing}"
 
 
-def explain_sql(statement: Statement, analyze: bool) -> tuple[str, bool]:
-    """The EXPLAIN to send, and whether it must run in a rolled-back transaction."""
+def explain_sql(statement: Statement, analyze: bool) -> str:
+    """The EXPLAIN to send (always in a rolled-back transaction: see run_explain)."""
     options = "FORMAT JSON, ANALYZE, BUFFERS" if analyze else "FORMAT JSON"
-    return f"EXPLAIN ({options}) {statement.text}", analyze and is_write(statement)
+    return f"EXPLAIN ({options}) {statement.text}"
+
+
+def run_explain(conn: Any, sql: str, read_only: bool) -> PlanNode:
+    """Run an EXPLAIN on a psycopg connection and parse its plan.
+
+    Always in a transaction (a savepoint inside the user's) that is rolled back:
+    ANALYZE runs the statement, and no classifier sees every write (EXECUTE, a
+    function that writes), so nothing it does is ever committed. With `read_only`
+    (production) the server refuses a write before it runs at all.
+    """
+    with conn.transaction(force_rollback=True), conn.cursor() as cursor:
+        if read_only:
+            cursor.execute("SET LOCAL transaction_read_only = on")
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return parse_plan(row[0])
+
+
+def refused_as_write(exc: BaseException) -> bool:
+    """Whether a read-only EXPLAIN ANALYZE failed because the statement writes."""
+    sqlstate = getattr(getattr(exc, "diag", None), "sqlstate", None)
+    return sqlstate in ("25006", "25001", "2D000")
 
 
 def parse_plan(raw: Any) -> PlanNode:

@@ -101,6 +101,9 @@ def _export_postgres(database: Any, statement: Statement, fmt: str, path: Path,
     from psycopg.types.string import TextLoader
 
     conn = database.new_connection()
+    # An export reads. f8 runs the shown statement again, and that may have been a
+    # confirmed write (DELETE … RETURNING, a function that writes): the server refuses it.
+    conn.execute("SET default_transaction_read_only = on")
     watcher = threading.Thread(target=_cancel_when_set, args=(cancel, conn), daemon=True)
     watcher.start()
     try:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.services.query.classify import can_stream
+from tui.services.query.classify import can_stream, first_keyword
 from tui.services.query.results import NUMERIC_OIDS, Column, ResultSet, encode_row
 from tui.services.query.splitter import Statement
 
@@ -49,10 +49,22 @@ class Outcome:
     cancelled: bool = False
     connection_lost: bool = False  # the statement died with its connection: any rows are incomplete
     notices: list[str] = field(default_factory=list)
+    declined: bool = False  # never sent: the user said no, or it was refused before sending
+    write_refused: bool = False  # a read-only trial: the server refused a write, nothing was touched
+    outside_transaction: bool = False  # … because it cannot run in a transaction block (VACUUM …)
+    rolled_back: bool = False  # ran in a transaction of ours, rolled back instead of committed
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.cancelled
+        return self.error is None and not self.cancelled and not self.declined
+
+
+# SQLSTATEs of a read-only trial refusing a write: read_only_sql_transaction, and
+# active_sql_transaction / invalid_transaction_termination (must run outside a
+# transaction block: VACUUM, CREATE INDEX CONCURRENTLY, a procedure that commits …).
+READ_ONLY_REFUSAL = "25006"
+NOT_IN_TRANSACTION = {"25001", "2D000"}
+TRIAL_SAVEPOINT = "bastion_trial"
 
 
 class PostgresSession:
@@ -119,6 +131,53 @@ class PostgresSession:
             if outcome.result is not None:
                 outcome.result.done = True
         return outcome
+
+    def trial(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
+        """Run the statement in a read-only transaction: a read's one real run, or a
+        write the server refused before touching anything (`outcome.write_refused`).
+
+        Idle session: BEGIN READ ONLY … COMMIT. Inside the user's transaction: a
+        savepoint with transaction_read_only on, rolled back after (which also
+        reverts the setting: it cannot be switched off again inside the transaction).
+        """
+        with self._run_lock:
+            status = self.transaction_status()
+            if status == "idle":
+                opening, closing = ["BEGIN READ ONLY"], ["COMMIT"]
+            elif status == "in transaction":
+                opening = [f"SAVEPOINT {TRIAL_SAVEPOINT}", "SET LOCAL transaction_read_only = on"]
+                closing = [f"ROLLBACK TO SAVEPOINT {TRIAL_SAVEPOINT}", f"RELEASE SAVEPOINT {TRIAL_SAVEPOINT}"]
+            else:
+                return self._run(statement, on_rows)  # a failed transaction refuses all but ROLLBACK
+            for command in opening:
+                self.conn.execute(command)
+            outcome = self._run(statement, on_rows)
+            if self.transaction_status() != "connection lost":
+                for command in closing:
+                    self.conn.execute(command)
+            sqlstate = outcome.error.sqlstate if outcome.error else None
+            outcome.outside_transaction = status == "idle" and sqlstate in NOT_IN_TRANSACTION
+            outcome.write_refused = sqlstate == READ_ONLY_REFUSAL or outcome.outside_transaction
+            return outcome
+
+    def begin(self) -> None:
+        """Open a transaction of ours for a confirmed write (see end_transaction)."""
+        with self._run_lock:
+            self.conn.execute("BEGIN")
+
+    def end_transaction(self, commit: bool) -> QueryError | None:
+        """COMMIT or ROLLBACK the transaction of begin(); a failed COMMIT (a deferred
+        constraint) is the statement's error, and the transaction is gone."""
+        with self._run_lock:
+            try:
+                self.conn.execute("COMMIT" if commit else "ROLLBACK")
+            except self._psycopg.Error as exc:
+                if self.transaction_status() == "connection lost":
+                    raise
+                error = self._error(exc, Statement("", 0, ()))
+                error.message, error.position = f"COMMIT failed: {error.message}", None
+                return error
+            return None
 
     def _columns(self, cursor: Any) -> list[Column]:
         return [Column(d.name, d.type_code in NUMERIC_OIDS) for d in cursor.description]
@@ -217,8 +276,9 @@ class PostgresSession:
 class SqliteSession:
     """A DB-API sqlite3 connection in autocommit mode; cancel via interrupt()."""
 
-    def __init__(self, conn: sqlite3.Connection, row_cap: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, row_cap: int, read_only: bool = False) -> None:
         self.conn = conn
+        self.read_only = read_only  # PRAGMA query_only stays on for good
         self.conn.isolation_level = None  # autocommit; BEGIN/COMMIT typed by the user work
         self.row_cap = row_cap
         # sqlite3 crashes the process when the connection is closed under a running
@@ -233,7 +293,7 @@ class SqliteSession:
         conn = connect_file(database.path, mode_ro)
         if mode_ro:
             conn.execute("PRAGMA query_only = ON")
-        return cls(conn, row_cap)
+        return cls(conn, row_cap, read_only=mode_ro)
 
     def transaction_status(self) -> str:
         return "in transaction" if self.conn.in_transaction else "idle"
@@ -270,7 +330,7 @@ class SqliteSession:
             if "interrupted" in str(exc):
                 outcome.cancelled = True
             else:
-                outcome.error = QueryError(str(exc))
+                outcome.error = QueryError(str(exc), sqlstate=getattr(exc, "sqlite_errorname", None))
         except sqlite3.Error as exc:
             outcome.error = QueryError(str(exc), sqlstate=getattr(exc, "sqlite_errorname", None))
         finally:
@@ -279,6 +339,37 @@ class SqliteSession:
             if outcome.result is not None:
                 outcome.result.done = True
         return outcome
+
+    def trial(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
+        """Run the statement with PRAGMA query_only on: a read's one real run, or a
+        write SQLite refused before touching anything (`outcome.write_refused`)."""
+        with self._run_lock:
+            self.conn.execute("PRAGMA query_only = ON")
+            try:
+                outcome = self._run(statement, on_rows)
+            finally:
+                if not self.read_only:
+                    self.conn.execute("PRAGMA query_only = OFF")
+        outcome.write_refused = outcome.error is not None and outcome.error.sqlstate == "SQLITE_READONLY"
+        # VACUUM cannot run inside a transaction: confirmed, then run on its own.
+        outcome.outside_transaction = outcome.write_refused and first_keyword(statement) == "VACUUM"
+        return outcome
+
+    def begin(self) -> None:
+        """Open a transaction of ours for a confirmed write (see end_transaction)."""
+        with self._run_lock:
+            self.conn.execute("BEGIN")
+
+    def end_transaction(self, commit: bool) -> QueryError | None:
+        """COMMIT or ROLLBACK the transaction of begin(); a failed COMMIT is the statement's error."""
+        with self._run_lock:
+            try:
+                self.conn.execute("COMMIT" if commit else "ROLLBACK")
+            except sqlite3.Error as exc:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                return QueryError(f"COMMIT failed: {exc}", sqlstate=getattr(exc, "sqlite_errorname", None))
+            return None
 
     def cancel(self) -> None:
         self.conn.interrupt()

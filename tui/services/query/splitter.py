@@ -115,6 +115,25 @@ def statement_at(statements: list[Statement], offset: int) -> Statement | None:
     return before or (statements[0] if statements else None)
 
 
+def make_room_for_statement(text: str, offset: int) -> tuple[int, str]:
+    """Where to insert a statement near `offset` so it stands alone, and the text to
+    put before it: never inside the statement under the cursor, on a line of its
+    own, after a `;` when the statement before has none (`…'user5')select 'two';`
+    would be one statement)."""
+    for statement in split_statements(text):
+        if statement.start < offset < statement.end:
+            offset = statement.end  # inside a statement: go past it
+    before = split_statements(text[:offset])
+    prefix = ""
+    if before and ";" not in text[before[-1].end:offset]:
+        ends_in_comment = bool(before[-1].tokens) and before[-1].tokens[-1].name == "SQL_COMMENT"
+        prefix = "\n;" if ends_in_comment else ";"
+    at_line_start = offset == 0 or text[offset - 1] == "\n"
+    if prefix or not at_line_start:
+        prefix += "\n"
+    return offset, prefix
+
+
 def offset_to_location(text: str, offset: int) -> tuple[int, int]:
     """(line, column), both 0-based, of a char offset in `text`."""
     offset = max(0, min(offset, len(text)))

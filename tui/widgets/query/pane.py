@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import OptionList, RichLog, Static, Tab, Tabs, TextArea
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.db.link import connection_answers, is_connection_lost, stop_and_close
 from tui.profiles import Profile
@@ -25,15 +25,17 @@ from tui.screens.export import ExportScreen
 from tui.screens.history import HistoryScreen
 from tui.services.query import explain as explain_service
 from tui.services.query.autosave import EditorAutosave, buffer_autosaves
-from tui.services.query.classify import first_keyword, is_write, unbounded_update_or_delete
+from tui.services.query.classify import first_keyword
 from tui.services.query.completion import Candidate, CompletionCatalog, complete
 from tui.services.query.export import ExportCancelled, export
+from tui.services.query.guard import Guard, Question, acting_functions, acting_question, run_guarded
 from tui.services.query.history import HistoryStore
 from tui.services.query.results import DEFAULT_ROW_CAP
 from tui.services.query.runner import Outcome, open_session
 from tui.services.query.splitter import (
     Statement,
     location_to_offset,
+    make_room_for_statement,
     offset_to_location,
     split_statements,
     statement_at,
@@ -52,6 +54,8 @@ def plural(count: int, noun: str) -> str:
 
 def outcome_summary(outcome: Outcome, timings: bool = True) -> str:
     elapsed = f" · {outcome.elapsed:.3f} s" if timings else ""
+    if outcome.declined:
+        return "refused" if outcome.error else "not run"
     if outcome.cancelled:
         return f"cancelled{elapsed}"
     if outcome.connection_lost:
@@ -63,6 +67,20 @@ def outcome_summary(outcome: Outcome, timings: bool = True) -> str:
     capped = " (row cap reached: first rows kept)" if outcome.result is not None and outcome.result.capped else ""
     tag = outcome.tag or "OK"
     return f"{tag}{capped} · {plural(rows, 'row')}{elapsed}" if outcome.result else f"{tag}{elapsed}"
+
+
+def run_summary(outcomes: list[Outcome], total: int, timings: bool = True) -> str:
+    """The status after a run: the last statement's summary, and where a run of
+    several statements stopped early (cancelled, declined, failed)."""
+    last = outcomes[-1]
+    summary = outcome_summary(last, timings)
+    done = len(outcomes)
+    if total <= 1 or (done == total and last.ok):
+        return summary
+    if last.ok:  # cancelled between two statements
+        return f"{summary} · stopped after statement {done} of {total}"
+    ran = "none ran" if done == 1 else ("statement 1 ran" if done == 2 else f"statements 1-{done - 1} ran")
+    return f"{summary} · stopped at statement {done} of {total} ({ran})"
 
 
 def editor_theme(app: Any) -> str:
@@ -107,6 +125,9 @@ class QueryPane(Widget):
         self._check_session = False  # after a reconnect: does the session still answer?
         self.outcomes: list[Outcome] = []
         self.running = False
+        self._stop_requested = threading.Event()  # set by cancel: the whole run stops
+        self._asking = False  # the worker waits for a confirmation
+        self._total, self._current_index = 1, 0  # statements in the run, the one running
         self._current_started = 0.0
         self._export_cancel: threading.Event | None = None
         self.history = HistoryStore(profile.name)
@@ -292,22 +313,14 @@ class QueryPane(Widget):
         if not statements:
             self.app.notify("Nothing to run.")
             return
-        writes = [s for s in statements if is_write(s)]
-        if self.profile.production and writes:
-            unbounded = any(unbounded_update_or_delete(s) for s in writes)
-            shown = "\n\n".join(s.text if len(s.text) < 600 else s.text[:600] + " …" for s in writes[:5])
-            body = f"These statements write to PRODUCTION ({self.profile.title}):\n\n{shown}"
-            if unbounded:
-                body += "\n\nAn UPDATE or DELETE without WHERE changes every row."
-            self.app.push_screen(
-                ConfirmScreen("Write to production?", body, require_text=self.profile.name if unbounded else None),
-                lambda yes: self._start(statements) if yes else self._message("Not run.", "dim"),
-            )
-            return
+        # No confirmation here: on production each statement is judged by the
+        # server in a read-only trial, in the worker (tui/services/query/guard.py).
         self._start(statements)
 
     def _start(self, statements: list[Statement]) -> None:
         self.running = True
+        self._stop_requested = threading.Event()
+        self._total, self._current_index = len(statements), 0
         self.outcomes = []
         self.grid.show(None)
         tabs = self.query_one("#result-tabs", Tabs)
@@ -342,14 +355,49 @@ class QueryPane(Widget):
             self.session = open_session(self.database, self.row_cap)
         return self.session
 
+    def _guard(self) -> Guard:
+        return Guard(production=self.profile.production, profile_name=self.profile.name,
+                     ask=self._ask_from_thread)
+
+    def _ask_from_thread(self, question: Question) -> bool:
+        """Show a confirmation from the worker and wait for the answer (no if the app goes)."""
+        answered = threading.Event()
+        answers: list[bool] = []
+
+        def reply(yes: bool | None) -> None:
+            answers.append(bool(yes))
+            answered.set()
+
+        worker = get_current_worker()
+        self._asking = True
+        try:
+            self.app.call_from_thread(self._show_question, question, reply)
+            while not answered.wait(0.1):
+                if worker.is_cancelled or not self.app.is_running:
+                    return False
+        except RuntimeError:  # the app is shutting down
+            return False
+        finally:
+            self._asking = False
+        return answers[0]
+
+    def _show_question(self, question: Question, reply: Any) -> None:
+        # Built and pushed on the UI thread; the worker waits for `reply`.
+        self.app.push_screen(ConfirmScreen(question.title, question.body, question.require_text), reply)
+
     def _run_in_thread(self, statements: list[Statement]) -> None:
         session = self._ensure_session()
+        guard = self._guard()
+        stop = self._stop_requested
         for index, statement in enumerate(statements):
+            if stop.is_set():
+                break  # cancelled between two statements: the rest never starts
             self.app.call_from_thread(self._statement_started, index, len(statements))
-            outcome = session.run(statement, on_rows=self._rows_arrived)
-            self.history.add(statement.text, outcome.elapsed,
-                             len(outcome.result) if outcome.result is not None else outcome.rowcount,
-                             outcome.ok, outcome.error.message if outcome.error else None)
+            outcome = run_guarded(session, statement, guard, on_rows=self._rows_arrived)
+            if not outcome.declined:
+                self.history.add(statement.text, outcome.elapsed,
+                                 len(outcome.result) if outcome.result is not None else outcome.rowcount,
+                                 outcome.ok, outcome.error.message if outcome.error else None)
             self.app.call_from_thread(self._statement_done, index, outcome)
             if session.transaction_status() == "connection lost":
                 # Never a silent wrong result: say so, and reconnect on the next run.
@@ -383,10 +431,13 @@ class QueryPane(Widget):
         elapsed = time.perf_counter() - self._current_started
         rows = len(self.grid.result) if self.grid.result is not None else 0
         self.grid.rows_changed()
-        total = getattr(self, "_total", 1)
+        total = self._total
         which = f" {self._current_index + 1} of {total}" if total > 1 else ""
+        if self._asking:
+            self._set_status(f"statement{which} waiting for your answer")
+            return
         seconds = f" · {elapsed:.1f} s" if self.timings else ""
-        self._set_status(f"running{which} · {rows:,} rows so far{seconds} · esc cancels")
+        self._set_status(f"running{which} · {rows:,} rows so far{seconds} · esc cancels the run")
 
     def _statement_done(self, index: int, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
@@ -415,7 +466,8 @@ class QueryPane(Widget):
             where = f" at line {line + 1}, column {column + 1}"
             # Select the offending character, leaving the cursor on it.
             self.editor.selection = type(self.editor.selection)((line, column + 1), (line, column))
-        self._message(f"ERROR {error.sqlstate or ''}{where}: {error.message}", "bold red")
+        code = f" {error.sqlstate}" if error.sqlstate else ""
+        self._message(f"ERROR{code}{where}: {error.message}", "bold red")
         for label, value in (("DETAIL", error.detail), ("HINT", error.hint), ("CONTEXT", error.context)):
             if value:
                 self._message(f"{label}: {value}", "red")
@@ -438,9 +490,11 @@ class QueryPane(Widget):
             session, self.session = self.session, None  # a fresh session next time
             if session is not None:
                 threading.Thread(target=session.close, daemon=True).start()
-        done = [outcome_summary(o, self.timings) for o in self.outcomes]
+        summary = run_summary(self.outcomes, self._total, self.timings) if self.outcomes else "stopped"
+        if self._total > 1 and "stopped" in summary:
+            self._message(summary.rpartition(" · ")[2].capitalize() + ".", "yellow")
         redacted = " · saved to history with a password redacted" if self.history.take_redacted() else ""
-        self._set_status((done[-1] if done else "stopped") + redacted)
+        self._set_status(summary + redacted)
 
     @on(Tabs.TabActivated, "#result-tabs")
     def _tab_chosen(self, event: Tabs.TabActivated) -> None:
@@ -458,6 +512,8 @@ class QueryPane(Widget):
         if self._export_cancel is not None:
             self._export_cancel.set()
         session = self.session
+        if self.running:
+            self._stop_requested.set()  # the whole run stops, not just this statement
         if session is not None and self.running:
             self._message("Cancelling …", "yellow")
             threading.Thread(target=session.cancel, daemon=True).start()
@@ -484,31 +540,54 @@ class QueryPane(Widget):
         if self.database.info.kind != "postgresql":
             self.app.notify("EXPLAIN trees are for PostgreSQL.", severity="warning")
             return
-        sql, rollback = explain_service.explain_sql(statement, analyze)
-        self.run_worker(lambda: self._explain_in_thread(sql, rollback), thread=True, exit_on_error=False,
-                        group="explain", exclusive=True)
-        self._message(f"EXPLAIN{' ANALYZE (rolled back)' if rollback else ''} …", "dim")
+        acting = acting_functions(statement)
+        if analyze and acting:
+            # ANALYZE runs the statement, and a rollback does not undo what these do.
+            question = acting_question(statement, acting, self._guard())
+            self.app.push_screen(ConfirmScreen(question.title, question.body, question.require_text),
+                                 lambda yes: self._start_explain(statement, analyze) if yes else None)
+            return
+        self._start_explain(statement, analyze)
 
-    def _explain_in_thread(self, sql: str, rollback: bool) -> None:
+    def _start_explain(self, statement: Statement, analyze: bool) -> None:
+        sql = explain_service.explain_sql(statement, analyze)
+        read_only = analyze and self.profile.production
+        self.run_worker(lambda: self._explain_in_thread(sql, read_only), thread=True, exit_on_error=False,
+                        group="explain", exclusive=True)
+        self._message(f"EXPLAIN{' ANALYZE (rolled back)' if analyze else ''} …", "dim")
+
+    def _explain_in_thread(self, sql: str, read_only: bool) -> None:
         session = self._ensure_session()
-        conn = session.conn
         try:
-            with conn.transaction(force_rollback=rollback), conn.cursor() as cursor:
-                cursor.execute(sql)
-                row = cursor.fetchone()
-            plan = explain_service.parse_plan(row[0])
+            plan = explain_service.run_explain(session.conn, sql, read_only)
             self.app.call_from_thread(self.app.push_screen, ExplainScreen("Plan", plan))
         except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
-            message = getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)
+            diag = getattr(exc, "diag", None)
+            message = getattr(diag, "message_primary", None) or str(exc)
+            if read_only and explain_service.refused_as_write(exc):
+                message = ("EXPLAIN ANALYZE runs the statement, and this one writes: not on production. "
+                           "f6 shows the plan without running it; EXPLAIN ANALYZE typed in the editor is confirmed.")
             self.app.call_from_thread(self._message, f"EXPLAIN failed: {message}", "bold red")
 
     def action_history(self) -> None:
         def chosen(sql: str | None) -> None:
             if sql:
-                self.editor.insert(sql.rstrip().rstrip(";") + ";\n")
+                self._load_statement(sql.rstrip().rstrip(";") + ";")
                 self.editor.focus()
 
         self.app.push_screen(HistoryScreen(self.history), chosen)
+
+    def _load_statement(self, sql: str) -> None:
+        """Put a statement from history in the editor as a statement of its own: over
+        the selection, or after the statement under the cursor on a line of its own."""
+        editor = self.editor
+        selection = editor.selection
+        if selection.start != selection.end:
+            editor.replace(sql, selection.start, selection.end)
+            return
+        text = editor.text
+        offset, prefix = make_room_for_statement(text, location_to_offset(text, *editor.cursor_location))
+        editor.insert(prefix + sql + "\n", offset_to_location(text, offset))
 
     def action_export(self) -> None:
         index = self._shown_outcome_index()
