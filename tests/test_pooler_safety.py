@@ -107,3 +107,29 @@ async def test_activity_views_through_pgbouncer_leave_no_timeout(pgbouncer: PgBo
             await pilot.pause(0.5)
         assert "failed" not in str(pane.query_one("#activity-status").render()).lower()
     assert_plain_client_sees_defaults(pgbouncer, pg_database)
+
+
+def test_read_only_not_enforced_refuses_writes_itself(pgbouncer: PgBouncer, pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    from tui.services.query.guard import READ_ONLY_REFUSAL, Guard, run_guarded
+    from tui.services.query.runner import open_session
+    from tui.services.query.splitter import split_statements
+
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute("CREATE TABLE ledger (id int)")
+    profile = pooled(pgbouncer, pg_database, read_only=True)
+    database = open_database(profile, pgbouncer.password)
+    session = open_session(database, 1000)
+    guard = Guard(production=False, profile_name=profile.name, ask=lambda question: True,
+                  read_only_unenforced=profile.read_only and not database.info.read_only)
+    try:
+        read, write, shaped = split_statements("SELECT count(*) FROM ledger; INSERT INTO ledger VALUES (1);"
+                                               " WITH x AS (DELETE FROM ledger RETURNING 1) SELECT 1")
+        assert run_guarded(session, read, guard).ok
+        for statement in (write, shaped):
+            outcome = run_guarded(session, statement, guard)
+            assert outcome.declined and outcome.error is not None and outcome.error.message == READ_ONLY_REFUSAL
+    finally:
+        session.close()
+        database.close()
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM ledger").fetchone() == (0,)

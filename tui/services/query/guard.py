@@ -61,6 +61,14 @@ class Guard:
     production: bool
     profile_name: str
     ask: Callable[[Question], bool]
+    # The profile asked for read-only and the server does not enforce it (a pooler
+    # dropped the startup options): every statement is tried read-only first and
+    # a write is refused, never run.
+    read_only_unenforced: bool = False
+
+
+READ_ONLY_REFUSAL = ("This profile is read-only and the server does not enforce it here (a pooler dropped "
+                     "the startup options), so bastion refuses writes itself: not run.")
 
 
 def acting_functions(statement: Statement) -> list[str]:
@@ -124,11 +132,14 @@ def run_guarded(session: Any, statement: Statement, guard: Guard,
     acting = acting_functions(statement)
     if acting and not guard.ask(acting_question(statement, acting, guard)):
         return declined(statement)
-    if not guard.production or transaction_control(statement) or first_keyword(statement) in UNTRIED_FIRST:
+    tried = guard.production or guard.read_only_unenforced
+    if not tried or transaction_control(statement) or first_keyword(statement) in UNTRIED_FIRST:
         return session.run(statement, on_rows)
     trial = session.trial(statement, on_rows)
     if not trial.write_refused:
         return trial  # a read: the trial was its real run, nothing runs twice
+    if guard.read_only_unenforced:
+        return declined(statement, READ_ONLY_REFUSAL)
     if not guard.ask(write_question(statement, guard)):
         return declined(statement)
     if trial.outside_transaction or session.transaction_status() != "idle":

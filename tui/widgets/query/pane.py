@@ -357,7 +357,8 @@ class QueryPane(Widget):
 
     def _guard(self) -> Guard:
         return Guard(production=self.profile.production, profile_name=self.profile.name,
-                     ask=self._ask_from_thread)
+                     ask=self._ask_from_thread,
+                     read_only_unenforced=self.profile.read_only and not self.database.info.read_only)
 
     def _ask_from_thread(self, question: Question) -> bool:
         """Show a confirmation from the worker and wait for the answer (no if the app goes)."""
