@@ -138,3 +138,25 @@ def test_activity_pulse_says_lag_unknown_when_the_receiver_is_down(pg_replica: R
         standby.execute("SELECT pg_reload_conf()")
         _until(lambda: standby.execute("SELECT count(*) FROM pg_stat_wal_receiver "
                                        "WHERE status = 'streaming'").fetchone() == (1,))
+
+
+def test_a_write_on_a_standby_says_why(pg_replica: Replica) -> None:
+    from tui.db import open_database
+    from tui.profiles import Profile
+    from tui.services.query.runner import open_session
+    from tui.services.query.splitter import split_statements
+    from tui.services.query.standby import standby_hint
+
+    replica = pg_replica.cluster
+    database = open_database(Profile(name="standby", host=str(replica.socket_dir), port=replica.port,
+                                     database="postgres", user=replica.superuser, password="none"))
+    session = open_session(database, 100)
+    try:
+        outcome = session.run(split_statements("CREATE TABLE nope (x int)")[0])
+        assert outcome.error is not None and outcome.error.sqlstate == "25006"
+        hint = standby_hint(outcome.error.sqlstate, outcome.error.message, database.info.in_recovery)
+        assert hint is not None and hint.startswith("This server is a standby")
+        assert standby_hint("25006", outcome.error.message, in_recovery=False) is None
+    finally:
+        session.close()
+        database.close()

@@ -40,6 +40,7 @@ from tui.services.query.splitter import (
     split_statements,
     statement_at,
 )
+from tui.services.query.standby import standby_hint
 from tui.widgets.browse.value_viewer import ValueViewer
 from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.query.result_grid import ResultGrid
@@ -472,6 +473,9 @@ class QueryPane(Widget):
         for label, value in (("DETAIL", error.detail), ("HINT", error.hint), ("CONTEXT", error.context)):
             if value:
                 self._message(f"{label}: {value}", "red")
+        standby = standby_hint(error.sqlstate, error.message, self.database.info.in_recovery)
+        if standby:
+            self._message(standby, "bold yellow")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "completion-catalog" and event.state == WorkerState.SUCCESS:

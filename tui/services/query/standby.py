@@ -1,0 +1,19 @@
+"""Plain words for the errors a standby gives, which psql leaves cryptic."""
+
+from __future__ import annotations
+
+READ_ONLY_SQL_TRANSACTION = "25006"
+SERIALIZATION_FAILURE = "40001"  # also "canceling statement due to conflict with recovery"
+
+
+def standby_hint(sqlstate: str | None, message: str, in_recovery: bool) -> str | None:
+    """Why this failed because the server is a standby, or None."""
+    if not in_recovery:
+        return None
+    if sqlstate == READ_ONLY_SQL_TRANSACTION:
+        return "This server is a standby (in recovery): it takes no writes. Run them on the primary."
+    if sqlstate == SERIALIZATION_FAILURE and "conflict with recovery" in message:
+        return ("This server is a standby: it cancelled the query to go on replaying the primary's changes. "
+                "Run long queries on the primary, or ask for hot_standby_feedback / a longer "
+                "max_standby_streaming_delay.")
+    return None
