@@ -18,6 +18,7 @@ from tui.secrets import PasswordVault
 from tui.services.activity.pulse import sparkline
 from tui.services.fleet import FleetPoller, FleetRow
 from tui.widgets.activity.cells import clip, duration, rate, size
+from tui.widgets.row_key import highlighted_key
 
 if TYPE_CHECKING:
     from tui.app import BastionApp
@@ -205,14 +206,7 @@ class FleetScreen(Screen[None]):
             detail.update(f"{row.name}: {row.status}: {row.reason}")
 
     def selected_name(self) -> str | None:
-        table = self.query_one("#fleet-table", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - an empty or refreshing table has no cursor
-            return None
-        return str(key.value) if key.value is not None else None
+        return highlighted_key(self.query_one("#fleet-table", DataTable))
 
     @on(DataTable.RowHighlighted, "#fleet-table")
     def _highlighted(self) -> None:

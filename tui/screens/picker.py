@@ -20,6 +20,7 @@ from tui.secrets import PasswordVault
 from tui.services.connect import Connected
 from tui.services.query.autosave import move_autosaves
 from tui.services.query.history import move_history
+from tui.widgets.row_key import highlighted_key
 
 if TYPE_CHECKING:
     from tui.app import BastionApp
@@ -142,14 +143,7 @@ class PickerScreen(Screen[None]):
         table.focus()
 
     def selected_name(self) -> str | None:
-        table = self.query_one("#profile-table", DataTable)
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - an empty or refreshing table has no cursor
-            return None
-        return str(key.value) if key.value is not None else None
+        return highlighted_key(self.query_one("#profile-table", DataTable))
 
     def selected_session_profile(self) -> Profile | None:
         """The selected row's profile when it is one of the app's session profiles."""
