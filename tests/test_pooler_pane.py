@@ -7,6 +7,7 @@ import threading
 import psycopg
 from conftest import until
 from textual.app import App, ComposeResult
+from textual.widgets import DataTable
 from topology_rig import PgBouncer
 
 from tui.profiles import Profile
@@ -26,6 +27,14 @@ class PoolerApp(App[None]):
                          self.profile, interval=0.5)
 
 
+def highlight(pane: PoolerPane, database: str) -> None:
+    table = pane.query_one("#pooler-table", DataTable)
+    row = next(i for i in range(table.row_count) if pane._identity(
+        [str(c.label) for c in table.columns.values()], table.get_row_at(i))[1] == database)
+    table.move_cursor(row=row)
+    assert pane.selected_database() == database
+
+
 async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_database: str) -> None:
     with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
         conn.execute("SELECT 1")
@@ -34,8 +43,7 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         pane = app.query_one(PoolerPane)
         await until(pilot, lambda: pane.snapshot is not None, timeout=10)
         pane.focus_default()
-        rows = [p.database for p in pane.snapshot.pools]  # type: ignore[union-attr]
-        pane.query_one("#pooler-table").move_cursor(row=rows.index(pg_database))  # type: ignore[attr-defined]
+        highlight(pane, pg_database)
         await pilot.press("P")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press(*pg_database, "enter")  # production: the database's name is typed
@@ -52,7 +60,7 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         await until(pilot, lambda: pane.snapshot is not None and pane.snapshot.waiting_clients >= 1, timeout=10)
         pulse = str(pane.query_one("#pooler-pulse").render())
         assert "waiting clients" in pulse and f"paused: {pg_database}" in pulse
-        pane.query_one("#pooler-table").move_cursor(row=rows.index(pg_database))  # type: ignore[attr-defined]
+        highlight(pane, pg_database)
         await pilot.press("R")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")  # RESUME needs no typed name

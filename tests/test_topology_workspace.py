@@ -90,6 +90,7 @@ def test_snapshot_pooler_pane(snap_compare, pgbouncer: PgBouncer, fixed_dir: Pat
         await until(pilot, lambda: pane.snapshot is not None, timeout=10)
         pane.poll_timer.stop()
         await until(pilot, lambda: not pane.ticking, timeout=10)
+        await pilot.pause(0.2)  # the last tick's message is handled before the fixed figures go in
         pane.console.waiting_history.clear()  # type: ignore[union-attr]
         pane.console.waiting_history.extend([0, 0, 1, 3, 7, 5, 7])  # type: ignore[union-attr]
         pane.console.maxwait_history.clear()  # type: ignore[union-attr]

@@ -23,6 +23,7 @@ from tui.screens.confirm import ConfirmScreen
 from tui.services.activity.pulse import sparkline
 from tui.services.pooler import PoolerConsole, PoolerError, PoolerSnapshot
 from tui.widgets.activity.cells import rate
+from tui.widgets.row_key import highlighted_key
 
 INTERVAL = 2.0
 VIEWS = {"pools": "Pools", "clients": "Clients", "servers": "Servers", "stats": "Stats", "databases": "Databases"}
@@ -92,6 +93,7 @@ class PoolerPane(Vertical):
         self.console: PoolerConsole | None = None
         self.ticking = False
         self.error = ""
+        self._database_of_key: dict[str, str | None] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="pooler-pulse")
@@ -185,13 +187,24 @@ class PoolerPane(Vertical):
         self.query_one("#pooler-pulse", Static).update(self._pulse())
         header, rows = self._rows()
         table = self.query_one("#pooler-table", DataTable)
-        cursor = table.cursor_row
-        table.clear(columns=[str(c.label) for c in table.columns.values()] != header)
-        if not table.columns:
-            table.add_columns(*header)
+        cursor, selected = table.cursor_row, highlighted_key(table)
+        table.clear(columns=True)  # widths fit the rows shown now, not every name ever seen
+        table.add_columns(*header)
+        # Rows are keyed by what they are (database, user, client address), so the
+        # highlight stays on the same pool when a refresh reorders them: PAUSE must
+        # never land on a neighbour.
+        self._database_of_key = {}
+        keys = []
         for row in rows:
-            table.add_row(*row)
-        if rows:
+            key, database = self._identity(header, row)
+            while key in self._database_of_key:
+                key += "\0"
+            self._database_of_key[key] = database
+            keys.append(key)
+            table.add_row(*row, key=key)
+        if selected in self._database_of_key:
+            table.move_cursor(row=keys.index(selected))
+        elif rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         status = [f"{VIEWS[self.view]} · every {self.interval:g} s"]
         if self.snapshot is not None and self.snapshot.missing:
@@ -208,17 +221,18 @@ class PoolerPane(Vertical):
         self.view = view
         self._show()
 
+    @staticmethod
+    def _identity(header: list[str], row: list[Any]) -> tuple[str, str | None]:
+        """(row key, its database) from the columns that say which row this is."""
+        values = {name: str(value) for name, value in zip(header, row, strict=True)}
+        database = values.get("name") if "name" in values else values.get("database")
+        key = "\0".join(values.get(c, "") for c in ("name", "database", "user", "addr", "port"))
+        return key, database or None
+
     def selected_database(self) -> str | None:
         """The database of the highlighted row (pools, stats, clients, servers, databases)."""
-        header, rows = self._rows()
-        table = self.query_one("#pooler-table", DataTable)
-        if not rows or not 0 <= table.cursor_row < len(rows):
-            return None
-        column = "name" if self.view == "databases" else "database"
-        if column not in header:
-            return None
-        value = rows[table.cursor_row][header.index(column)]
-        return str(value) or None
+        key = highlighted_key(self.query_one("#pooler-table", DataTable))
+        return self._database_of_key.get(key) if key is not None else None
 
     def action_act(self, action: str) -> None:
         verb = ACTIONS[action]
