@@ -120,3 +120,15 @@ def test_group_that_names_nothing() -> None:
     assert [p.name for p in select_profiles(profiles, "eu")] == ["a"]
     with pytest.raises(FleetError, match="No profile is in group 'us'. Groups in the profiles: eu."):
         select_profiles(profiles, "us")
+
+
+def test_a_server_that_wants_a_password_is_never_asked_for_one(pg_cluster: LocalCluster, pg_database: str,
+                                                               memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    profile = Profile(name="locked", host="127.0.0.1", port=pg_cluster.port, database=pg_database,
+                      user=pg_cluster.superuser, password="keyring", sslmode="disable")
+    poller = FleetPoller([profile], PasswordVault(), timeout=3.0)
+    try:
+        row = poller.poll()[0]
+    finally:
+        poller.close()
+    assert row.status == "login" and row.reason == "needs a password: open the profile once to enter it"

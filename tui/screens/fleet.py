@@ -32,7 +32,7 @@ COLUMNS = (
     ("reason", "Why not"),
 )
 SORTS = ("name", "status", "sessions", "active", "waiting", "longest_xact_s", "lag_s", "tps", "size")
-STATUS_RANK = {"error": 0, "timeout": 1, "password": 2, "…": 3, "ok": 4}
+STATUS_RANK = {"error": 0, "timeout": 1, "login": 2, "…": 3, "ok": 4}
 SPARK_WIDTH = 16
 
 
@@ -46,7 +46,7 @@ def _sort_key(row: FleetRow, column: str) -> Any:
 
 
 def _status(row: FleetRow) -> Text:
-    styles = {"ok": "green", "…": "dim", "password": "yellow"}
+    styles = {"ok": "green", "…": "dim", "login": "yellow"}
     return Text(row.status, style=styles.get(row.status, "bold red"))
 
 
@@ -167,7 +167,7 @@ class FleetScreen(Screen[None]):
     def _show(self) -> None:
         rows = self.visible_rows()
         reachable = sum(r.reachable for r in self.rows)
-        problems = sum(r.status in ("error", "timeout", "password") for r in self.rows)
+        problems = sum(r.status in ("error", "timeout", "login") for r in self.rows)
         title = Text.assemble(
             ("bastion", "bold"), " · fleet", (f" · group {self.group}" if self.group else "", "bold"),
             f" · {reachable} of {len(self.rows)} reachable",

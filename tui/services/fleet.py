@@ -52,7 +52,7 @@ class FleetRow:
 
     name: str
     group: str | None
-    status: str = "…"  # ok, error, timeout, password, polling
+    status: str = "…"  # ok, error, timeout, login (needs a password), …
     reason: str = ""
     role: str = ""  # primary, standby, pooler, sqlite
     version: str = ""
@@ -169,7 +169,7 @@ class FleetPoller:
                 self._poll_postgres(target, row)
         except ConnectFailure as failure:
             target.drop_connection()
-            row.status = "password" if failure.wants_password else "error"
+            row.status = "login" if failure.wants_password else "error"
             row.reason = ("needs a password: open the profile once to enter it" if failure.wants_password
                           else first_line(failure.message))
         except (psycopg.Error, PoolerError, sqlite3.Error, OSError) as exc:
