@@ -129,6 +129,7 @@ def test_page_drawn_before_the_grid_idles_keeps_whole_cells(shop: Database, sock
             await open_table(pilot, pane, "shop", "customers")
             grid = app.query_one(DataGrid)
             assert pane.pager is not None and pane.relation is not None
+            await until(pilot, lambda: grid.size.width > 0)  # laid out (a slow machine may not be yet)
             page = await asyncio.to_thread(pane.pager.next)
             grid.show_page(pane.relation, page)
             first = page.rows[0]

@@ -36,7 +36,10 @@ def test_waiting_clients_show_when_paused(pgbouncer: PgBouncer, pg_database: str
     console = _console(pgbouncer)
     with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
         conn.execute("SELECT 1")  # the pool exists
-    console.snapshot()
+    deadline = time.monotonic() + 10
+    while pg_database not in {row["name"] for row in console.snapshot().databases}:
+        assert time.monotonic() < deadline, "PgBouncer never listed the database"
+        time.sleep(0.1)
     assert console.command("PAUSE", pg_database) == "PAUSE"
     done = threading.Event()
 

@@ -174,7 +174,7 @@ class PoolerConsole:
         verb = verb.upper()
         if verb not in COMMANDS:
             raise PoolerError(f"Unknown pooler command {verb!r}: one of {', '.join(COMMANDS)}.")
-        if not self._known_databases:
+        if database not in self._known_databases:  # one that appeared since the last refresh
             self._known_databases = {str(row.get("name")) for row in self._show("DATABASES")}
         if database not in self._known_databases:
             raise PoolerError(f"PgBouncer has no database {database!r}.")
