@@ -128,3 +128,13 @@ def test_snapshot_fleet(snap_compare, fleet_profiles: Path, size: tuple[int, int
         await pilot.pause()
 
     assert snap_compare(fleet_app(fleet_profiles), run_before=polled, terminal_size=size)
+
+
+async def test_the_session_profile_is_in_the_fleet(socket_profile, profiles_file: Path) -> None:  # type: ignore[no-untyped-def]
+    # The demo (or a URL) is no profile of the file, and the fleet still watches it.
+    app = BastionApp(ProfileStore(profiles_file).load(), settings=Settings(), start_profile=socket_profile)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.screen.__class__.__name__ == "WorkspaceScreen", timeout=15)
+        app.action_fleet()
+        await until(pilot, lambda: isinstance(app.screen, FleetScreen) and fleet(app).polls >= 1, timeout=15)
+        assert [(r.name, r.status) for r in fleet(app).rows] == [(socket_profile.name, "ok")]

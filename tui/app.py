@@ -196,6 +196,7 @@ class BastionApp(App[None]):
         if any(isinstance(screen, FleetScreen) for screen in self.screen_stack):
             return
         profiles = [self.store.profiles[name] for name in self.store.names() if name in self.store.profiles]
+        profiles += [p for p in self.session_profiles if p.name not in self.store.profiles]  # the demo, ad hoc
         try:
             chosen = select_profiles(profiles, group)
         except FleetError as exc:
