@@ -33,7 +33,7 @@ def test_activity_and_browse_through_pgbouncer(pgbouncer: PgBouncer, pg_cluster,
         conn.execute(SETUP)
     database = open_database(pooled(pgbouncer, pg_database, statement_timeout="5s"), pgbouncer.password)
     try:
-        assert database.info.pooler == "a pooler refused the startup options"
+        assert database.info.pooler == "pgbouncer"
         monitor = ActivityMonitor(database.new_connection, database.info, interval=0.5)  # type: ignore[attr-defined]
         try:
             for _ in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
@@ -63,7 +63,7 @@ def test_read_only_through_pgbouncer_is_never_a_false_badge(pgbouncer: PgBouncer
         # does not enforce it, and the header says so in red instead of READ-ONLY.
         assert not database.info.read_only
         header = str(header_text(profile, database.info))
-        assert "READ-ONLY NOT ENFORCED" in header and "via a pooler" in header
+        assert "READ-ONLY NOT ENFORCED" in header and "via pgbouncer" in header
     finally:
         database.close()
     assert_plain_client_sees_defaults(pgbouncer, pg_database)
@@ -133,3 +133,20 @@ def test_read_only_not_enforced_refuses_writes_itself(pgbouncer: PgBouncer, pg_c
         database.close()
     with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM ledger").fetchone() == (0,)
+
+
+def test_options_silently_dropped_are_noticed(pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    # Managed poolers often set ignore_startup_parameters = options: the connection
+    # works and read-only is silently gone (an INSERT landed under a READ-ONLY badge).
+    bouncer = PgBouncer(pg_cluster, ignore_startup_parameters="extra_float_digits,options").start()
+    try:
+        profile = pooled(bouncer, pg_database, read_only=True)
+        database = open_database(profile, bouncer.password)
+        try:
+            assert not database.info.read_only and database.info.pooler == "a pooler?"
+            header = str(header_text(profile, database.info))
+            assert "READ-ONLY NOT ENFORCED" in header and header.count("READ-ONLY") == 1
+        finally:
+            database.close()
+    finally:
+        bouncer.stop()

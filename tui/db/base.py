@@ -21,7 +21,7 @@ class ServerInfo:
     can_monitor: bool = False  # superuser, pg_monitor or pg_read_all_stats
     in_recovery: bool = False
     read_only: bool = False  # enforced by the server / the file mode
-    pooler: str | None = None  # why bastion thinks a pooler sits in between, or None
+    pooler: str | None = None  # "pgbouncer" or "a pooler?" when one sits in between (startup options lost)
 
     @property
     def product(self) -> str:

@@ -217,7 +217,7 @@ class PostgresDatabase:
                 # A pooler (PgBouncer before 1.20 by default) refuses startup options:
                 # connect without them; the header then says what is not enforced.
                 params.pop("options")
-                pooler = "a pooler refused the startup options"
+                pooler = "pgbouncer"  # its words ("unsupported startup parameter: options")
                 conn = connect_with(params, profile, tunnel)
             try:
                 info = probe(conn)
@@ -225,7 +225,7 @@ class PostgresDatabase:
                 conn.close()
                 raise classify_failure(exc, profile) from None
             if pooler is None and options_ignored(profile, info):
-                pooler = "the startup options were ignored (a pooler?)"
+                pooler = "a pooler?"  # the startup options were dropped on the way
             if pooler is not None:
                 info = replace(info, pooler=pooler)
         except BaseException:

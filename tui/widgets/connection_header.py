@@ -29,7 +29,7 @@ def header_text(profile: Profile, info: ServerInfo) -> Text:
         text.append("  ")
         text.append(" READ-ONLY NOT ENFORCED ", style="bold white on red")
     if info.pooler:
-        text.append("  via a pooler", style="bold")
+        text.append(f"  via {info.pooler}", style="bold")
     if profile.production:
         text.append("  ")
         text.append(" PRODUCTION ", style="bold white on red")
