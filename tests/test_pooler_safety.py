@@ -150,3 +150,14 @@ def test_options_silently_dropped_are_noticed(pg_cluster, pg_database: str) -> N
             database.close()
     finally:
         bouncer.stop()
+
+
+def test_settings_a_pooler_kept_from_the_server_are_named(pgbouncer: PgBouncer, pg_database: str) -> None:
+    from tui.screens.workspace import unapplied_settings
+
+    profile = pooled(pgbouncer, pg_database, statement_timeout="5s", search_path="app")
+    database = open_database(profile, pgbouncer.password)
+    try:
+        assert unapplied_settings(profile, database.info) == "statement_timeout, search_path"
+    finally:
+        database.close()

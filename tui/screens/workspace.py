@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from tui.db.base import Database
+from tui.db.base import Database, ServerInfo
 from tui.profiles import Profile, ProfileFileError
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.connection_header import ConnectionHeader
@@ -25,6 +25,14 @@ PANES: list[tuple[str, str]] = [
     ("browse", "Browse"), ("query", "Query"), ("migrations", "Migrations"), ("activity", "Activity"),
     ("server", "Server"),
 ]
+
+
+def unapplied_settings(profile: Profile, info: ServerInfo) -> str:
+    """The profile's server settings that a pooler kept from the server ("" if none)."""
+    if not info.pooler:
+        return ""
+    names = [name for name in ("statement_timeout", "search_path", "options") if getattr(profile, name)]
+    return ", ".join(names)
 
 
 def panes_for(kind: str) -> list[tuple[str, str]]:
@@ -151,6 +159,10 @@ class WorkspaceScreen(Screen[None]):
     def on_mount(self) -> None:
         # The first tab activation comes from mounting: leave focus on the sidebar.
         self.call_after_refresh(setattr, self, "_panes_ready", True)
+        lost = unapplied_settings(self.profile, self.database.info)
+        if lost:
+            self.app.notify(f"Through {self.database.info.pooler}, the profile's {lost} could not be set on the "
+                            "server: they do not apply here.", severity="warning", timeout=12)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fit_sidebar()
