@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import psycopg
@@ -33,7 +34,10 @@ def _age(now: datetime, then: datetime | None) -> float | None:
 
 @dataclass(frozen=True)
 class Session:
-    """One backend as pg_stat_activity showed it at `now`."""
+    """One backend as pg_stat_activity showed it at `now`.
+
+    Ages and the one-line query are worked out once per snapshot (cached): the
+    filter, the sort and the table cells each ask for them, for every row."""
 
     pid: int
     backend_start: datetime | None
@@ -72,26 +76,26 @@ class Session:
     def is_client(self) -> bool:
         return self.backend_type == CLIENT_BACKEND
 
-    @property
+    @cached_property
     def xact_age(self) -> float | None:
         return _age(self.now, self.xact_start)
 
-    @property
+    @cached_property
     def query_age(self) -> float | None:
         return _age(self.now, self.query_start)
 
-    @property
+    @cached_property
     def state_age(self) -> float | None:
         return _age(self.now, self.state_change)
 
-    @property
+    @cached_property
     def wait_age(self) -> float | None:
         """How long it has waited for a lock: waitstart on 14+, else since its query began."""
         if not self.is_lock_waiting:
             return None
         return _age(self.now, self.wait_start or self.query_start)
 
-    @property
+    @cached_property
     def duration(self) -> float:
         """What "running for" means for its state: the statement when active,
         the transaction when idle in one, the idleness otherwise."""
@@ -107,7 +111,7 @@ class Session:
     def is_lock_waiting(self) -> bool:
         return self.wait_event_type == "Lock"
 
-    @property
+    @cached_property
     def query_line(self) -> str:
         return one_line(self.query)
 

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from tui.services.activity.sessions import Session
-from tui.widgets.activity.cells import SESSION_COLUMNS, Thresholds, session_cells
+from tui.widgets.activity.cells import (
+    SESSION_COLUMNS,
+    Thresholds,
+    fixed_cells,
+    fixed_key,
+    timed_cells,
+    timed_values,
+)
+
+MANY_GONE = 32  # rows gone in one refresh past which the table is rebuilt
 
 
 class SessionTable(DataTable[Text | str]):
@@ -22,6 +32,8 @@ class SessionTable(DataTable[Text | str]):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.sessions: dict[str, Session] = {}
         self._cells: dict[str, dict[str, Text | str]] = {}
+        # Per row, what its cells were built from (fixed_key, timed_values).
+        self._keys: dict[str, tuple[tuple[object, ...], tuple[str, ...]]] = {}
         self._order: list[str] = []
 
     def on_mount(self) -> None:
@@ -49,23 +61,33 @@ class SessionTable(DataTable[Text | str]):
         keep = self.current_key
         wanted = {s.key_text: s for s in sessions}
         gone = [k for k in self._cells if k not in wanted]
-        for key in gone:
-            self.remove_row(key)
-            del self._cells[key]
+        self._remove_rows(gone)
         added, changed = False, []
         for key, session in wanted.items():
-            cells = session_cells(session, key in marked, session.pid in roots, limits)
+            fixed = fixed_key(session, key in marked, session.pid in roots)
+            timed = timed_values(session, limits)
             old = self._cells.get(key)
             if old is None:
+                cells = {**fixed_cells(session, key in marked, session.pid in roots), **timed_cells(timed)}
                 self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
                 added = True
-            elif old != cells:
+            elif (fixed, timed) != self._keys[key]:
+                # Most rows of a refresh change only their times: rebuild only those cells.
+                updates: dict[str, Text | str] = {}
+                if fixed != self._keys[key][0]:
+                    updates.update(fixed_cells(session, key in marked, session.pid in roots))
+                if timed != self._keys[key][1]:
+                    updates.update(timed_cells(timed))
                 row = self._data[RowKey(key)]
-                for column, value in cells.items():
+                for column, value in updates.items():
                     if old[column] != value:
                         row[ColumnKey(column)] = value
+                cells = {**old, **updates}
                 changed.append(key)
+            else:
+                continue
             self._cells[key] = cells
+            self._keys[key] = (fixed, timed)
         self.sessions = wanted
         order = list(wanted)
         if order != self._order:
@@ -77,6 +99,20 @@ class SessionTable(DataTable[Text | str]):
         if keep in wanted:
             self.move_cursor(row=self.get_row_index(RowKey(keep)), animate=False)
 
+    def _remove_rows(self, keys: list[str]) -> None:
+        # DataTable.remove_row renumbers every row: past a few, emptying the table and
+        # adding the rest back is far cheaper (hiding 2,000 idle sessions at once).
+        if len(keys) > MANY_GONE:
+            self.clear()
+            self._cells.clear()
+            self._keys.clear()
+            self._order = []
+            return
+        for key in keys:
+            self.remove_row(key)
+            del self._cells[key]
+            del self._keys[key]
+
     def _redraw_rows(self, keys: list[str], everything: bool) -> None:
         # DataTable.update_cell repaints the whole table; over a slow link only the
         # rows whose cells changed are worth sending (the header and the rest stay).
@@ -84,8 +120,15 @@ class SessionTable(DataTable[Text | str]):
         if everything:
             self.refresh()
             return
+        # Only rows in the window are drawn. Every row is one line high, so a row's
+        # place is its index (DataTable.refresh_row would add up all rows above it).
+        top = self.scroll_offset.y
+        bottom = top + self.scrollable_content_region.height
+        width = self.virtual_size.width
         for key in keys:
-            self.refresh_row(self.get_row_index(RowKey(key)))
+            index = self.get_row_index(RowKey(key))
+            if top <= index < bottom:
+                self._refresh_region(Region(0, index + (self.header_height if self.show_header else 0), width, 1))
 
     def _apply_order(self, rank: dict[str, int]) -> None:
         # DataTable.sort() only sees cell values; our order is by key, so set the
