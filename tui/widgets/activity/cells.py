@@ -110,13 +110,20 @@ def timed_values(s: Session, limits: Thresholds) -> tuple[str, ...]:
             duration(s.xact_age), duration(s.query_age))
 
 
-def timed_cells(values: tuple[str, ...]) -> dict[str, Text | str]:
-    """The cells that move with the clock (and the state, which decides their style)."""
+def timed_cells(values: tuple[str, ...], before: tuple[str, ...] | None = None) -> dict[str, Text | str]:
+    """The cells that move with the clock (and the state, which decides their style);
+    given the values `before`, only the cells that differ from them."""
     style, state, running, wait, wait_style, xact_age, query_age = values
-    return {
-        "state": Text(state, style=style),
-        "duration": Text(running, style=style),
-        "wait": Text(wait, style=wait_style),
-        "xact_age": xact_age,
-        "query_age": query_age,
-    }
+    was = before or ("\0",) * len(values)  # matches nothing: every cell
+    cells: dict[str, Text | str] = {}
+    if (style, state) != (was[0], was[1]):
+        cells["state"] = Text(state, style=style)
+    if (style, running) != (was[0], was[2]):
+        cells["duration"] = Text(running, style=style)
+    if (wait, wait_style) != (was[3], was[4]):
+        cells["wait"] = Text(wait, style=wait_style)
+    if xact_age != was[5]:
+        cells["xact_age"] = xact_age
+    if query_age != was[6]:
+        cells["query_age"] = query_age
+    return cells

@@ -77,7 +77,7 @@ class SessionTable(DataTable[Text | str]):
                 if fixed != self._keys[key][0]:
                     updates.update(fixed_cells(session, key in marked, session.pid in roots))
                 if timed != self._keys[key][1]:
-                    updates.update(timed_cells(timed))
+                    updates.update(timed_cells(timed, self._keys[key][1]))
                 row = self._data[RowKey(key)]
                 for column, value in updates.items():
                     if old[column] != value:
