@@ -84,7 +84,7 @@ class Session:
         """Pids are reused: a session is a pid *and* its start time."""
         return (self.pid, self.backend_start)
 
-    @property
+    @computed_once
     def key_text(self) -> str:
         start = self.backend_start.isoformat() if self.backend_start else "?"
         return f"{self.pid}@{start}"
@@ -180,7 +180,8 @@ def fetch_sessions(conn: psycopg.Connection[Any], version_num: int,
     block a waiter (often the root of a lock chain), fetched by pid. Returns the
     snapshot and how many statements were run (each is a transaction)."""
     with conn.cursor(row_factory=session_row) as cur:
-        sessions = cur.execute(q.sessions_query(version_num, include_idle)).fetchall()
+        # Binary rows: timestamps arrive as numbers, not text to parse (2 of 11 ms at 2,000).
+        sessions = cur.execute(q.sessions_query(version_num, include_idle), binary=True).fetchall()
         statements = 1
         skipped = 0
         if not include_idle:
@@ -191,7 +192,8 @@ def fetch_sessions(conn: psycopg.Connection[Any], version_num: int,
             missing = sorted({b for s in sessions for b in s.blocked_by if b and b not in fetched})
             statements += 1
             if missing:
-                extra = cur.execute(q.sessions_query(version_num, by_pid=True), {"pids": missing}).fetchall()
+                extra = cur.execute(q.sessions_query(version_num, by_pid=True), {"pids": missing},
+                                    binary=True).fetchall()
                 statements += 1
                 sessions.extend(extra)
                 skipped -= sum(1 for s in extra if s.state == IDLE)
