@@ -46,6 +46,7 @@ async def test_times_moving_repaint_only_the_rows_in_the_window() -> None:
         limits = Thresholds()
         table.show(idle_sessions(START + timedelta(seconds=5)), set(), set(), limits)
         await pilot.pause()
+        assert "5.0s" in table.render_line(1).text  # the first row, drawn (and cached)
         repainted: list[Region] = []
         real = table._refresh_region
 
@@ -59,6 +60,11 @@ async def test_times_moving_repaint_only_the_rows_in_the_window() -> None:
         await pilot.pause()
         assert len(repainted) <= 40, f"{len(repainted)} rows repainted for a 40-line window"
         assert "6.0s" in shown_row(table, 0) and "6.0s" in shown_row(table, BACKENDS - 1)
+        drawn = table.render_line(1).text
+        assert "6.0s" in drawn and "5.0s" not in drawn, drawn  # no stale render kept
+        table.scroll_to(y=BACKENDS - 30, animate=False)
+        await pilot.pause()
+        assert "6.0s" in table.render_line(1).text  # rows drawn later are new too
 
 
 async def test_hiding_most_rows_at_once_stays_quick_and_keeps_the_cursor() -> None:

@@ -63,6 +63,7 @@ class SessionTable(DataTable[Text | str]):
         gone = [k for k in self._cells if k not in wanted]
         self._remove_rows(gone)
         added, changed = False, []
+        stale: set[tuple[str, str]] = set()  # (row, column) of the cells written
         for key, session in wanted.items():
             fixed = fixed_key(session, key in marked, session.pid in roots)
             timed = timed_values(session, limits)
@@ -82,6 +83,7 @@ class SessionTable(DataTable[Text | str]):
                 for column, value in updates.items():
                     if old[column] != value:
                         row[ColumnKey(column)] = value
+                        stale.add((key, column))
                 cells = {**old, **updates}
                 changed.append(key)
             else:
@@ -95,7 +97,7 @@ class SessionTable(DataTable[Text | str]):
             self._order = order
             self._apply_order(rank)
         elif changed:
-            self._redraw_rows(changed, everything=added or bool(gone))
+            self._redraw_rows(changed, stale, everything=added or bool(gone))
         if keep in wanted:
             self.move_cursor(row=self.get_row_index(RowKey(keep)), animate=False)
 
@@ -113,10 +115,11 @@ class SessionTable(DataTable[Text | str]):
             del self._cells[key]
             del self._keys[key]
 
-    def _redraw_rows(self, keys: list[str], everything: bool) -> None:
+    def _redraw_rows(self, keys: list[str], stale: set[tuple[str, str]], everything: bool) -> None:
         # DataTable.update_cell repaints the whole table; over a slow link only the
         # rows whose cells changed are worth sending (the header and the rest stay).
-        self._update_count += 1  # invalidates DataTable's cache of rendered rows
+        if everything or not self._forget_cells(stale):
+            self._update_count += 1  # invalidates every rendered cell of DataTable's caches
         if everything:
             self.refresh()
             return
@@ -129,6 +132,25 @@ class SessionTable(DataTable[Text | str]):
             index = self.get_row_index(RowKey(key))
             if top <= index < bottom:
                 self._refresh_region(Region(0, index + (self.header_height if self.show_header else 0), width, 1))
+
+    def _forget_cells(self, stale: set[tuple[str, str]]) -> bool:
+        """Drop only the written cells' renders from DataTable's caches (Textual 8's
+        key layouts), so a refresh where times moved renders 2 cells a row, not 13.
+        False when the caches do not look as expected: the caller drops them all."""
+        try:
+            rows = {RowKey(k) for k, _ in stale}
+            cells = {(RowKey(k), ColumnKey(c)) for k, c in stale}
+            indexes = {self._row_locations.get(row) for row in rows}
+            for key in [k for k in self._cell_render_cache.keys() if (k[0], k[1]) in cells]:
+                self._cell_render_cache.discard(key)
+            for key in [k for k in self._row_render_cache.keys() if k[0] in rows]:
+                self._row_render_cache.discard(key)
+            for key in [k for k in self._row_renderable_cache.keys() if k[1] in indexes]:
+                self._row_renderable_cache.discard(key)
+            self._line_cache.clear()
+        except (AttributeError, IndexError, TypeError):
+            return False
+        return True
 
     def _apply_order(self, rank: dict[str, int]) -> None:
         # DataTable.sort() only sees cell values; our order is by key, so set the
