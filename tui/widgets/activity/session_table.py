@@ -137,15 +137,16 @@ class SessionTable(DataTable[Text | str]):
         """Drop only the written cells' renders from DataTable's caches (Textual 8's
         key layouts), so a refresh where times moved renders 2 cells a row, not 13.
         False when the caches do not look as expected: the caller drops them all."""
+        # The caches hold only what was drawn (a window or so): walk them, not `stale`,
+        # comparing plain strings (RowKey hashes in Python).
         try:
-            rows = {RowKey(k) for k, _ in stale}
-            cells = {(RowKey(k), ColumnKey(c)) for k, c in stale}
-            indexes = {self._row_locations.get(row) for row in rows}
-            for key in [k for k in self._cell_render_cache.keys() if (k[0], k[1]) in cells]:
+            rows = {row for row, _ in stale}
+            for key in [k for k in self._cell_render_cache.keys() if (k[0].value, k[1].value) in stale]:
                 self._cell_render_cache.discard(key)
-            for key in [k for k in self._row_render_cache.keys() if k[0] in rows]:
+            for key in [k for k in self._row_render_cache.keys() if k[0].value in rows]:
                 self._row_render_cache.discard(key)
-            for key in [k for k in self._row_renderable_cache.keys() if k[1] in indexes]:
+            row_at = self._row_locations.get_key
+            for key in [k for k in self._row_renderable_cache.keys() if getattr(row_at(k[1]), "value", None) in rows]:
                 self._row_renderable_cache.discard(key)
             self._line_cache.clear()
         except (AttributeError, IndexError, TypeError):
