@@ -11,7 +11,7 @@ active in pg_sleep, one lock chain of three, the rest idle), then measures:
 - pg_activity 3.6 (if a venv with it exists, default /tmp/pgact-venv): its
   server-information + activities refresh, and its blocking query, same server.
 
-    .venv/bin/python bench/activity.py [--sizes 60 500] [--runs 200] [--cpu-seconds 60]
+    .venv/bin/python bench/activity.py [--sizes 500 2000] [--runs 200] [--cpu-seconds 60]
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def pg_activity(venv: Path, cluster: LocalCluster, runs: int) -> dict[str, list[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[60, 500])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--cpu-seconds", type=float, default=60.0)
     parser.add_argument("--pg-activity-venv", type=Path, default=Path("/tmp/pgact-venv"))
