@@ -71,6 +71,20 @@ def test_rows_show_sleeper_and_idle_transactions(database, farm: SessionFarm, ad
     monitor.close()
 
 
+def test_one_snapshot_one_time_so_the_sort_holds(database, farm: SessionFarm) -> None:
+    # Sessions idle since nearly the same moment kept swapping places in the table
+    # when each row carried its own clock_timestamp().
+    for i in range(40):
+        farm.open(f"pool-{i}").execute("SELECT 1")
+    monitor = monitor_for(database)
+    monitor.include_idle = True
+    snapshot = monitor.tick().snapshot
+    assert len(snapshot.sessions) > 40
+    assert {s.now for s in snapshot.sessions} == {snapshot.now}
+    assert all(s.state_age is None or s.state_age >= 0 for s in snapshot.sessions)
+    monitor.close()
+
+
 def test_lock_queue_chain_tree(database, farm: SessionFarm, admin) -> None:
     pids = lock_chain(farm, admin)
     monitor = monitor_for(database)

@@ -67,6 +67,34 @@ class Thresholds:
 
 def session_cells(s: Session, marked: bool, root: bool, limits: Thresholds) -> dict[str, Text | str]:
     """One row of the sessions table, styled by what needs attention."""
+    return {**fixed_cells(s, marked, root), **timed_cells(timed_values(s, limits))}
+
+
+def fixed_key(s: Session, marked: bool, root: bool) -> tuple[object, ...]:
+    """What fixed_cells() depends on: equal keys give equal cells."""
+    return (marked, root, s.pid, s.usename, s.datname, s.application_name, s.client_addr,
+            s.backend_type, s.query)
+
+
+def fixed_cells(s: Session, marked: bool, root: bool) -> dict[str, Text | str]:
+    """The cells that do not move with the clock."""
+    client = s.client_addr or ("local" if s.is_client else "")
+    kind = (s.backend_type or "?").replace("client backend", "client").replace("autovacuum ", "av ")
+    return {
+        "mark": "●" if marked else " ",
+        "pid": Text(str(s.pid), style="bold reverse red" if root else ""),
+        "user": clip(s.usename, 10),
+        "database": clip(s.datname, 10),
+        "application": clip(s.application_name, 14),
+        "client": clip(client, 12),
+        "backend_type": clip(kind, 8),
+        "query": clip(s.query_line, QUERY_WIDTH),
+    }
+
+
+def timed_values(s: Session, limits: Thresholds) -> tuple[str, ...]:
+    """Plain strings behind timed_cells(), cheap to compare from one tick to the next:
+    (row style, state, running, wait, wait style, xact age, query age)."""
     style = ""
     if s.is_lock_waiting:
         style = "bold red"
@@ -77,21 +105,25 @@ def session_cells(s: Session, marked: bool, root: bool, limits: Thresholds) -> d
     wait = f"{s.wait_event_type}:{s.wait_event}" if s.wait_event_type else ""
     if s.is_lock_waiting and s.wait_age is not None:
         wait = f"{duration(s.wait_age)} {s.wait_event}"
-    client = s.client_addr or ("local" if s.is_client else "")
-    kind = (s.backend_type or "?").replace("client backend", "client").replace("autovacuum ", "av ")
-    pid = Text(str(s.pid), style="bold reverse red" if root else "")
-    return {
-        "mark": "●" if marked else " ",
-        "pid": pid,
-        "state": Text(clip(STATE_LABELS.get(s.state or "", s.state or "?"), 10), style=style),
-        "duration": Text(duration(s.duration), style=style),
-        "wait": Text(clip(wait, 14), style="red" if s.is_lock_waiting else ""),
-        "xact_age": duration(s.xact_age),
-        "query_age": duration(s.query_age),
-        "user": clip(s.usename, 10),
-        "database": clip(s.datname, 10),
-        "application": clip(s.application_name, 14),
-        "client": clip(client, 12),
-        "backend_type": clip(kind, 8),
-        "query": clip(s.query_line, QUERY_WIDTH),
-    }
+    state = clip(STATE_LABELS.get(s.state or "", s.state or "?"), 10)
+    return (style, state, duration(s.duration), clip(wait, 14), "red" if s.is_lock_waiting else "",
+            duration(s.xact_age), duration(s.query_age))
+
+
+def timed_cells(values: tuple[str, ...], before: tuple[str, ...] | None = None) -> dict[str, Text | str]:
+    """The cells that move with the clock (and the state, which decides their style);
+    given the values `before`, only the cells that differ from them."""
+    style, state, running, wait, wait_style, xact_age, query_age = values
+    was = before or ("\0",) * len(values)  # matches nothing: every cell
+    cells: dict[str, Text | str] = {}
+    if (style, state) != (was[0], was[1]):
+        cells["state"] = Text(state, style=style)
+    if (style, running) != (was[0], was[2]):
+        cells["duration"] = Text(running, style=style)
+    if (wait, wait_style) != (was[3], was[4]):
+        cells["wait"] = Text(wait, style=wait_style)
+    if xact_age != was[5]:
+        cells["xact_age"] = xact_age
+    if query_age != was[6]:
+        cells["query_age"] = query_age
+    return cells

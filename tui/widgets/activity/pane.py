@@ -248,11 +248,12 @@ class ActivityPane(SessionActions):
             return
         self.query_one(PulseHeader).show(self.monitor.pulse)
         self._render_banner()
+        shown = None
         if not self.paused:
-            self.query_one(SessionTable).show(self.visible_sessions(), self.marked, set(tick.roots),
-                                              self.thresholds)
+            shown = self.visible_sessions()  # once: filtering 2,000 sessions is not free
+            self.query_one(SessionTable).show(shown, self.marked, set(tick.roots), self.thresholds)
             self.query_one(BlockingTreeTable).show(blocking_tree(tick.snapshot.sessions))
-        self._render_status()
+        self._render_status(None if shown is None else len(shown))
 
     def _render_banner(self) -> None:
         banner = self.query_one("#activity-banner", Static)
@@ -260,12 +261,14 @@ class ActivityPane(SessionActions):
         update_if_changed(banner, text)
         banner.set_class(bool(text), "-shown")
 
-    def _render_status(self) -> None:
+    def _render_status(self, shown: int | None = None) -> None:
+        """The status line; `shown` is how many sessions are shown, when known."""
         tick = self.last_tick
         parts = [f"[{VIEWS[self.view]}]"]
         if tick is not None:
             if self.view == "sessions":
-                parts.append(f"{len(self.visible_sessions())} of {len(tick.snapshot.sessions)} shown")
+                count = len(self.visible_sessions()) if shown is None else shown
+                parts.append(f"{count} of {len(tick.snapshot.sessions)} shown")
                 parts.append(self.filter.describe() or "no filter")
                 parts.append(f"sort {self.sort_column} {'↓' if self.sort_descending else '↑'}")
             if self.view == "statements":

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from tui.services.activity.sessions import Session
-from tui.widgets.activity.cells import SESSION_COLUMNS, Thresholds, session_cells
+from tui.widgets.activity.cells import (
+    SESSION_COLUMNS,
+    Thresholds,
+    fixed_cells,
+    fixed_key,
+    timed_cells,
+    timed_values,
+)
+
+MANY_GONE = 32  # rows gone in one refresh past which the table is rebuilt
 
 
 class SessionTable(DataTable[Text | str]):
@@ -22,6 +32,8 @@ class SessionTable(DataTable[Text | str]):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.sessions: dict[str, Session] = {}
         self._cells: dict[str, dict[str, Text | str]] = {}
+        # Per row, what its cells were built from (fixed_key, timed_values).
+        self._keys: dict[str, tuple[tuple[object, ...], tuple[str, ...]]] = {}
         self._order: list[str] = []
 
     def on_mount(self) -> None:
@@ -49,23 +61,35 @@ class SessionTable(DataTable[Text | str]):
         keep = self.current_key
         wanted = {s.key_text: s for s in sessions}
         gone = [k for k in self._cells if k not in wanted]
-        for key in gone:
-            self.remove_row(key)
-            del self._cells[key]
+        self._remove_rows(gone)
         added, changed = False, []
+        stale: set[tuple[str, str]] = set()  # (row, column) of the cells written
         for key, session in wanted.items():
-            cells = session_cells(session, key in marked, session.pid in roots, limits)
+            fixed = fixed_key(session, key in marked, session.pid in roots)
+            timed = timed_values(session, limits)
             old = self._cells.get(key)
             if old is None:
+                cells = {**fixed_cells(session, key in marked, session.pid in roots), **timed_cells(timed)}
                 self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
                 added = True
-            elif old != cells:
+            elif (fixed, timed) != self._keys[key]:
+                # Most rows of a refresh change only their times: rebuild only those cells.
+                updates: dict[str, Text | str] = {}
+                if fixed != self._keys[key][0]:
+                    updates.update(fixed_cells(session, key in marked, session.pid in roots))
+                if timed != self._keys[key][1]:
+                    updates.update(timed_cells(timed, self._keys[key][1]))
                 row = self._data[RowKey(key)]
-                for column, value in cells.items():
+                for column, value in updates.items():
                     if old[column] != value:
                         row[ColumnKey(column)] = value
+                        stale.add((key, column))
+                cells = {**old, **updates}
                 changed.append(key)
+            else:
+                continue
             self._cells[key] = cells
+            self._keys[key] = (fixed, timed)
         self.sessions = wanted
         order = list(wanted)
         if order != self._order:
@@ -73,19 +97,61 @@ class SessionTable(DataTable[Text | str]):
             self._order = order
             self._apply_order(rank)
         elif changed:
-            self._redraw_rows(changed, everything=added or bool(gone))
+            self._redraw_rows(changed, stale, everything=added or bool(gone))
         if keep in wanted:
             self.move_cursor(row=self.get_row_index(RowKey(keep)), animate=False)
 
-    def _redraw_rows(self, keys: list[str], everything: bool) -> None:
+    def _remove_rows(self, keys: list[str]) -> None:
+        # DataTable.remove_row renumbers every row: past a few, emptying the table and
+        # adding the rest back is far cheaper (hiding 2,000 idle sessions at once).
+        if len(keys) > MANY_GONE:
+            self.clear()
+            self._cells.clear()
+            self._keys.clear()
+            self._order = []
+            return
+        for key in keys:
+            self.remove_row(key)
+            del self._cells[key]
+            del self._keys[key]
+
+    def _redraw_rows(self, keys: list[str], stale: set[tuple[str, str]], everything: bool) -> None:
         # DataTable.update_cell repaints the whole table; over a slow link only the
         # rows whose cells changed are worth sending (the header and the rest stay).
-        self._update_count += 1  # invalidates DataTable's cache of rendered rows
+        if everything or not self._forget_cells(stale):
+            self._update_count += 1  # invalidates every rendered cell of DataTable's caches
         if everything:
             self.refresh()
             return
+        # Only rows in the window are drawn. Every row is one line high, so a row's
+        # place is its index (DataTable.refresh_row would add up all rows above it).
+        top = self.scroll_offset.y
+        bottom = top + self.scrollable_content_region.height
+        width = self.virtual_size.width
         for key in keys:
-            self.refresh_row(self.get_row_index(RowKey(key)))
+            index = self.get_row_index(RowKey(key))
+            if top <= index < bottom:
+                self._refresh_region(Region(0, index + (self.header_height if self.show_header else 0), width, 1))
+
+    def _forget_cells(self, stale: set[tuple[str, str]]) -> bool:
+        """Drop only the written cells' renders from DataTable's caches (Textual 8's
+        key layouts), so a refresh where times moved renders 2 cells a row, not 13.
+        False when the caches do not look as expected: the caller drops them all."""
+        # The caches hold only what was drawn (a window or so): walk them, not `stale`,
+        # comparing plain strings (RowKey hashes in Python).
+        try:
+            rows = {row for row, _ in stale}
+            for key in [k for k in self._cell_render_cache.keys() if (k[0].value, k[1].value) in stale]:
+                self._cell_render_cache.discard(key)
+            for key in [k for k in self._row_render_cache.keys() if k[0].value in rows]:
+                self._row_render_cache.discard(key)
+            row_at = self._row_locations.get_key
+            for key in [k for k in self._row_renderable_cache.keys() if getattr(row_at(k[1]), "value", None) in rows]:
+                self._row_renderable_cache.discard(key)
+            self._line_cache.clear()
+        except (AttributeError, IndexError, TypeError):
+            return False
+        return True
 
     def _apply_order(self, rank: dict[str, int]) -> None:
         # DataTable.sort() only sees cell values; our order is by key, so set the
