@@ -238,6 +238,11 @@ class FleetPoller:
         target.last_xacts = (xacts, now)
 
     # -- tunnels ------------------------------------------------------------------
+    @property
+    def tunnel_count(self) -> int:
+        """How many ssh tunnels the poller has opened (one per jump host, database host and port)."""
+        return len(self._tunnels)
+
     def _tunnel(self, profile: Profile) -> SshTunnel | None:
         """One tunnel per (jump host, database host, port), shared by its profiles."""
         if profile.ssh is None:
