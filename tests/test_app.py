@@ -256,7 +256,9 @@ async def test_theme_choice_persists(profiles_file: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         assert app.theme == "bastion-dark"
         app.theme = "bastion-light"
-        await pilot.pause(0.3)
+        # Saved by a worker thread: wait for the file (a fixed pause lost the race under load).
+        settings = profiles_file.parent / "settings.yaml"
+        await until(pilot, lambda: settings.exists() and Settings.load(settings).theme == "bastion-light")
     assert Settings.load(profiles_file.parent / "settings.yaml").theme == "bastion-light"
 
 
