@@ -474,3 +474,19 @@ async def test_a_key_released_after_the_last_screen_is_gone_is_dropped(profiles_
         pass
     await app.on_event(events.Key("a", "a"))
     assert app._exception is None
+
+
+async def test_a_connect_dialog_popped_while_mounting_does_nothing(profiles_file: Path) -> None:
+    # The random-key test, seed 3: ctrl+o popped the dialog between its compose and
+    # its Mount, which then looked for widgets already removed (NoMatches).
+    from tui.screens.connect import ConnectScreen
+
+    app = make_app(profiles_file)
+    profile = Profile(name="lite", driver="sqlite", path=str(profiles_file.parent / "absent.db"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(5):
+            app.push_screen(ConnectScreen(profile, app.vault))
+            app.action_picker()
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+    assert app._exception is None

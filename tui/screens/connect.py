@@ -48,8 +48,10 @@ class ConnectScreen(Dialog[Connected | None]):
         self._start(None)
 
     def _start(self, password: str | None) -> None:
-        if self._abandoned.is_set() or self.closing:
-            return  # closed before it could start (esc pressed at once): nothing to show
+        if self._abandoned.is_set() or self.closing or not self.query("#connect-progress"):
+            # Closed before it could start (esc pressed at once), or popped with the
+            # screens above the picker while mounting (its widgets already gone).
+            return
         self._failed = False
         self._typed_password = password
         self.query_one("#connect-progress").display = True
@@ -93,7 +95,7 @@ class ConnectScreen(Dialog[Connected | None]):
             self._handle_failure(event.worker.error)
 
     def _handle_failure(self, error: BaseException | None) -> None:
-        if not self.is_attached:
+        if not self.is_attached or not self.query("#connect-progress"):
             return
         if isinstance(error, ConnectFailure) and error.wants_password:
             if self._typed_password is not None:
