@@ -19,6 +19,7 @@ from textual.containers import Vertical
 
 from tui.db import Database, open_database
 from tui.demo.cluster import LocalCluster
+from tui.formatting import size_text
 from tui.profiles import Profile
 from tui.services import catalog
 from tui.widgets.catalog_tree import CatalogTree, entry_label
@@ -60,7 +61,7 @@ def test_search_across_schemas(shop: Database) -> None:
 
 def test_compact_figures() -> None:
     assert catalog.compact_count(1_234_567) == "1.2M" and catalog.compact_count(999) == "999"
-    assert catalog.compact_size(340 * 1024 * 1024) == "340 MB" and catalog.compact_size(8192) == "8.0 kB"
+    assert size_text(340 * 1024 * 1024) == "340 MB" and size_text(8192) == "8.0 kB"
 
 
 def relations_in_time(database: Database, schema: str, seconds: float = 1.0) -> dict[str, catalog.CatalogEntry]:
@@ -109,7 +110,7 @@ def test_a_locked_table_gets_an_estimated_size_without_waiting(
     # Pages of the table, its index and TOAST; not the free space and visibility maps.
     assert customers.size_estimated and exact.size and 0 < (customers.size or 0) <= exact.size
     assert not entries["orders"].size_estimated and entries["orders"].size  # the others: exact
-    assert str(entry_label(customers)).endswith("~" + catalog.compact_size(customers.size))
+    assert str(entry_label(customers)).endswith("~" + size_text(customers.size))
     assert "~" not in str(entry_label(entries["orders"]))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -27,3 +30,27 @@ def data_dir() -> Path:
 def cache_dir() -> Path:
     """The demo cluster and caches: `$XDG_CACHE_HOME/bastion`."""
     return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+def atomic_write(path: Path, text: str, mode: int = 0o600, backup: bool = True) -> None:
+    """Write `text` to `path` so that a crash leaves either the old or the new file,
+    never a truncated one; created `mode` from the first byte. With `backup`, keep the
+    previous version as `<name>.bak`. A symlink stays a link: the file it points to is
+    replaced (e.g. profiles kept in a dotfiles repo)."""
+    path = Path(os.path.realpath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), mode)
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if backup and path.exists():
+            backup_path = path.with_name(path.name + ".bak")
+            shutil.copy2(path, backup_path)
+            os.chmod(backup_path, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

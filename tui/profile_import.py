@@ -82,7 +82,7 @@ def _postgres_from_url(url: str, name: str | None) -> tuple[Profile, str | None]
 
 
 def _first_line(exc: Exception) -> str:
-    from tui.db.link import first_line
+    from tui.formatting import first_line
     from tui.secrets import redact
 
     return redact(first_line(exc))

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tui.paths import atomic_write
 
 DRIVERS = ("postgresql", "sqlite")
 PASSWORD_SOURCES = ("keyring", "prompt", "pgpass", "env", "none")
@@ -487,29 +487,6 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
         out[f.name] = value
     out.update(profile.extra)
     return out
-
-
-def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
-    """Write `text` to `path` so that a crash leaves either the old or the new file,
-    never a truncated one; keep the previous version as `<name>.bak`. A symlink
-    stays a link: the file it points to is replaced (e.g. profiles kept in a dotfiles repo)."""
-    path = Path(os.path.realpath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            backup = path.with_name(path.name + ".bak")
-            shutil.copy2(path, backup)
-            os.chmod(backup, mode)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------------------

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from tui.paths import config_dir
-from tui.profiles import atomic_write
+from tui.paths import atomic_write, config_dir
 
 
 @dataclass

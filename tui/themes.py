@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from textual.theme import Theme
 
+from tui.formatting import first_line
 from tui.paths import config_dir
 
 DEFAULT_THEME = "bastion-dark"
@@ -72,7 +73,7 @@ def load_themes(extra_files: list[Path] | None = None) -> ThemeSet:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             result.themes.append(theme_from_mapping(data, path.name))
         except (OSError, yaml.YAMLError, ValueError, TypeError, Exception) as exc:  # noqa: BLE001
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            first = first_line(exc)
             result.warnings.append(f"theme {path}: {first} (skipped)")
     return result
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import psycopg
@@ -13,6 +15,10 @@ from tui.db.base import ConnectFailure
 class Closable(Protocol):
     def cancel(self) -> None: ...
 
+    def close(self) -> None: ...
+
+
+class Closeable(Protocol):
     def close(self) -> None: ...
 
 
@@ -48,12 +54,6 @@ def connection_answers(conn: Any) -> bool:
     return True
 
 
-def first_line(reason: BaseException | str) -> str:
-    """The first line of an error, for a one-line banner or status."""
-    text = (str(reason).strip() or type(reason).__name__) if isinstance(reason, BaseException) else reason.strip()
-    return text.splitlines()[0] if text else ""
-
-
 def stop_and_close(handle: Closable) -> None:
     """Cancel what runs on a pane's own connection, then close it (close waits for
     the statement to unwind). Blocking: for a thread of its own at unmount."""
@@ -62,3 +62,28 @@ def stop_and_close(handle: Closable) -> None:
             step()
         except Exception:  # noqa: BLE001 - the pane is gone; nobody to tell
             pass
+
+
+def in_background(step: Callable[[], object], name: str) -> None:
+    """Run one blocking step on a connection (cancel, close) on a daemon thread of its
+    own, so neither the UI thread nor a worker the app waits for at exit waits for the
+    network. Errors are dropped: whoever asked has moved on."""
+
+    def run() -> None:
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - nobody left to tell
+            pass
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+
+
+def close_in_background(handle: Closable | Closeable | None, name: str = "bastion-close") -> None:
+    """Let go of a pane's own connection (or session, or source) without waiting: what
+    runs on it is cancelled first when it can be, then it is closed."""
+    if handle is None:
+        return
+    if hasattr(handle, "cancel"):
+        in_background(lambda: stop_and_close(handle), name)  # type: ignore[arg-type]
+    else:
+        in_background(handle.close, name)

@@ -15,6 +15,7 @@ import psycopg
 from tui.db.base import ConnectFailure, ServerInfo
 from tui.db.postgres import classify_failure, connect_with, connection_params, tunnel_for
 from tui.db.tunnel import SshTunnel
+from tui.formatting import first_line
 from tui.profiles import Profile
 
 ADMIN_DATABASE = "pgbouncer"
@@ -41,7 +42,7 @@ def console_version(conn: psycopg.Connection[Any]) -> str:
             row = cursor.fetchone()
     except psycopg.Error as exc:
         raise ConnectFailure("unsupported", "This `pgbouncer` database is not a PgBouncer admin console.",
-                             f"SHOW VERSION failed: {str(exc).strip().splitlines()[0]}") from None
+                             f"SHOW VERSION failed: {first_line(exc)}") from None
     text = str(row[0]) if row else "PgBouncer"
     return text.removeprefix("PgBouncer ").split(" ", 1)[0]
 

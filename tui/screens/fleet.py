@@ -13,11 +13,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui.formatting import clip, duration, rate, size_text
 from tui.profiles import Profile
 from tui.secrets import PasswordVault
 from tui.services.activity.pulse import sparkline
 from tui.services.fleet import FleetPoller, FleetRow
-from tui.widgets.activity.cells import clip, duration, rate, size
 from tui.widgets.row_key import highlighted_key
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def row_cells(row: FleetRow) -> list[Text | str]:
         Text("" if row.waiting is None else str(row.waiting), style=waits_style),
         Text(duration(row.longest_xact_s), style=xact_style), _lag(row),
         rate(row.tps) if row.tps is not None else "", sparkline(row.tps_history, SPARK_WIDTH),
-        row.version, size(row.size), Text(clip(row.reason, 60), style="red"),
+        row.version, size_text(row.size), Text(clip(row.reason, 60), style="red"),
     ]
 
 

@@ -12,10 +12,11 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.db.base import Database, ServerInfo
+from tui.messages import ConnectionLost
 from tui.profiles import Profile, ProfileFileError
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.connection_header import ConnectionHeader
-from tui.widgets.link_banner import ConnectionLost, LinkBanner
+from tui.widgets.link_banner import LinkBanner
 
 RECONNECT_KEY = "f4"  # free in every pane and in the editor, and sent by terminals inside tmux
 FULL_WIDTH_PANES = ("activity", "migrations", "server")

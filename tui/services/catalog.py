@@ -111,15 +111,3 @@ def compact_count(value: int | None) -> str:
             number = value / limit
             return f"{number:.1f}{suffix}" if number < 10 else f"{number:.0f}{suffix}"
     return str(value)
-
-
-def compact_size(value: int | None) -> str:
-    """356515840 -> '340 MB' (binary units, as pg_size_pretty)."""
-    if value is None:
-        return ""
-    number = float(value)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if number < 1024 or unit == "TB":
-            return f"{number:.0f} {unit}" if unit == "B" or number >= 10 else f"{number:.1f} {unit}"
-        number /= 1024
-    return f"{value} B"

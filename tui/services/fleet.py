@@ -27,12 +27,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from tui.db.base import ConnectFailure
-from tui.db.link import first_line
 from tui.db.monitor import open_monitor_connection, read_only_transaction
 from tui.db.pgbouncer import is_admin_console
 from tui.db.postgres import tunnel_for
 from tui.db.sqlite import connect_file
 from tui.db.tunnel import SshTunnel
+from tui.formatting import first_line
 from tui.profiles import Profile
 from tui.secrets import PasswordVault
 from tui.services.connect import known_password

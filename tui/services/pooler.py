@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 
-from tui.db.link import first_line
+from tui.formatting import first_line
 
 SECTIONS = ("POOLS", "STATS", "DATABASES", "CLIENTS", "SERVERS")
 COMMANDS = ("PAUSE", "RESUME", "RECONNECT", "KILL")

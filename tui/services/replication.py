@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from tui.services.catalog import compact_size
+from tui.formatting import bytes_text
 from tui.sql import replication as q
 
 
@@ -47,7 +47,7 @@ class StandbyStatus:
         if self.sender:
             parts.append(f"from {self.sender}")
         if self.lag_known:
-            parts.append(f"replay {format_bytes(self.replay_behind_bytes)} behind")
+            parts.append(f"replay {bytes_text(self.replay_behind_bytes)} behind")
         if self.replay_paused:
             parts.append("replay PAUSED")
         return " · ".join(parts)
@@ -106,7 +106,7 @@ class Slot:
             return "about to lose WAL it needs"
         # No consumer and WAL held: it grows until the disk is full (the classic outage).
         if not self.active and (self.retained_bytes or 0) > 0:
-            return f"inactive, retaining {format_bytes(self.retained_bytes)} of WAL"
+            return f"inactive, retaining {bytes_text(self.retained_bytes)} of WAL"
         return None
 
 
@@ -146,11 +146,6 @@ class ReplicationReport:
     @property
     def slot_dangers(self) -> list[tuple[Slot, str]]:
         return [(slot, reason) for slot in self.slots if (reason := slot.danger)]
-
-
-def format_bytes(value: float | None) -> str:
-    """1536 -> '1.5 kB'; None (unknown) -> '?'."""
-    return "?" if value is None else compact_size(int(value))
 
 
 def _rows(conn: psycopg.Connection[Any], query: str) -> list[dict[str, Any]]:

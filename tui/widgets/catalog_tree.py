@@ -12,9 +12,10 @@ from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
 from tui.db.link import is_connection_lost
+from tui.formatting import size_text
+from tui.messages import ConnectionLost
 from tui.services import catalog
 from tui.services.catalog import CatalogEntry
-from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.steady_input import SteadyInput
 
 KIND_ICONS = {
@@ -31,7 +32,7 @@ def entry_label(entry: CatalogEntry, qualified: bool = False) -> Text:
     if qualified and entry.schema:
         label.append(f"{entry.schema}.", style="dim")
     label.append(entry.name)
-    size = catalog.compact_size(entry.size)
+    size = size_text(entry.size)
     figures = [catalog.compact_count(entry.estimate) if entry.kind != "schema" else "",
                f"~{size}" if size and entry.size_estimated else size]
     figures = [figure for figure in figures if figure]

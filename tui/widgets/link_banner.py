@@ -15,17 +15,8 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from tui.db.base import ConnectFailure, Database, ServerInfo
-from tui.db.link import first_line
-
-
-class ConnectionLost(Message):
-    """Posted by any pane that saw its connection drop, so the banner shows at once
-    instead of at the next heartbeat."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = first_line(reason) or "the connection was closed"
-
+from tui.formatting import first_line
+from tui.messages import ConnectionLost
 
 # Words of a failure where nothing answered yet: the server (or, through a tunnel,
 # the jump host) is down or starting; unlike a refused login, worth trying soon again.

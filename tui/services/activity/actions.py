@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from tui.db.link import first_line
+from tui.formatting import first_line
 from tui.services.activity.sessions import CLIENT_BACKEND, Session
 from tui.sql import activity as q
 

@@ -10,7 +10,7 @@ from typing import TypeVar
 from psycopg import errors
 
 from tui.db.base import ServerInfo
-from tui.db.link import first_line
+from tui.formatting import first_line
 
 T = TypeVar("T")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tui.formatting import size_text
 from tui.services.browse.relation import RelationInfo
 from tui.services.browse.source import Source
-from tui.services.catalog import compact_size
 from tui.sql import browse as q
 
 
@@ -32,10 +32,10 @@ def load_stats(source: Source, relation: RelationInfo) -> Stats:
     row = source.dicts(q.STATS, {"oid": relation.oid})[0]
     facts = [
         ("kind", relation.kind),
-        ("table size", compact_size(row["table_size"])),
-        ("TOAST size", compact_size(row["toast_size"]) or "none"),
-        ("index size", compact_size(row["indexes_size"])),
-        ("total size", compact_size(row["total_size"])),
+        ("table size", size_text(row["table_size"])),
+        ("TOAST size", size_text(row["toast_size"]) or "none"),
+        ("index size", size_text(row["indexes_size"])),
+        ("total size", size_text(row["total_size"])),
         ("row estimate", _text(row["estimate"] if row["estimate"] is not None and row["estimate"] >= 0 else None)),
         ("live tuples", _text(row["live_tuples"])),
         ("dead tuples", _text(row["dead_tuples"])),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.db.base import Database
+from tui.formatting import first_line
 from tui.services.migrations.tools import (
     TableRef,
     ToolStatus,
@@ -105,7 +106,7 @@ def read_version_table(database: Database, ref: TableRef) -> VersionTable:
             statement = _pg_fill(sql.ALEMBIC_VERSIONS, ref, None)
         rows = _query(database, statement)
     except Exception as exc:  # noqa: BLE001 - shown to the user, e.g. permission denied
-        return VersionTable(ref.schema, ref.name, error=_first_line(exc))
+        return VersionTable(ref.schema, ref.name, error=error_line(exc))
     return VersionTable(ref.schema, ref.name, tuple(str(row["version_num"]) for row in rows))
 
 
@@ -123,10 +124,10 @@ def other_tools(database: Database, tables: list[TableRef]) -> list[ToolStatus]:
             rows = _query(database, statement)
             found.append(tool_status(spec, ref, rows[0] if rows else None))
         except Exception as exc:  # noqa: BLE001 - one unreadable table must not hide the others
-            found.append(ToolStatus(spec.tool, ref.qualified, None, None, None, error=_first_line(exc)))
+            found.append(ToolStatus(spec.tool, ref.qualified, None, None, None, error=error_line(exc)))
     return found
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def error_line(exc: BaseException) -> str:
+    """An SQLAlchemy error's first line, without SQLAlchemy's wrapping."""
+    return first_line(getattr(exc, "orig", None) or exc)

@@ -78,7 +78,7 @@ def load_report(database: Database, profile: Profile, cwd: Path | None = None) -
         tables = db.tracking_tables(database)
     except Exception as exc:  # noqa: BLE001 - explained, the scripts still show
         tables = []
-        report.problems.append(f"Cannot list the database's tables: {db._first_line(exc)}")
+        report.problems.append(f"Cannot list the database's tables: {db.error_line(exc)}")
     report.version_tables = [db.read_version_table(database, ref) for ref in db.alembic_tables(tables)]
     report.version_table, note = choose_version_table(report.version_tables,
                                                       config.version_table if config else None)
@@ -89,7 +89,7 @@ def load_report(database: Database, profile: Profile, cwd: Path | None = None) -
     try:
         report.tools = db.other_tools(database, tables)
     except Exception as exc:  # noqa: BLE001
-        report.problems.append(f"Cannot read other migration tools' tables: {db._first_line(exc)}")
+        report.problems.append(f"Cannot read other migration tools' tables: {db.error_line(exc)}")
 
     if report.project is not None:
         try:

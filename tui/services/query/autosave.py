@@ -4,13 +4,12 @@ editor keeps the text as typed): see `tui.secrets.redact_sql`."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from tui.paths import data_dir
+from tui.paths import atomic_write, data_dir
 from tui.secrets import redact_sql
 
 SAVE_DELAY = 1.0  # seconds after the last keystroke
@@ -62,12 +61,7 @@ class EditorAutosave:
             return
         on_disk = redact_sql(text)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + ".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(on_disk)
-            os.replace(tmp, self.path)
+            atomic_write(self.path, on_disk, backup=False)
         except OSError:
             return  # a read-only data dir must not break typing
         if on_disk != text and self.on_redacted is not None:

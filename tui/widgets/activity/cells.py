@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from tui.formatting import clip, duration
 from tui.services.activity.sessions import ACTIVE, IDLE_IN_TX, IDLE_IN_TX_ABORTED, Session
 
 # (key, label, width); the query takes what is left.
@@ -16,45 +17,6 @@ SESSION_COLUMNS: list[tuple[str, str, int]] = [
 ]
 QUERY_WIDTH = 60
 STATE_LABELS = {IDLE_IN_TX: "idle in tx", IDLE_IN_TX_ABORTED: "tx aborted"}
-
-
-def duration(seconds: float | None) -> str:
-    """12s, 3m04, 1h02m, 2d03h: short enough for a narrow column."""
-    if seconds is None:
-        return ""
-    s = int(seconds)
-    if seconds < 10:
-        return f"{seconds:.1f}s"
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}"
-    if s < 86400:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
-
-
-def size(value: float | None) -> str:
-    if value is None:
-        return ""
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(value) < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return ""
-
-
-def rate(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value >= 10000:
-        return f"{value / 1000:.0f}k"
-    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
-
-
-def clip(text: str | None, width: int) -> str:
-    text = text or ""
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class Thresholds:

@@ -16,7 +16,9 @@ from textual.widgets import ContentSwitcher, Input, Static
 from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
-from tui.db.link import first_line, is_connection_lost
+from tui.db.link import is_connection_lost
+from tui.formatting import first_line
+from tui.messages import ConnectionLost
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor, SessionFilter, Tick, blocking_tree, sort_sessions
 from tui.services.activity.filters import DEFAULT_SORT, SORT_KEYS
@@ -28,7 +30,6 @@ from tui.widgets.activity.session_actions import SessionActions
 from tui.widgets.activity.session_table import SessionTable
 from tui.widgets.activity.tree_table import BlockingTreeTable
 from tui.widgets.activity.view_table import ViewTable
-from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.steady_input import SteadyInput
 
 INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)

@@ -8,9 +8,9 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.widget import Widget
 
+from tui.formatting import duration, rate, size_text
 from tui.services.activity.pulse import Pulse, PulseReading, sparkline
 from tui.services.activity.sessions import ACTIVE, IDLE, IDLE_IN_TX, IDLE_IN_TX_ABORTED
-from tui.widgets.activity.cells import duration, rate, size
 
 
 def replication_text(p: PulseReading) -> str:
@@ -43,7 +43,7 @@ def pulse_text(pulse: Pulse, width: int) -> Text:
     cache = "–" if p.cache_hit is None else f"{p.cache_hit:.1f}%"
     r = p.rates
     second.append(f"  cache {cache}  deadlocks {'–' if p.deadlocks is None else p.deadlocks}"
-                  f"  temp {size(p.temp_bytes) or '–'}  {replication_text(p)}"
+                  f"  temp {size_text(p.temp_bytes) or '–'}  {replication_text(p)}"
                   f"  ins {rate(r.get('tup_inserted'))} upd {rate(r.get('tup_updated'))}"
                   f" del {rate(r.get('tup_deleted'))} ret {rate(r.get('tup_returned'))}/s")
     third = Text()

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from tui.db.base import Database
 from tui.db.link import connection_answers
+from tui.formatting import clip
 from tui.profiles import Profile
 from tui.screens.confirm import ConfirmScreen
 from tui.services.activity import ActivityMonitor, Tick, refusal
@@ -20,7 +21,6 @@ from tui.services.activity.actions import signal_backend
 from tui.services.activity.blocking import blocking_edges
 from tui.services.activity.sessions import Session
 from tui.services.activity.views import indexes_view, locks_view, session_detail, statements_view, tables_view
-from tui.widgets.activity.cells import clip
 from tui.widgets.activity.session_table import SessionTable
 from tui.widgets.activity.tree_table import BlockingTreeTable
 from tui.widgets.activity.view_table import ViewTable

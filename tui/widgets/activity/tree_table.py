@@ -6,9 +6,9 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
+from tui.formatting import clip, duration
 from tui.services.activity.blocking import BlockNode
 from tui.services.activity.sessions import Session
-from tui.widgets.activity.cells import clip, duration
 
 
 class BlockingTreeTable(DataTable[Text | str]):

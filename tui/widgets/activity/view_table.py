@@ -8,8 +8,8 @@ from typing import Any
 from rich.cells import cell_len
 from textual.widgets import DataTable
 
+from tui.formatting import clip, size_text
 from tui.services.activity.views import ViewRows
-from tui.widgets.activity.cells import clip, size
 
 _SIZES = {"total_bytes", "bytes"}
 QUERY_WIDTH = 100
@@ -22,7 +22,7 @@ def cell(column: str, value: Any, query_width: int = QUERY_WIDTH) -> str:
     if value is None:
         return ""
     if column in _SIZES:
-        return size(value)
+        return size_text(value)
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, bool):

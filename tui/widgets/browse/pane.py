@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from tui.db.base import Database
 from tui.db.link import stop_and_close
+from tui.messages import ConnectionLost
 from tui.profiles import Profile
 from tui.services.browse import (
     ForeignKey,
@@ -30,7 +31,6 @@ from tui.services.browse import (
 from tui.widgets.browse.data_grid import DataGrid
 from tui.widgets.browse.row_actions import RowActions
 from tui.widgets.browse.structure_view import FactsView
-from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.steady_input import SteadyInput
 
 

@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tui.formatting import size_text
 from tui.services.browse import Stats, Structure
-from tui.services.catalog import compact_size
 
 
 def _table(title: str, headers: list[str]) -> Table:
@@ -56,7 +56,7 @@ def structure_renderable(structure: Structure) -> RenderableType:
         indexes = _table("Indexes", ["name", "definition", "size", "scans"])
         for i in structure.indexes:
             flag = " (primary)" if i["is_primary"] else " (unique)" if i["is_unique"] else ""
-            indexes.add_row(i["name"] + flag, i["definition"], compact_size(i["size"]),
+            indexes.add_row(i["name"] + flag, i["definition"], size_text(i["size"]),
                             "" if i["scans"] is None else str(i["scans"]))
         parts += [indexes, Text()]
     if structure.constraints:

@@ -17,12 +17,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from tui.db.link import first_line
+from tui.formatting import first_line, rate
 from tui.profiles import Profile
 from tui.screens.confirm import ConfirmScreen
 from tui.services.activity.pulse import sparkline
 from tui.services.pooler import PoolerConsole, PoolerError, PoolerSnapshot
-from tui.widgets.activity.cells import rate
 from tui.widgets.row_key import highlighted_key
 
 INTERVAL = 2.0

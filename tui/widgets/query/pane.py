@@ -18,6 +18,8 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.db.link import connection_answers, is_connection_lost, stop_and_close
+from tui.formatting import plural
+from tui.messages import ConnectionLost
 from tui.profiles import Profile
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.explain import ExplainScreen
@@ -42,15 +44,10 @@ from tui.services.query.splitter import (
 )
 from tui.services.query.standby import standby_hint
 from tui.widgets.browse.value_viewer import ValueViewer
-from tui.widgets.link_banner import ConnectionLost
 from tui.widgets.query.result_grid import ResultGrid
 from tui.widgets.query.sql_editor import SqlEditor
 
 STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def outcome_summary(outcome: Outcome, timings: bool = True) -> str:

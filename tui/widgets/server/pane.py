@@ -16,9 +16,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from tui.db.link import first_line
-from tui.services.replication import ReplicationReport, Setting, changed_settings, format_bytes, replication_report
-from tui.widgets.activity.cells import duration
+from tui.formatting import bytes_text, duration, first_line
+from tui.services.replication import ReplicationReport, Setting, changed_settings, replication_report
 
 INTERVAL = 5.0
 VIEWS = {"replication": "Replication", "settings": "Settings changed from their defaults"}
@@ -147,7 +146,7 @@ class ServerPane(Vertical):
         rows: list[list[Any]] = []
         for s in report.standbys:
             lag = s.replay_lag_s if s.replay_lag_s is not None else s.flush_lag_s
-            rows.append(["standby", s.name, f"{s.state} ({s.sync_state})", format_bytes(s.replay_behind_bytes),
+            rows.append(["standby", s.name, f"{s.state} ({s.sync_state})", bytes_text(s.replay_behind_bytes),
                          duration(lag), s.client_addr or ""])
         for c in report.conflicts:
             if c.total:
@@ -157,10 +156,10 @@ class ServerPane(Vertical):
         for slot in report.slots:
             danger = slot.danger
             state = ("active" if slot.active else "inactive") + (f", {slot.wal_status}" if slot.wal_status else "")
-            detail = danger or (f"safe for {format_bytes(slot.safe_wal_size_bytes)} more"
+            detail = danger or (f"safe for {bytes_text(slot.safe_wal_size_bytes)} more"
                                 if slot.safe_wal_size_bytes is not None else slot.slot_type)
             rows.append([f"{slot.slot_type} slot", Text(slot.name, style="bold red" if danger else ""),
-                         Text(state, style="bold red" if danger else ""), format_bytes(slot.retained_bytes), "",
+                         Text(state, style="bold red" if danger else ""), bytes_text(slot.retained_bytes), "",
                          Text(detail, style="bold red" if danger else "")])
         return header, rows
 
