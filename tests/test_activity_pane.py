@@ -13,11 +13,11 @@ from textual.widgets import Footer
 
 from tui.db import open_database
 from tui.profiles import Profile
-from tui.screens.confirm import ConfirmScreen
 from tui.widgets.activity import ActivityPane
 from tui.widgets.activity.detail import SessionDetailScreen
 from tui.widgets.activity.session_table import SessionTable
 from tui.widgets.activity.tree_table import BlockingTreeTable
+from tui.widgets.dialogs.confirm import ConfirmScreen
 
 
 class PaneApp(App[None]):

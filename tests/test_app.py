@@ -11,7 +11,6 @@ from textual.widgets import DataTable, Input
 from tui.app import BastionApp
 from tui.demo.cluster import LocalCluster, free_port
 from tui.profiles import Profile, ProfileStore, SshConfig
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.connect import ConnectScreen
 from tui.screens.help import HelpScreen
 from tui.screens.password import PasswordScreen
@@ -22,6 +21,7 @@ from tui.secrets import PasswordVault
 from tui.services.query.autosave import EditorAutosave, buffer_autosaves
 from tui.services.query.history import HistoryStore
 from tui.settings import Settings
+from tui.widgets.dialogs.confirm import ConfirmScreen
 
 FIXED_ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
 

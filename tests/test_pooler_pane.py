@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from topology_rig import PgBouncer
 
 from tui.profiles import Profile
-from tui.screens.confirm import ConfirmScreen
+from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.pooler import PoolerPane
 
 

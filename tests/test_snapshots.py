@@ -21,12 +21,12 @@ from tui.app import BastionApp
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile, ProfileStore
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.message import MessageScreen
 from tui.screens.password import PasswordScreen
 from tui.screens.workspace import WorkspaceScreen
 from tui.settings import Settings
 from tui.widgets.browse import BrowsePane
+from tui.widgets.dialogs.confirm import ConfirmScreen
+from tui.widgets.dialogs.message import MessageScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 FIXED_DIR = Path("/tmp/bastion-snapshots")

@@ -12,10 +12,10 @@ from textual.worker import Worker, WorkerState
 
 from tui.db import ConnectFailure
 from tui.profiles import Profile
-from tui.screens.dialog import Dialog
 from tui.screens.password import PasswordScreen
 from tui.secrets import PasswordVault, redact
 from tui.services.connect import Connected, connect_first_try, connect_with_password
+from tui.widgets.dialogs.dialog import Dialog
 
 
 class ConnectScreen(Dialog[Connected | None]):

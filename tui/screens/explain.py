@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.widgets import Label, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from tui.screens.dialog import Dialog
 from tui.services.query.explain import PlanNode
+from tui.widgets.dialogs.dialog import Dialog
 
 HOT_SHARE = 0.3  # a node spending 30%+ of the plan on its own is highlighted
 

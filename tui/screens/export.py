@@ -9,8 +9,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, Static
 
-from tui.screens.dialog import Dialog
 from tui.services.query.export import FORMATS, default_export_path
+from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
 
 

@@ -7,7 +7,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from tui.screens.dialog import Dialog
+from tui.widgets.dialogs.dialog import Dialog
 
 
 def describe_bindings(bindings: list[BindingType]) -> list[tuple[str, str]]:

@@ -11,8 +11,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.screens.dialog import Dialog
 from tui.services.query.history import HistoryEntry, HistoryStore
+from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
 
 SHOWN = 300

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
-from tui.screens.dialog import Dialog
+from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
 
 

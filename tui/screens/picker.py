@@ -12,14 +12,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tui.profiles import Profile, ProfileFileError
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.connect import ConnectScreen
-from tui.screens.message import MessageScreen
 from tui.screens.profile_form import ProfileFormScreen
 from tui.secrets import PasswordVault
 from tui.services.connect import Connected
 from tui.services.query.autosave import move_autosaves
 from tui.services.query.history import move_history
+from tui.widgets.dialogs.confirm import ConfirmScreen
+from tui.widgets.dialogs.message import MessageScreen
 from tui.widgets.row_key import highlighted_key
 
 if TYPE_CHECKING:

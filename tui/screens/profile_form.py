@@ -19,7 +19,7 @@ from tui.profiles import (
     parse_profile,
     profile_to_dict,
 )
-from tui.screens.dialog import Dialog
+from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
 
 # (key, label, placeholder) for the text fields, in the order shown.

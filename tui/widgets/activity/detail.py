@@ -15,9 +15,9 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from tui.screens.dialog import Dialog
 from tui.services.activity.sessions import Session
 from tui.services.activity.views import SessionDetail
+from tui.widgets.dialogs.dialog import Dialog
 
 
 def _pairs(title: str, values: dict[str, Any]) -> Table:

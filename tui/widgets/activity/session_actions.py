@@ -15,7 +15,6 @@ from tui.db.base import Database
 from tui.db.link import connection_answers
 from tui.formatting import clip
 from tui.profiles import Profile
-from tui.screens.confirm import ConfirmScreen
 from tui.services.activity import ActivityMonitor, Tick, refusal
 from tui.services.activity.actions import signal_backend
 from tui.services.activity.blocking import blocking_edges
@@ -24,6 +23,7 @@ from tui.services.activity.views import indexes_view, locks_view, session_detail
 from tui.widgets.activity.session_table import SessionTable
 from tui.widgets.activity.tree_table import BlockingTreeTable
 from tui.widgets.activity.view_table import ViewTable
+from tui.widgets.dialogs.confirm import ConfirmScreen
 
 T = TypeVar("T")
 

@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TextArea
 
-from tui.screens.dialog import Dialog
 from tui.widgets.browse.structure_view import highlighted
+from tui.widgets.dialogs.dialog import Dialog
 
 # Lines longer than this are folded for display (a 2 MB single line would make
 # every redraw measure 2 MB); copying still gives the original value.

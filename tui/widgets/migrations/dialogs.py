@@ -16,8 +16,8 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from tui.profiles import MigrationsConfig
-from tui.screens.dialog import Dialog
 from tui.services.migrations import ActionResult, ProjectNotFound, RevisionFile, locate_project, upgrade_source
+from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
 
 DIALOG_CSS = """

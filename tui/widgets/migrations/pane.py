@@ -15,8 +15,8 @@ from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
 from tui.profiles import MigrationsConfig, Profile
-from tui.screens.message import MessageScreen
 from tui.services.migrations import MigrationsReport, check_drift, load_report, preview_sql
+from tui.widgets.dialogs.message import MessageScreen
 from tui.widgets.migrations import rendering
 from tui.widgets.migrations.dialogs import ActionOutput, LocateProject, RevisionDetails, VersionTablePicker
 

@@ -19,9 +19,9 @@ from textual.widgets import DataTable, Static
 
 from tui.formatting import first_line, rate
 from tui.profiles import Profile
-from tui.screens.confirm import ConfirmScreen
 from tui.services.activity.pulse import sparkline
 from tui.services.pooler import PoolerConsole, PoolerError, PoolerSnapshot
+from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.row_key import highlighted_key
 
 INTERVAL = 2.0

@@ -21,7 +21,6 @@ from tui.db.link import connection_answers, is_connection_lost, stop_and_close
 from tui.formatting import plural
 from tui.messages import ConnectionLost
 from tui.profiles import Profile
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.explain import ExplainScreen
 from tui.screens.export import ExportScreen
 from tui.screens.history import HistoryScreen
@@ -44,6 +43,7 @@ from tui.services.query.splitter import (
 )
 from tui.services.query.standby import standby_hint
 from tui.widgets.browse.value_viewer import ValueViewer
+from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.query.result_grid import ResultGrid
 from tui.widgets.query.sql_editor import SqlEditor
 

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from tui.screens.dialog import Dialog
+from tui.widgets.dialogs.dialog import Dialog
 
 
 class MessageScreen(Dialog[None]):
