@@ -344,10 +344,11 @@ class ActivityPane(Widget):
             self._start_tick()
 
     def action_interval(self, step: int) -> None:
-        if self.monitor is None:
+        monitor = self.monitor
+        if monitor is None:
             return
-        index = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - self.monitor.interval))  # type: ignore[union-attr]
-        self.monitor.interval = INTERVALS[max(0, min(len(INTERVALS) - 1, index + step))]
+        index = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - monitor.interval))
+        monitor.interval = INTERVALS[max(0, min(len(INTERVALS) - 1, index + step))]
         self._render_status()
 
     def action_toggle_idle(self) -> None:
