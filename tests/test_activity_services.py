@@ -334,3 +334,24 @@ def test_idle_sessions_stay_on_server_unless_blocking(database, farm: SessionFar
     assert lean.snapshot.idle_skipped >= 3
     assert lean.pulse.states["idle"] == everything.pulse.states["idle"]
     assert lean.pulse.total_sessions == everything.pulse.total_sessions
+
+
+def test_action_connection_timeout_ends_with_each_use_and_reopens(database, admin) -> None:
+    from tui.services.activity.actions import ActionConnection
+
+    actions = ActionConnection(database.new_connection)
+    assert actions.pid is None  # opened on first use only
+    assert actions.run(lambda c: c.execute("SHOW statement_timeout").fetchone()) == ("5s",)
+    conn = actions.conn
+    assert conn is not None and actions.pid == conn.info.backend_pid
+    assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)  # gone after its transaction
+    assert conn.execute("SHOW application_name").fetchone() == ("bastion activity actions",)
+    conn.rollback()
+    # The server dropped it during an outage; after the reconnect it is asked first, then reopened.
+    admin.execute("SELECT pg_terminate_backend(%s)", (actions.pid,))
+    actions.check_first = True
+    assert actions.run(lambda c: c.execute("SELECT 1").fetchone()) == (1,)
+    assert actions.conn is not conn and not actions.check_first
+    actions.cancel()  # nothing runs: nothing to cancel
+    actions.close()
+    assert actions.conn is None and conn.closed
