@@ -25,7 +25,14 @@ from tui.services.activity import (
     sort_sessions,
 )
 from tui.services.activity.sessions import IDLE_IN_TX_ABORTED
-from tui.services.activity.views import indexes_view, locks_view, session_detail, statements_view, tables_view
+from tui.services.activity.views import (
+    indexes_view,
+    locks_view,
+    session_detail,
+    statements_view,
+    sub_view,
+    tables_view,
+)
 
 
 @pytest.fixture
@@ -223,6 +230,11 @@ def test_sub_views_and_detail(database, farm: SessionFarm, admin) -> None:
     d = {s.pid: s for s in tick.snapshot.sessions}[pids["d"]]
     detail = session_detail(conn, d, database.info.version_num, monitor.features)
     assert any(not lock["granted"] for lock in detail.locks)
+    # The pane asks for a sub-view by its name.
+    assert sub_view(conn, "tables", database.info.version_num, monitor.features).columns == \
+        tables_view(conn, monitor.features).columns
+    with pytest.raises(ValueError, match="no sub-view"):
+        sub_view(conn, "nope", database.info.version_num, monitor.features)
     conn.close()
 
 

@@ -28,15 +28,7 @@ from tui.services.activity.actions import ActionConnection, signal_backend
 from tui.services.activity.blocking import blocking_edges
 from tui.services.activity.filters import DEFAULT_SORT, SORT_KEYS
 from tui.services.activity.sessions import Session
-from tui.services.activity.views import (
-    SessionDetail,
-    ViewRows,
-    indexes_view,
-    locks_view,
-    session_detail,
-    statements_view,
-    tables_view,
-)
+from tui.services.activity.views import SUB_VIEWS, SessionDetail, ViewRows, session_detail, sub_view
 from tui.widgets.activity.cells import Thresholds
 from tui.widgets.activity.detail import SessionDetailScreen
 from tui.widgets.activity.pulse_header import PulseHeader
@@ -193,7 +185,7 @@ class ActivityPane(Widget):
             with ContentSwitcher(initial="sessions", id="activity-views"):
                 yield SessionTable(id="sessions")
                 yield BlockingTreeTable(id="tree")
-                for view in ("locks", "statements", "tables", "indexes"):
+                for view in SUB_VIEWS:
                     yield ViewTable(id=view)
 
     def on_mount(self) -> None:
@@ -334,7 +326,7 @@ class ActivityPane(Widget):
         self._render_tick() if not self.paused else self._render_status()
 
     def action_refresh_now(self) -> None:
-        if self.view in ("locks", "statements", "tables", "indexes"):
+        if self.view in SUB_VIEWS:
             self._load_view(self.view)
         if self._ticking:
             self._refresh_wanted = True
@@ -405,7 +397,7 @@ class ActivityPane(Widget):
         self.query_one("#activity-views", ContentSwitcher).current = view
         self.query_one(f"#{view}").focus()
         self._note("")
-        if view in ("locks", "statements", "tables", "indexes"):
+        if view in SUB_VIEWS:
             self._load_view(view)
         self._render_status()
 
@@ -415,13 +407,7 @@ class ActivityPane(Widget):
         if monitor is None:
             return
         version, order = self.database.info.version_num, self.statements_order
-        loaders: dict[str, Callable[[psycopg.Connection[Any]], ViewRows]] = {
-            "locks": lambda c: locks_view(c, monitor.features),
-            "statements": lambda c: statements_view(c, version, monitor.features, order),
-            "tables": lambda c: tables_view(c, monitor.features),
-            "indexes": lambda c: indexes_view(c, monitor.features),
-        }
-        self._fetch_view(view, loaders[view])
+        self._fetch_view(view, lambda c: sub_view(c, view, version, monitor.features, order))
 
     @work(thread=True, group="activity-view", exclusive=True, exit_on_error=False)
     def _fetch_view(self, view: str, load: Callable[[psycopg.Connection[Any]], ViewRows]) -> None:
