@@ -25,7 +25,14 @@ from tui.services.activity import (
     sort_sessions,
 )
 from tui.services.activity.sessions import IDLE_IN_TX_ABORTED
-from tui.services.activity.views import indexes_view, locks_view, session_detail, statements_view, tables_view
+from tui.services.activity.views import (
+    indexes_view,
+    locks_view,
+    session_detail,
+    statements_view,
+    sub_view,
+    tables_view,
+)
 
 
 @pytest.fixture
@@ -223,6 +230,11 @@ def test_sub_views_and_detail(database, farm: SessionFarm, admin) -> None:
     d = {s.pid: s for s in tick.snapshot.sessions}[pids["d"]]
     detail = session_detail(conn, d, database.info.version_num, monitor.features)
     assert any(not lock["granted"] for lock in detail.locks)
+    # The pane asks for a sub-view by its name.
+    assert sub_view(conn, "tables", database.info.version_num, monitor.features).columns == \
+        tables_view(conn, monitor.features).columns
+    with pytest.raises(ValueError, match="no sub-view"):
+        sub_view(conn, "nope", database.info.version_num, monitor.features)
     conn.close()
 
 
@@ -334,3 +346,24 @@ def test_idle_sessions_stay_on_server_unless_blocking(database, farm: SessionFar
     assert lean.snapshot.idle_skipped >= 3
     assert lean.pulse.states["idle"] == everything.pulse.states["idle"]
     assert lean.pulse.total_sessions == everything.pulse.total_sessions
+
+
+def test_action_connection_timeout_ends_with_each_use_and_reopens(database, admin) -> None:
+    from tui.services.activity.actions import ActionConnection
+
+    actions = ActionConnection(database.new_connection)
+    assert actions.pid is None  # opened on first use only
+    assert actions.run(lambda c: c.execute("SHOW statement_timeout").fetchone()) == ("5s",)
+    conn = actions.conn
+    assert conn is not None and actions.pid == conn.info.backend_pid
+    assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)  # gone after its transaction
+    assert conn.execute("SHOW application_name").fetchone() == ("bastion activity actions",)
+    conn.rollback()
+    # The server dropped it during an outage; after the reconnect it is asked first, then reopened.
+    admin.execute("SELECT pg_terminate_backend(%s)", (actions.pid,))
+    actions.check_first = True
+    assert actions.run(lambda c: c.execute("SELECT 1").fetchone()) == (1,)
+    assert actions.conn is not conn and not actions.check_first
+    actions.cancel()  # nothing runs: nothing to cancel
+    actions.close()
+    assert actions.conn is None and conn.closed

@@ -190,7 +190,7 @@ STATEMENTS = [
 def show_fixed_statements(app: PaneApp) -> None:
     """The Statements view fed fixed rows instead of its query on the action connection."""
     pane = app.pane
-    pane._load_view = lambda view: pane._show_view((view, ViewRows(STATEMENT_COLUMNS, STATEMENTS)))  # type: ignore[method-assign]
+    pane._load_view = lambda view: pane._show_view(view, ViewRows(STATEMENT_COLUMNS, STATEMENTS))  # type: ignore[method-assign]
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.geometry import Region
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
@@ -28,6 +29,13 @@ class SessionTable(DataTable[Text | str]):
     SessionTable { height: 1fr; }
     """
 
+    class DetailRequested(Message):
+        """Enter on a row: the pane opens this session's detail."""
+
+        def __init__(self, session: Session | None) -> None:
+            super().__init__()
+            self.session = session
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.sessions: dict[str, Session] = {}
@@ -39,6 +47,11 @@ class SessionTable(DataTable[Text | str]):
     def on_mount(self) -> None:
         for key, label, width in SESSION_COLUMNS:
             self.add_column(label, key=key, width=width)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # DataTable takes enter itself; its RowSelected is our "open the detail".
+        event.stop()
+        self.post_message(self.DetailRequested(self.current))
 
     @property
     def current(self) -> Session | None:
