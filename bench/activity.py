@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg  # noqa: E402
 
 from tui.db.postgres import PostgresDatabase  # noqa: E402
+from tui.db.roles import ACTIVITY
 from tui.demo.cluster import LocalCluster, cluster_temp_dir  # noqa: E402
 from tui.profiles import Profile  # noqa: E402
 from tui.services.activity import ActivityMonitor, SessionFilter, blocking_tree, sort_sessions  # noqa: E402
@@ -86,7 +87,7 @@ def open_load(cluster: LocalCluster, total: int) -> list[psycopg.Connection[Any]
 
 
 def measure_refresh(database: PostgresDatabase, runs: int, include_idle: bool) -> tuple[list[float], list[float]]:
-    monitor = ActivityMonitor(database.new_connection, database.info, interval=1.0)
+    monitor = ActivityMonitor(lambda: database.connect(ACTIVITY), database.info, interval=1.0)
     monitor.include_idle = include_idle
     monitor.open()
     assert monitor.conn is not None

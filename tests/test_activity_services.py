@@ -14,6 +14,7 @@ from test_activity_helpers import SessionFarm, admin, advisory_wait, farm, lock_
 import tui.services.activity.monitor as monitor_module
 from tui.db import open_database
 from tui.db.postgres import PostgresDatabase
+from tui.db.roles import ACTIVITY, ACTIVITY_ACTIONS
 from tui.profiles import Profile
 from tui.services.activity import (
     ActivityMonitor,
@@ -43,7 +44,7 @@ def database(socket_profile: Profile):
 
 
 def monitor_for(db: PostgresDatabase) -> ActivityMonitor:
-    monitor = ActivityMonitor(db.new_connection, db.info, interval=1.0)
+    monitor = ActivityMonitor(lambda: db.connect(ACTIVITY), db.info, interval=1.0)
     monitor.include_idle = True
     monitor.open()
     return monitor
@@ -351,7 +352,7 @@ def test_idle_sessions_stay_on_server_unless_blocking(database, farm: SessionFar
 def test_action_connection_timeout_ends_with_each_use_and_reopens(database, admin) -> None:
     from tui.services.activity.actions import ActionConnection
 
-    actions = ActionConnection(database.new_connection)
+    actions = ActionConnection(lambda: database.connect(ACTIVITY_ACTIONS))
     assert actions.pid is None  # opened on first use only
     assert actions.run(lambda c: c.execute("SHOW statement_timeout").fetchone()) == ("5s",)
     conn = actions.conn

@@ -111,7 +111,7 @@ class FixedMonitor(ActivityMonitor):
 class FixedDatabase:
     info = INFO
 
-    def new_connection(self) -> Any:
+    def connect(self, role: Any) -> Any:
         raise RuntimeError("no actions in snapshots")
 
     def close(self) -> None:

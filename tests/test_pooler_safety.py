@@ -10,6 +10,7 @@ from test_browse_data import SETUP
 from topology_rig import PgBouncer
 
 from tui.db import open_database
+from tui.db.roles import ACTIVITY
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor
 from tui.services.browse import KeysetPager, PostgresSource, describe_relation
@@ -34,7 +35,7 @@ def test_activity_and_browse_through_pgbouncer(pgbouncer: PgBouncer, pg_cluster,
     database = open_database(pooled(pgbouncer, pg_database, statement_timeout="5s"), pgbouncer.password)
     try:
         assert database.info.pooler == "pgbouncer"
-        monitor = ActivityMonitor(database.new_connection, database.info, interval=0.5)  # type: ignore[attr-defined]
+        monitor = ActivityMonitor(lambda: database.connect(ACTIVITY), database.info, interval=0.5)
         try:
             for _ in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
                 tick = monitor.tick()

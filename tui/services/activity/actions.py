@@ -14,13 +14,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from tui.db.link import connection_answers
+from tui.db.roles import ACTIVITY_ACTIONS, role_transaction
 from tui.formatting import first_line
 from tui.services.activity.sessions import CLIENT_BACKEND, Session
 from tui.sql import activity as q
 
 ACTIONS = {"cancel": q.CANCEL_BACKEND, "terminate": q.TERMINATE_BACKEND}
-ACTION_APPLICATION_NAME = "bastion activity actions"
-ACTION_TIMEOUT = "5s"
 
 T = TypeVar("T")
 
@@ -52,9 +51,7 @@ class ActionConnection:
             self.conn.close()
         self.check_first = False
         if self.conn is None or self.conn.closed:
-            conn = self._connect()
-            conn.execute("SELECT set_config('application_name', %s, false)", (ACTION_APPLICATION_NAME,))
-            self.conn = conn
+            self.conn = self._connect()  # named by its role (db/roles.py: ACTIVITY_ACTIONS)
         return self.conn
 
     def run(self, use: Callable[[psycopg.Connection[Any]], T]) -> T:
@@ -66,8 +63,7 @@ class ActionConnection:
             conn = self._open()
             self._busy = True
             try:
-                with conn.transaction():
-                    conn.execute("SELECT set_config('statement_timeout', %s, true)", (ACTION_TIMEOUT,))
+                with role_transaction(conn, ACTIVITY_ACTIONS):
                     return use(conn)
             finally:
                 self._busy = False

@@ -18,8 +18,6 @@ from tui.services.activity.pulse import Pulse, PulseReading, Replica, totals_fro
 from tui.services.activity.sessions import SessionSnapshot, fetch_sessions
 from tui.sql import activity as q
 
-POLL_APPLICATION_NAME = "bastion activity"
-
 
 @dataclass
 class Tick:
@@ -65,9 +63,7 @@ class ActivityMonitor:
         self.close()
         conn = self._connect()
         conn.autocommit = True
-        conn.execute("SELECT set_config('application_name', %s, false)", (POLL_APPLICATION_NAME,))
-        self.own_xacts += 1
-        self.conn = conn
+        self.conn = conn  # named by its role at connect (db/roles.py: ACTIVITY)
 
     def cancel(self) -> None:
         """Cancel the tick running now, if any (from another thread, e.g. before close())."""

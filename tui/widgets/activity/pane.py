@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from tui.db.base import Database
 from tui.db.link import close_in_background, is_connection_lost
+from tui.db.roles import ACTIVITY, ACTIVITY_ACTIONS
 from tui.formatting import first_line
 from tui.messages import ConnectionLost
 from tui.profiles import Profile
@@ -142,12 +143,12 @@ class ActivityPane(Widget):
         self.database = database
         self.profile = profile
         self.postgres = database.info.kind == "postgresql"
-        self.monitor = monitor or (ActivityMonitor(database.new_connection, database.info, interval)  # type: ignore[attr-defined]
+        self.monitor = monitor or (ActivityMonitor(lambda: database.connect(ACTIVITY), database.info, interval)
                                    if self.postgres else None)
         if self.monitor is not None:
             self.monitor.interval = interval
         # Opened on first use only: SQLite has no second connection to give.
-        self.actions = ActionConnection(lambda: database.new_connection())  # type: ignore[attr-defined]
+        self.actions = ActionConnection(lambda: database.connect(ACTIVITY_ACTIONS))
         self.thresholds = thresholds or Thresholds()
         self.filter = SessionFilter()
         self.sort_column, self.sort_descending = DEFAULT_SORT, True
