@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from tui.db import Database, open_database
+from tui.db.reader import QueryError, SqliteSource
 from tui.profiles import Profile
 from tui.services.browse import (
     KeysetPager,
-    QueryError,
-    SqliteSource,
     describe_relation,
     full_row,
     load_structure,

@@ -10,9 +10,10 @@ from test_browse_data import SETUP
 from topology_rig import PgBouncer
 
 from tui.db import open_database
+from tui.db.reader import PostgresSource
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor
-from tui.services.browse import KeysetPager, PostgresSource, describe_relation
+from tui.services.browse import KeysetPager, describe_relation
 from tui.widgets.connection_header import header_text
 
 

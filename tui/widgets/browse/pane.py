@@ -16,17 +16,16 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from tui.db.base import Database
 from tui.db.link import stop_and_close
+from tui.db.reader import QueryError, source_for
 from tui.messages import ConnectionLost
 from tui.profiles import Profile
 from tui.services.browse import (
     ForeignKey,
     KeysetPager,
     Page,
-    QueryError,
     RelationInfo,
     describe_relation,
     foreign_keys,
-    source_for,
 )
 from tui.widgets.browse.data_grid import DataGrid
 from tui.widgets.browse.row_actions import RowActions

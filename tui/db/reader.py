@@ -1,4 +1,4 @@
-"""Where the Browse tab's queries run: one connection per pane, read-only.
+"""The Browse tab's reader: one connection per pane, read-only.
 
 PostgreSQL: a connection of the pane's own (so cancelling a slow page never
 touches the other panes), every read in a READ ONLY transaction with the
@@ -10,12 +10,18 @@ same builder serves both backends.
 from __future__ import annotations
 
 import threading
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
+import psycopg
 from psycopg import sql
 
-from tui.db.base import ConnectFailure
+from tui.db.base import ConnectFailure, Database
 from tui.db.link import connection_answers
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.pool import PoolProxiedConnection
 
 
 class QueryError(Exception):
@@ -52,10 +58,11 @@ class PostgresSource:
 
     dialect = "postgresql"
 
-    def __init__(self, connect: Any, statement_timeout: str | None = None) -> None:
-        self._connect = connect  # () -> psycopg.Connection (autocommit)
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]],
+                 statement_timeout: str | None = None) -> None:
+        self._connect = connect  # a new autocommit connection
         self.statement_timeout = statement_timeout
-        self._conn: Any = None
+        self._conn: psycopg.Connection[Any] | None = None
         self._check = False
         self._lock = threading.Lock()
         # One read at a time on the connection: a new load that started while a
@@ -64,7 +71,7 @@ class PostgresSource:
         self._run_lock = threading.Lock()
 
     @property
-    def conn(self) -> Any:
+    def conn(self) -> psycopg.Connection[Any]:
         with self._lock:
             if self._check and self._conn is not None and not connection_answers(self._conn):
                 self._conn.close()
@@ -82,8 +89,6 @@ class PostgresSource:
         return sql.Placeholder(name)
 
     def _run(self, query: str | sql.Composable, params: dict[str, Any] | None, row_factory: Any) -> list[Any]:
-        import psycopg
-
         try:
             conn = self.conn
         except ConnectFailure as exc:  # reopening after a drop failed: still lost
@@ -132,9 +137,9 @@ class SqliteSource:
 
     dialect = "sqlite"
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._raw: Any = None
+        self._raw: PoolProxiedConnection | None = None
         # sqlite3 crashes the process (not an exception) when its connection is
         # closed while another thread's statement runs on it: reads and close take turns.
         self._run_lock = threading.Lock()
@@ -189,8 +194,12 @@ class SqliteSource:
                 self._raw = None
 
 
-def source_for(database: Any, statement_timeout: str | None = None) -> Source:
-    """The right Source for a workspace's database."""
+def source_for(database: Database, statement_timeout: str | None = None) -> Source:
+    """The right Source for a workspace's database.
+
+    Reaches past the Database interface on purpose: the reader is part of db/ and
+    needs the SQLite engine, or a new psycopg connection of the pane's own.
+    """
     if database.info.kind == "sqlite":
-        return SqliteSource(database.engine)
-    return PostgresSource(database.new_connection, statement_timeout)
+        return SqliteSource(database.engine)  # type: ignore[attr-defined]
+    return PostgresSource(database.new_connection, statement_timeout)  # type: ignore[attr-defined]
