@@ -10,10 +10,11 @@ from test_browse_data import SETUP
 from topology_rig import PgBouncer
 
 from tui.db import open_database
+from tui.db.reader import source_for
 from tui.db.roles import ACTIVITY
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor
-from tui.services.browse import KeysetPager, PostgresSource, describe_relation
+from tui.services.browse import KeysetPager, describe_relation
 from tui.widgets.connection_header import header_text
 
 
@@ -42,7 +43,7 @@ def test_activity_and_browse_through_pgbouncer(pgbouncer: PgBouncer, pg_cluster,
                 assert not tick.banner, tick.banner
         finally:
             monitor.close()
-        source = PostgresSource(database.new_connection, "5s")  # type: ignore[attr-defined]
+        source = source_for(database, "5s")
         try:
             pager = KeysetPager(source, describe_relation(source, "shop", "orders"), page_size=20)
             page = pager.first()
