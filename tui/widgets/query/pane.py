@@ -21,9 +21,6 @@ from tui.db.link import connection_answers, is_connection_lost, stop_and_close
 from tui.formatting import plural
 from tui.messages import ConnectionLost
 from tui.profiles import Profile
-from tui.screens.explain import ExplainScreen
-from tui.screens.export import ExportScreen
-from tui.screens.history import HistoryScreen
 from tui.services.query import explain as explain_service
 from tui.services.query.autosave import EditorAutosave, buffer_autosaves
 from tui.services.query.classify import first_keyword
@@ -44,6 +41,9 @@ from tui.services.query.splitter import (
 from tui.services.query.standby import standby_hint
 from tui.widgets.browse.value_viewer import ValueViewer
 from tui.widgets.dialogs.confirm import ConfirmScreen
+from tui.widgets.query.explain_dialog import ExplainScreen
+from tui.widgets.query.export_dialog import ExportScreen
+from tui.widgets.query.history_dialog import HistoryScreen
 from tui.widgets.query.result_grid import ResultGrid
 from tui.widgets.query.sql_editor import SqlEditor
 
