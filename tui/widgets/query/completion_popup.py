@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on, work
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
-from tui.services.query.completion import Candidate
+from tui.db.base import Database
+from tui.services.query.completion import Candidate, CompletionCatalog, complete
 
 
 class CompletionPopup(OptionList):
-    """Shows what could finish the word at the cursor; the editor keeps the focus, so
-    the pane passes the keys down (`move`, `pick`, `hide`) and hears `Picked`."""
+    """Shows what could finish the word at the cursor, from the database's names
+    (loaded in a worker); the editor keeps the focus, so the pane passes the keys
+    down (`move`, `pick`, `hide`) and hears `Picked`."""
+
+    class CatalogLoaded(Message):
+        """The names to complete, or why they could not be read."""
+
+        def __init__(self, catalog: CompletionCatalog | None, error: Exception | None = None) -> None:
+            super().__init__()
+            self.catalog, self.error = catalog, error
 
     class Picked(Message):
         """A candidate was chosen: it replaces the text from `start` to the cursor."""
@@ -22,8 +33,10 @@ class CompletionPopup(OptionList):
             self.candidate = candidate
             self.start = start
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, database: Database, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.database = database
+        self.catalog: CompletionCatalog | None = None
         self.start = 0  # offset in the editor's text where the word being completed starts
         self.candidates: list[Candidate] = []
 
@@ -34,16 +47,35 @@ class CompletionPopup(OptionList):
     def shown(self) -> bool:
         return bool(self.display)
 
-    def show_candidates(self, start: int, candidates: list[Candidate], offset: tuple[int, int]) -> None:
-        """Show `candidates` at `offset` (relative to the pane), or hide when there are none."""
-        self.start, self.candidates = start, candidates
-        if not candidates:
+    @work(thread=True, group="completion-catalog", exclusive=True, exit_on_error=False)
+    def load_catalog(self) -> None:
+        """Read the names to complete (again: after DDL, or a reconnect)."""
+        try:
+            catalog = CompletionCatalog.load(self.database)
+        except Exception as exc:  # noqa: BLE001 - no completion, the editor works without
+            self.post_message(self.CatalogLoaded(None, exc))
+            return
+        if not get_current_worker().is_cancelled:  # a newer load replaced this one
+            self.post_message(self.CatalogLoaded(catalog))
+
+    @on(CatalogLoaded)
+    def _catalog_loaded(self, message: CatalogLoaded) -> None:
+        if message.catalog is not None:
+            self.catalog = message.catalog
+
+    def show_for(self, text: str, offset: int, at: tuple[int, int]) -> None:
+        """Show what could finish the word before `offset` in `text`, at `at` (relative
+        to the pane), or hide when nothing could."""
+        if self.catalog is None:
+            return
+        self.start, self.candidates = complete(text, offset, self.catalog)
+        if not self.candidates:
             self.display = False
             return
         self.clear_options()
-        self.add_options([Option(Text.assemble(c.text, (f"  {c.kind}", "dim"))) for c in candidates])
+        self.add_options([Option(Text.assemble(c.text, (f"  {c.kind}", "dim"))) for c in self.candidates])
         self.highlighted = 0
-        self.styles.offset = offset
+        self.styles.offset = at
         self.display = True
 
     def move(self, step: int) -> None:

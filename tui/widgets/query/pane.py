@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,7 +14,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import RichLog, Static, Tab, Tabs, TextArea
+from textual.widgets import TextArea
 from textual.worker import get_current_worker
 
 from tui.db.base import Database
@@ -23,7 +22,7 @@ from tui.db.link import is_connection_lost
 from tui.messages import ConnectionLost
 from tui.profiles import Profile
 from tui.services.query.classify import first_keyword
-from tui.services.query.completion import CompletionCatalog, complete
+from tui.services.query.completion import CompletionCatalog
 from tui.services.query.explain import PlanNode, explain_failure, explain_statement
 from tui.services.query.export import ExportCancelled, export
 from tui.services.query.guard import Guard, Question, acting_functions, acting_question, run_guarded
@@ -32,9 +31,7 @@ from tui.services.query.results import DEFAULT_ROW_CAP, ResultSet
 from tui.services.query.runner import Outcome
 from tui.services.query.session_keeper import SessionKeeper
 from tui.services.query.splitter import Statement
-from tui.services.query.standby import standby_hint
 from tui.services.query.summary import outcome_summary, run_summary
-from tui.widgets.browse.value_viewer import ValueViewer
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.query.completion_popup import CompletionPopup
 from tui.widgets.query.editor_tabs import EditorTabs
@@ -42,6 +39,7 @@ from tui.widgets.query.explain_dialog import ExplainScreen
 from tui.widgets.query.export_dialog import ExportScreen
 from tui.widgets.query.history_dialog import HistoryScreen
 from tui.widgets.query.result_grid import ResultGrid
+from tui.widgets.query.results_view import ResultsView
 
 __all__ = ["QueryPane", "outcome_summary", "run_summary"]
 
@@ -76,13 +74,6 @@ class QueryPane(Widget):
     ]
 
     # -- messages from the workers ------------------------------------------------------------
-    class CatalogLoaded(Message):
-        """The names to complete, or why they could not be read."""
-
-        def __init__(self, catalog: CompletionCatalog | None, error: Exception | None = None) -> None:
-            super().__init__()
-            self.catalog, self.error = catalog, error
-
     class StatementStarted(Message):
         def __init__(self, index: int, total: int) -> None:
             super().__init__()
@@ -150,8 +141,8 @@ class QueryPane(Widget):
         self.sessions = SessionKeeper(database, row_cap)
         self.history = HistoryStore(profile.name)
         self.editor_tabs = EditorTabs(profile.name, id="query-editor")
-        self.completion = CompletionPopup(id="completion")
-        self.catalog: CompletionCatalog | None = None
+        self.results = ResultsView(id="query-results")
+        self.completion = CompletionPopup(database, id="completion")
         self.outcomes: list[Outcome] = []
         self.running = False
         self._stop_requested = threading.Event()  # set by cancel: the whole run stops
@@ -165,16 +156,12 @@ class QueryPane(Widget):
     def compose(self) -> ComposeResult:
         with Vertical(id="query-body"):
             yield self.editor_tabs
-            yield Static("", id="query-status", markup=False)
-            yield Tabs(id="result-tabs")
-            yield ResultGrid(id="result-grid")
-            yield RichLog(id="query-messages", markup=False, wrap=True, max_lines=500)
+            yield self.results
         yield self.completion
 
     def on_mount(self) -> None:
-        self.query_one("#result-tabs").display = False
         self._set_status("ready")
-        self._load_catalog()
+        self.completion.load_catalog()
 
     def on_unmount(self) -> None:
         self.sessions.close()
@@ -185,7 +172,11 @@ class QueryPane(Widget):
 
     @property
     def grid(self) -> ResultGrid:
-        return self.query_one("#result-grid", ResultGrid)
+        return self.results.grid
+
+    @property
+    def catalog(self) -> CompletionCatalog | None:
+        return self.completion.catalog
 
     @property
     def buffers(self) -> list[str]:
@@ -197,39 +188,16 @@ class QueryPane(Widget):
 
     # -- status ---------------------------------------------------------------------
     def _set_status(self, text: str) -> None:
-        state = "" if self.running else self.sessions.transaction_status()
-        line = Text(text)
-        if state and state != "idle":
-            line.append(f"   ● {state}", style="bold yellow" if state == "in transaction" else "bold red")
-            if state == "in failed transaction":
-                line.append("  (run ROLLBACK to continue)", style="red")
-        elif state == "idle":
-            line.append("   · autocommit", style="dim")
-        self.query_one("#query-status", Static).update(line)
+        self.results.set_status(text, "" if self.running else self.sessions.transaction_status())
 
     @on(EditorTabs.AutosaveRedacted)
     def _autosave_redacted(self) -> None:
         self._set_status("autosaved with a password redacted")
 
     def _message(self, text: str, style: str = "") -> None:
-        self.query_one("#query-messages", RichLog).write(Text(text, style=style))
+        self.results.message(text, style)
 
     # -- completion ---------------------------------------------------------------------
-    @work(thread=True, group="completion-catalog", exclusive=True, exit_on_error=False)
-    def _load_catalog(self) -> None:
-        try:
-            catalog = CompletionCatalog.load(self.database)
-        except Exception as exc:  # noqa: BLE001 - no completion, the editor works without
-            self.post_message(self.CatalogLoaded(None, exc))
-            return
-        if not get_current_worker().is_cancelled:  # a newer load replaced this one
-            self.post_message(self.CatalogLoaded(catalog))
-
-    @on(CatalogLoaded)
-    def _catalog_loaded(self, message: CatalogLoaded) -> None:
-        if message.catalog is not None:
-            self.catalog = message.catalog
-
     def _completion_open(self) -> bool:
         return self.completion.shown and self.editor.has_focus
 
@@ -253,12 +221,10 @@ class QueryPane(Widget):
         self._refresh_completion(open_if_closed=True)
 
     def _refresh_completion(self, open_if_closed: bool = False) -> None:
-        if self.catalog is None or not (self.completion.shown or open_if_closed):
-            return
-        text, offset = self.editor_tabs.text_and_cursor()
-        start, candidates = complete(text, offset, self.catalog)
-        x, y = self.editor.cursor_screen_offset
-        self.completion.show_candidates(start, candidates, (max(0, x - self.region.x), max(0, y - self.region.y + 1)))
+        if self.completion.shown or open_if_closed:
+            x, y = self.editor.cursor_screen_offset
+            self.completion.show_for(*self.editor_tabs.text_and_cursor(),
+                                     at=(max(0, x - self.region.x), max(0, y - self.region.y + 1)))
 
     def action_completion_move(self, step: int) -> None:
         self.completion.move(step)
@@ -299,10 +265,7 @@ class QueryPane(Widget):
         self._stop_requested = threading.Event()
         self._total, self._current_index = len(statements), 0
         self.outcomes = []
-        self.grid.show(None)
-        tabs = self.query_one("#result-tabs", Tabs)
-        tabs.clear()
-        tabs.display = len(statements) > 1
+        self.results.begin(len(statements))
         self._current_started = time.perf_counter()
         self._set_status(f"running 1 of {len(statements)} …")
         self._status_timer = self.set_interval(STATUS_INTERVAL, self._tick)
@@ -313,7 +276,7 @@ class QueryPane(Widget):
         (it may have died, idle, with the link), and reload completion if it failed."""
         self.sessions.check_on_next_use()
         if self.catalog is None:
-            self._load_catalog()
+            self.completion.load_catalog()
 
     def _guard(self) -> Guard:
         return Guard(production=self.profile.production, profile_name=self.profile.name,
@@ -401,9 +364,7 @@ class QueryPane(Widget):
 
     @on(RowsArrived)
     def _show_streaming(self, message: RowsArrived) -> None:
-        if self.grid.result is not message.result:
-            self.grid.show(message.result)
-            self.grid.rows_changed()
+        self.results.show_streaming(message.result)
 
     @on(StatementStarted)
     def _statement_started(self, message: StatementStarted) -> None:
@@ -426,44 +387,17 @@ class QueryPane(Widget):
 
     @on(StatementDone)
     def _statement_done(self, message: StatementDone) -> None:
-        index, outcome = message.index, message.outcome
+        outcome, error = message.outcome, message.outcome.error
         self.outcomes.append(outcome)
-        tabs = self.query_one("#result-tabs", Tabs)
-        label = outcome.tag or ("lost" if outcome.connection_lost else "error")
-        tabs.add_tab(Tab(f"{index + 1} {label}"[:24], id=f"result-{index}"))
-        for notice in outcome.notices:
-            self._message(notice, "cyan")
-        if outcome.connection_lost:
-            reason = outcome.error.message if outcome.error else ""
-            self._message(f"{index + 1}: {outcome_summary(outcome, self.timings)}: {reason}", "bold red")
-        elif outcome.error is not None:
-            self._show_error(outcome)
-        else:
-            self._message(f"{index + 1}: {outcome_summary(outcome, self.timings)}", "dim" if outcome.ok else "yellow")
-        if outcome.result is not None:
-            self.grid.show(outcome.result) if self.grid.result is not outcome.result else self.grid.rows_changed()
-        tabs.active = f"result-{index}"
-
-    def _show_error(self, outcome: Outcome) -> None:
-        error = outcome.error
-        assert error is not None
-        where = ""
-        if error.position is not None:
-            line, column = self.editor_tabs.select_character(error.position)
-            where = f" at line {line + 1}, column {column + 1}"
-        code = f" {error.sqlstate}" if error.sqlstate else ""
-        self._message(f"ERROR{code}{where}: {error.message}", "bold red")
-        for label, value in (("DETAIL", error.detail), ("HINT", error.hint), ("CONTEXT", error.context)):
-            if value:
-                self._message(f"{label}: {value}", "red")
-        standby = standby_hint(error.sqlstate, error.message, self.database.info.in_recovery)
-        if standby:
-            self._message(standby, "bold yellow")
+        error_at = None
+        if not outcome.connection_lost and error is not None and error.position is not None:
+            error_at = self.editor_tabs.select_character(error.position)  # the cursor on the culprit
+        self.results.show_outcome(message.index, outcome, self.timings, error_at, self.database.info.in_recovery)
 
     @on(RunFinished)
     def _run_finished(self, message: RunFinished) -> None:
         if any(first_keyword(o.statement) in ("CREATE", "ALTER", "DROP") for o in self.outcomes if o.ok):
-            self._load_catalog()  # new names to complete
+            self.completion.load_catalog()  # new names to complete
         self.running = False
         if self._status_timer is not None:
             self._status_timer.stop()
@@ -478,15 +412,6 @@ class QueryPane(Widget):
             self._message(summary.rpartition(" · ")[2].capitalize() + ".", "yellow")
         redacted = " · saved to history with a password redacted" if self.history.take_redacted() else ""
         self._set_status(summary + redacted)
-
-    @on(Tabs.TabActivated, "#result-tabs")
-    def _tab_chosen(self, event: Tabs.TabActivated) -> None:
-        if event.tab is None or event.tab.id is None:
-            return
-        index = int(event.tab.id.removeprefix("result-"))
-        if index < len(self.outcomes) and self.outcomes[index].result is not None:
-            if self.grid.result is not self.outcomes[index].result:
-                self.grid.show(self.outcomes[index].result)
 
     def action_cancel(self) -> None:
         if self._completion_open():
@@ -633,7 +558,3 @@ class QueryPane(Widget):
             self.grid.focus()
         else:
             self.editor.focus()
-
-    @on(ResultGrid.CellOpened)
-    def _open_cell(self, event: ResultGrid.CellOpened) -> None:
-        self.app.push_screen(ValueViewer(event.column, "text", event.value))
