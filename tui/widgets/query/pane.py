@@ -386,13 +386,13 @@ class QueryPane(Widget):
         self._set_status(f"running{which} · {rows:,} rows so far{seconds} · esc cancels the run")
 
     @on(StatementDone)
-    def _statement_done(self, message: StatementDone) -> None:
+    async def _statement_done(self, message: StatementDone) -> None:
         outcome, error = message.outcome, message.outcome.error
         self.outcomes.append(outcome)
         error_at = None
         if not outcome.connection_lost and error is not None and error.position is not None:
             error_at = self.editor_tabs.select_character(error.position)  # the cursor on the culprit
-        self.results.show_outcome(message.index, outcome, self.timings, error_at, self.database.info.in_recovery)
+        await self.results.show_outcome(message.index, outcome, self.timings, error_at, self.database.info.in_recovery)
 
     @on(RunFinished)
     def _run_finished(self, message: RunFinished) -> None:

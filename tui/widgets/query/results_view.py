@@ -65,14 +65,16 @@ class ResultsView(Vertical):
             self.grid.show(result)
             self.grid.rows_changed()
 
-    def show_outcome(self, index: int, outcome: Outcome, timings: bool, error_at: tuple[int, int] | None,
-                     in_recovery: bool) -> None:
+    async def show_outcome(self, index: int, outcome: Outcome, timings: bool, error_at: tuple[int, int] | None,
+                           in_recovery: bool) -> None:
         """Statement `index` ended: its tab, its messages, its rows. `error_at` is the
         (line, column) of the error's position in the editor."""
         self._results.append(outcome.result)
         tabs = self.query_one("#result-tabs", Tabs)
         label = outcome.tag or ("lost" if outcome.connection_lost else "error")
-        tabs.add_tab(Tab(f"{index + 1} {label}"[:24], id=f"result-{index}"))
+        # Awaited: the first tab activates itself once mounted, and a next run must
+        # not clear it before that (the run ends only after this returns).
+        await tabs.add_tab(Tab(f"{index + 1} {label}"[:24], id=f"result-{index}"))
         for notice in outcome.notices:
             self.message(notice, "cyan")
         if outcome.connection_lost:
