@@ -11,7 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from tui.db.base import Database
 from tui.services.query.classify import can_stream
+from tui.services.query.connections import postgres_connection, sqlite_connection
 from tui.services.query.splitter import Statement
 
 FORMATS = {"csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl", "markdown": ".md"}
@@ -57,7 +59,7 @@ class _RowWriter:
                 self.handle.write("| " + " | ".join(_markdown_cell(v) for v in row) + " |\n")
 
 
-def export(database: Any, statement: Statement, fmt: str, path: Path,
+def export(database: Database, statement: Statement, fmt: str, path: Path,
            progress: Callable[[int], None], cancel: threading.Event) -> int:
     """Write the statement's result to `path`; returns the number of rows.
 
@@ -95,12 +97,12 @@ def _stream_rows(cursor: Any, handle: TextIO, fmt: str, progress: Callable[[int]
     return total
 
 
-def _export_postgres(database: Any, statement: Statement, fmt: str, path: Path,
+def _export_postgres(database: Database, statement: Statement, fmt: str, path: Path,
                      progress: Callable[[int], None], cancel: threading.Event) -> int:
     import psycopg
     from psycopg.types.string import TextLoader
 
-    conn = database.new_connection()
+    conn = postgres_connection(database)
     # An export reads. f8 runs the shown statement again, and that may have been a
     # confirmed write (DELETE … RETURNING, a function that writes): the server refuses it.
     conn.execute("SET default_transaction_read_only = on")
@@ -153,11 +155,9 @@ def _cancel_when_set(cancel: threading.Event, conn: Any) -> None:
         pass
 
 
-def _export_sqlite(database: Any, statement: Statement, fmt: str, path: Path,
+def _export_sqlite(database: Database, statement: Statement, fmt: str, path: Path,
                    progress: Callable[[int], None], cancel: threading.Event) -> int:
-    from tui.db.sqlite import connect_file
-
-    conn = connect_file(database.path, read_only=True)
+    conn = sqlite_connection(database, read_only=True)
     try:
         cursor = conn.execute(statement.text)
         with path.open("w", encoding="utf-8", newline="") as handle:
