@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from tui.db.base import Database
-from tui.services.query.connections import postgres_connection, sqlite_connection
+from tui.db.roles import COMPLETION
 from tui.services.query.splitter import split_statements, statement_at
 from tui.sql import completion as sql
 
@@ -50,7 +50,7 @@ class CompletionCatalog:
         if database.info.kind == "sqlite":
             return cls._load_sqlite(database)
         catalog = cls()
-        with postgres_connection(database) as conn:
+        with database.connect(COMPLETION) as conn:
             catalog.schemas = [r[0] for r in conn.execute(sql.SCHEMAS)]
             catalog.tables = [(r[0], r[1]) for r in conn.execute(sql.TABLES)]
             for schema, table, column in conn.execute(sql.COLUMNS):
@@ -62,7 +62,7 @@ class CompletionCatalog:
     @classmethod
     def _load_sqlite(cls, database: Database) -> CompletionCatalog:
         catalog = cls()
-        conn = sqlite_connection(database, read_only=True)
+        conn = database.connect(COMPLETION)
         try:
             names = [r[0] for r in conn.execute(sql.SQLITE_TABLES)]
             catalog.tables = [("main", n) for n in names]

@@ -16,8 +16,8 @@ from typing import Any
 
 from tui.db.base import Database
 from tui.db.link import connection_answers
+from tui.db.roles import QUERY
 from tui.services.query.classify import can_stream, first_keyword
-from tui.services.query.connections import postgres_connection, sqlite_connection
 from tui.services.query.results import NUMERIC_OIDS, Column, ResultSet, encode_row
 from tui.services.query.splitter import Statement
 
@@ -92,7 +92,7 @@ class PostgresSession:
 
     @classmethod
     def open(cls, database: Database, row_cap: int) -> PostgresSession:
-        return cls(postgres_connection(database), row_cap)
+        return cls(database.connect(QUERY), row_cap)
 
     def _on_notice(self, diag: Any) -> None:
         self._notices.append(f"{diag.severity}: {diag.message_primary}")
@@ -295,11 +295,8 @@ class SqliteSession:
 
     @classmethod
     def open(cls, database: Database, row_cap: int) -> SqliteSession:
-        mode_ro = database.info.read_only  # the profile's read_only: the file is opened mode=ro
-        conn = sqlite_connection(database, mode_ro)
-        if mode_ro:
-            conn.execute("PRAGMA query_only = ON")
-        return cls(conn, row_cap, read_only=mode_ro)
+        # A read-only profile's file is opened mode=ro, with PRAGMA query_only (db/sqlite.py).
+        return cls(database.connect(QUERY), row_cap, read_only=database.info.read_only)
 
     def transaction_status(self) -> str:
         return "in transaction" if self.conn.in_transaction else "idle"
