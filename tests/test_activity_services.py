@@ -14,7 +14,7 @@ from test_activity_helpers import SessionFarm, admin, advisory_wait, farm, lock_
 import tui.services.activity.monitor as monitor_module
 from tui.db import open_database
 from tui.db.postgres import PostgresDatabase
-from tui.db.roles import ACTIVITY, ACTIVITY_ACTIONS
+from tui.db.roles import ACTIVITY, ACTIVITY_ACTIONS, WORKSPACE
 from tui.profiles import Profile
 from tui.services.activity import (
     ActivityMonitor,
@@ -147,7 +147,7 @@ def test_cancel_terminate_and_pid_reuse(database, farm: SessionFarm, admin) -> N
     farm.wait_until(admin, "sleeper", "state = 'active'")
     tick = monitor_for(database).tick()
     row = by_app(tick, "sleeper")
-    actions = database.new_connection()
+    actions = database.connect(WORKSPACE)
     own = frozenset({database.info.backend_pid, actions.info.backend_pid})
     # A changed backend_start means the pid now belongs to someone else.
     stale = signal_backend(actions, "cancel", row.pid, row.backend_start - timedelta(seconds=1), own)
@@ -172,7 +172,7 @@ def test_refuses_non_client_backends(database) -> None:
     tick = monitor_for(database).tick()
     worker = next(s for s in tick.snapshot.sessions if s.backend_type and not s.is_client)
     assert "not a client session" in (refusal(worker, frozenset()) or "")
-    actions = database.new_connection()
+    actions = database.connect(WORKSPACE)
     result = signal_backend(actions, "terminate", worker.pid, worker.backend_start, frozenset())
     assert result.sent is None and "not a client session" in result.message
     actions.close()
@@ -203,7 +203,7 @@ def test_plain_role_banner_and_refusal(socket_profile: Profile, roles, farm: Ses
     row = by_app(tick, "sleeper")
     assert row.hidden and row.state is None and row.backend_start is None
     assert "pg_monitor" in tick.banner and roles["plain"] in tick.banner
-    actions = db.new_connection()
+    actions = db.connect(WORKSPACE)
     result = signal_backend(actions, "cancel", row.pid, row.backend_start, frozenset())
     assert result.sent is None and "hidden" in result.message
     actions.close()
@@ -218,7 +218,7 @@ def test_sub_views_and_detail(database, farm: SessionFarm, admin) -> None:
     pids = lock_chain(farm, admin)
     monitor = monitor_for(database)
     tick = monitor.tick()
-    conn = database.new_connection()
+    conn = database.connect(WORKSPACE)
     locks = locks_view(conn, monitor.features)
     assert any(r["pid"] == pids["c"] and not r["granted"] and r["mode"] == "AccessExclusiveLock"
                for r in locks.rows)

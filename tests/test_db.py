@@ -15,6 +15,7 @@ import pytest
 
 from tui.db import ConnectFailure, open_database
 from tui.db.postgres import connection_params, server_options
+from tui.db.roles import WORKSPACE
 from tui.demo.cluster import LocalCluster, free_port
 from tui.profiles import Profile
 from tui.secrets import PasswordVault
@@ -286,7 +287,7 @@ def test_a_role_connection_is_tagged_and_its_settings_end_with_the_transaction(s
                 assert conn.execute("SHOW lock_timeout").fetchone() == ("500ms",)
                 assert conn.execute("SHOW statement_timeout").fetchone() == ("2500ms",)
             assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
-        with db.new_connection() as conn:  # the old name: the main connection's settings
+        with db.connect(WORKSPACE) as conn:  # the main connection's settings
             assert conn.execute("SELECT current_setting('application_name')").fetchone() == ("bastion",)
     finally:
         db.close()

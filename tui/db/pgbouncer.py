@@ -90,9 +90,6 @@ class PgBouncerConsole:
             self.params["port"] = str(self.tunnel.local_port)
         return connect_with(role_params(self.params, role_named(role)), self.profile, self.tunnel)
 
-    def new_connection(self) -> psycopg.Connection[Any]:
-        """Old name: another console connection (the pooler pane's own). Use connect(role)."""
-        return self.connect(POOLER_CONSOLE)
 
     def catalog_rows(self, query: str, params: Params = None) -> list[Row]:
         """The console has no catalog and no lock_timeout: SHOW, in the simple protocol."""
@@ -123,7 +120,7 @@ class PgBouncerConsole:
 
     def reconnect(self) -> None:
         try:
-            conn = self.new_connection()
+            conn = self.connect(POOLER_CONSOLE)
         except psycopg.Error as exc:
             raise classify_failure(exc, self.profile) from None
         old, self.conn = self.conn, conn

@@ -276,9 +276,6 @@ class PostgresDatabase:
             self.params["port"] = str(self.tunnel.local_port)
         return connect_with(role_params(self.params, role_named(role)), self.profile, self.tunnel)
 
-    def new_connection(self) -> psycopg.Connection[Any]:
-        """Old name: another connection with the main one's settings. Use connect(role)."""
-        return self.connect(WORKSPACE)
 
     def ping(self) -> bool:
         """True while the main connection answers; False once it is lost.
@@ -325,7 +322,7 @@ class PostgresDatabase:
 
         Raises ConnectFailure and keeps the old (broken) connection if that fails.
         """
-        conn = self.new_connection()
+        conn = self.connect(WORKSPACE)
         try:
             info = probe(conn)
         except psycopg.Error as exc:

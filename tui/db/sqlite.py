@@ -23,7 +23,7 @@ def sqlite_file_uri(path: Path, read_only: bool) -> str:
 
 def connect_file(path: Path, read_only: bool) -> sqlite3.Connection:
     """A DB-API connection of its own on an existing file (for a pane's worker).
-    Old name: with a Database, use `database.connect(role)`; the fleet uses it as is."""
+    With a Database use `database.connect(role)`; the fleet polls files it has no Database for."""
     return sqlite3.connect(sqlite_file_uri(path.resolve(), read_only), uri=True, check_same_thread=False)
 
 
