@@ -19,6 +19,7 @@ from textual.screen import Screen
 from tui.crash import write_crash_report
 from tui.db.tunnel import stop_all as stop_all_tunnels
 from tui.key_order import KeyQueue, TypedText
+from tui.messages import ConnectRequested
 from tui.profiles import Profile, ProfileStore
 from tui.screens.connect import ConnectScreen
 from tui.screens.help import HelpScreen
@@ -157,6 +158,10 @@ class BastionApp(App[None]):
         self.push_screen(
             ConnectScreen(profile, self.vault), lambda result: self._connected(profile, result)
         )
+
+    def on_connect_requested(self, message: ConnectRequested) -> None:
+        """The picker or the fleet screen asks for a workspace on a profile."""
+        self.connect(message.profile)
 
     def _connected(self, profile: Profile, connected: Connected | None) -> None:
         if connected is None:

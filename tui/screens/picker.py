@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,7 +12,9 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from tui.profiles import Profile, ProfileFileError
+from tui.db.link import in_background
+from tui.messages import ConnectRequested
+from tui.profiles import Profile, ProfileFileError, ProfileStore
 from tui.screens.connect import ConnectScreen
 from tui.screens.profile_form import ProfileFormScreen
 from tui.secrets import PasswordVault
@@ -21,9 +24,6 @@ from tui.services.query.history import move_history
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.dialogs.message import MessageScreen
 from tui.widgets.row_key import highlighted_key
-
-if TYPE_CHECKING:
-    from tui.app import BastionApp
 
 
 def profile_flags(profile: Profile) -> Text:
@@ -69,6 +69,21 @@ def carry_over_rename(vault: PasswordVault, old_name: str, new_name: str) -> Non
     move_history(old_name, new_name)
 
 
+class ProfileHost(Protocol):
+    """What the picker needs of the app that shows it (the app is one; the picker
+    never imports it: connecting is a `ConnectRequested` message)."""
+
+    store: ProfileStore
+    vault: PasswordVault
+
+    @property
+    def session_profiles(self) -> list[Profile]: ...
+
+    def forget_password(self, profile_name: str) -> None: ...
+
+    def run_in_thread(self, func: Callable[[], Any]) -> None: ...
+
+
 class PickerScreen(Screen[None]):
     """Lists the profiles from the profiles file, with its problems below."""
 
@@ -84,8 +99,8 @@ class PickerScreen(Screen[None]):
     ]
 
     @property
-    def bastion(self) -> BastionApp:
-        return self.app  # type: ignore[return-value]
+    def bastion(self) -> ProfileHost:
+        return cast(ProfileHost, self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -172,7 +187,7 @@ class PickerScreen(Screen[None]):
     def action_connect(self) -> None:
         profile = self.selected_profile()
         if profile is not None:
-            self.bastion.connect(profile)
+            self.post_message(ConnectRequested(profile))
 
     def action_add(self) -> None:
         self._open_form(None)
@@ -272,7 +287,7 @@ class PickerScreen(Screen[None]):
             if connected is None:
                 return
             info = connected.database.info
-            self.bastion.run_in_thread(connected.database.close)
+            in_background(connected.database.close, "bastion-test-close")
             lines = [
                 f"Connected to {profile.target()}",
                 f"Server: {info.product}",

@@ -12,6 +12,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.db.base import Database, ServerInfo
+from tui.db.link import in_background
 from tui.messages import ConnectionLost
 from tui.profiles import Profile, ProfileFileError
 from tui.widgets.catalog_tree import CatalogTree
@@ -69,6 +70,7 @@ class WorkspaceScreen(Screen[None]):
         self.profile = profile
         self.database = database
         self._watched_loading: set[str] = set()
+        self._panes_ready = False  # set after the first refresh: see on_mount
         self.link_banner = LinkBanner(database, reconnect_key=RECONNECT_KEY)
         self.panes = panes_for(database.info.kind)
         if profile.production:
@@ -167,7 +169,7 @@ class WorkspaceScreen(Screen[None]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fit_sidebar()
-        if event.pane.id and getattr(self, "_panes_ready", False):
+        if event.pane.id and self._panes_ready:
             self._focus_pane(event.pane.id)
         elif event.pane.id:
             self._ensure_pane(event.pane.id)
@@ -276,5 +278,4 @@ class WorkspaceScreen(Screen[None]):
         self.app.notify(f"Reconnected to {self.profile.target()}.")
 
     def on_unmount(self) -> None:
-        database = self.database
-        self.app.run_in_thread(database.close)  # type: ignore[attr-defined]
+        in_background(self.database.close, "bastion-workspace-close")
