@@ -88,14 +88,14 @@ class PickerScreen(Screen[None]):
     """Lists the profiles from the profiles file, with its problems below."""
 
     BINDINGS = [
-        Binding("enter", "connect", "Connect", priority=False),
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
-        Binding("t", "test", "Test"),
-        Binding("f", "app.fleet", "Fleet"),
-        Binding("r", "reload", "Reload", show=False),
-        Binding("q", "app.quit", "Quit", show=False),
+        Binding("enter", "connect", "Connect", priority=False, id="picker.connect"),
+        Binding("a", "add", "Add", id="picker.add"),
+        Binding("e", "edit", "Edit", id="picker.edit"),
+        Binding("d", "delete", "Delete", id="picker.delete"),
+        Binding("t", "test", "Test", id="picker.test"),
+        Binding("f", "app.fleet", "Fleet", id="picker.fleet"),
+        Binding("r", "reload", "Reload", show=False, id="picker.reload"),
+        Binding("q", "app.quit", "Quit", show=False, id="picker.quit"),
     ]
 
     @property

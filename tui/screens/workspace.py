@@ -23,6 +23,12 @@ RECONNECT_KEY = "f4"  # free in every pane and in the editor, and sent by termin
 FULL_WIDTH_PANES = ("activity", "migrations", "server")
 WIDE_ENOUGH = 110  # columns: below this those panes hide the catalog sidebar
 
+# The panes' modules, imported only when a workspace shows the pane (see _pane), or
+# to read every pane's key bindings (the app checking a keymap's binding ids).
+PANE_MODULES = (
+    "tui.widgets.browse", "tui.widgets.query.pane", "tui.widgets.migrations", "tui.widgets.activity",
+    "tui.widgets.server", "tui.widgets.pooler",
+)
 PANES: list[tuple[str, str]] = [
     ("browse", "Browse"), ("query", "Query"), ("migrations", "Migrations"), ("activity", "Activity"),
     ("server", "Server"),
@@ -50,14 +56,15 @@ class WorkspaceScreen(Screen[None]):
     """One open connection. Closing the screen closes the connection."""
 
     BINDINGS = [
-        Binding("1", "pane('browse')", "Browse"),
-        Binding("2", "pane('query')", "Query"),
-        Binding("3", "pane('migrations')", "Migrations"),
-        Binding("4", "pane('activity')", "Activity"),
-        Binding("5", "pane('server')", "Server"),
-        Binding("s", "focus_sidebar", "Sidebar", show=False),
-        Binding("ctrl+o", "app.picker", "Profiles"),
-        Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now"),  # shown only while the link is lost
+        Binding("1", "pane('browse')", "Browse", id="workspace.browse"),
+        Binding("2", "pane('query')", "Query", id="workspace.query"),
+        Binding("3", "pane('migrations')", "Migrations", id="workspace.migrations"),
+        Binding("4", "pane('activity')", "Activity", id="workspace.activity"),
+        Binding("5", "pane('server')", "Server", id="workspace.server"),
+        Binding("s", "focus_sidebar", "Sidebar", show=False, id="workspace.sidebar"),
+        Binding("ctrl+o", "app.picker", "Profiles", id="workspace.profiles"),
+        # Shown only while the link is lost.
+        Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now", id="workspace.reconnect"),
     ]
 
     # Textual repaints the whole screen whenever the focus moves (Screen.focused is a

@@ -57,21 +57,21 @@ class BrowsePane(RowActions, Widget, can_focus=False):
     """
 
     BINDINGS = [
-        Binding("n", "next_page", "Next page"),
-        Binding("p", "previous_page", "Prev page"),
-        Binding("g", "first_page", "First", show=False),
-        Binding("G", "last_page", "Last page"),
-        Binding("percent_sign", "ask_position", "Go to %", show=False),
-        Binding("o", "sort", "Sort"),
-        Binding("f", "ask_filter", "Filter"),
-        Binding("enter", "view_value", "View value", show=False),
-        Binding("c", "copy_cell", "Copy cell"),
-        Binding("J", "copy_json", "Copy JSON", show=False),
-        Binding("I", "copy_insert", "Copy INSERT", show=False),
-        Binding("right_square_bracket", "follow_fk", "Follow FK"),
-        Binding("backspace", "back", "Back", show=False),
-        Binding("v", "cycle_view", "Data/Structure/Stats"),
-        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("n", "next_page", "Next page", id="browse.next_page"),
+        Binding("p", "previous_page", "Prev page", id="browse.previous_page"),
+        Binding("g", "first_page", "First", show=False, id="browse.first_page"),
+        Binding("G", "last_page", "Last page", id="browse.last_page"),
+        Binding("percent_sign", "ask_position", "Go to %", show=False, id="browse.go_to_percent"),
+        Binding("o", "sort", "Sort", id="browse.sort"),
+        Binding("f", "ask_filter", "Filter", id="browse.filter"),
+        Binding("enter", "view_value", "View value", show=False, id="browse.view_value"),
+        Binding("c", "copy_cell", "Copy cell", id="browse.copy_cell"),
+        Binding("J", "copy_json", "Copy JSON", show=False, id="browse.copy_json"),
+        Binding("I", "copy_insert", "Copy INSERT", show=False, id="browse.copy_insert"),
+        Binding("right_square_bracket", "follow_fk", "Follow FK", id="browse.follow_fk"),
+        Binding("backspace", "back", "Back", show=False, id="browse.back"),
+        Binding("v", "cycle_view", "Data/Structure/Stats", id="browse.cycle_view"),
+        Binding("escape", "cancel", "Cancel", show=False, id="browse.cancel"),
     ]
 
     DEFAULT_CSS = """
