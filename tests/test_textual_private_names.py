@@ -26,7 +26,6 @@ PRIVATE_NAMES: list[tuple[str, str, str]] = [
     ("textual.app:App", "_close_messages_no_wait", "calls it in tui/app.py (_fatal_error)"),
     ("textual.app:App", "_filters", "replaces the NO_COLOR filter in it in tui/app.py"),
     ("textual.app:App", "_loop", "reads it in tui/terminal.py (exit when the terminal is gone)"),
-    ("textual.app:App", "_keymap", "relies on App.set_keymap storing it (tui/app.py, the settings keymap)"),
     ("textual.app:App", "_notifications", "reads it in tests (tests/test_app.py: what the user was told)"),
     # tui/widgets/command_palette.py: the hardened palette
     ("textual.command:CommandPalette", "_action_command_list",
