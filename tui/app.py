@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from tui.widgets.command_palette import SafeCommandPalette
 def binding_ids() -> set[str]:
     """The id of every key binding bastion has (what a settings keymap may name).
     Imports every pane's module: blocking, for a worker."""
-    for module in PANE_MODULES:
+    for module in (*PANE_MODULES, "tui.screens.fleet"):
         importlib.import_module(module)
     ids: set[str] = set()
     classes: list[type] = [DOMNode]
@@ -185,7 +185,11 @@ class BastionApp(App[None]):
     def _remember_theme(self, theme: Any) -> None:
         self._match_no_color_filter()
         self.settings.theme = theme.name
-        self.run_in_thread(self.settings.save)
+        self._save_settings()
+
+    @work(thread=True, group="settings", exit_on_error=False)
+    def _save_settings(self) -> None:
+        self.settings.save()
 
     def _match_no_color_filter(self) -> None:
         # Textual picks its NO_COLOR filter in App.__init__, before our theme is set:
@@ -274,18 +278,14 @@ class BastionApp(App[None]):
     def forget_password(self, profile_name: str) -> None:
         """Drop a profile's password from memory and (in a worker) the keyring."""
         self.vault.forget(profile_name)
+        self._delete_from_keyring(profile_name)
 
-        def delete() -> None:
-            try:
-                self.vault.keyring.delete(profile_name)
-            except KeyringUnavailable:
-                pass
-
-        self.run_in_thread(delete)
-
-    def run_in_thread(self, func: Callable[[], Any]) -> None:
-        """Fire-and-forget blocking work (closing a connection, a keyring call)."""
-        self.run_worker(func, thread=True, exit_on_error=False, group="background")
+    @work(thread=True, group="keyring", exit_on_error=False)
+    def _delete_from_keyring(self, profile_name: str) -> None:
+        try:
+            self.vault.keyring.delete(profile_name)
+        except KeyringUnavailable:
+            pass
 
     # -- help and the command palette -------------------------------------------
     def action_help(self) -> None:

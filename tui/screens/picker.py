@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -80,8 +80,6 @@ class ProfileHost(Protocol):
     def session_profiles(self) -> list[Profile]: ...
 
     def forget_password(self, profile_name: str) -> None: ...
-
-    def run_in_thread(self, func: Callable[[], Any]) -> None: ...
 
 
 class PickerScreen(Screen[None]):
@@ -242,12 +240,16 @@ class PickerScreen(Screen[None]):
             self.app.notify(f"Not saved: {exc}", severity="error", timeout=8)
             return
         if original is not None and profile.name != original.name:
-            old, new, vault = original.name, profile.name, self.bastion.vault
-            self.bastion.run_in_thread(lambda: carry_over_rename(vault, old, new))
+            old, new = original.name, profile.name
+            self._carry_over_rename(self.bastion.vault, old, new)
             self.app.notify(f"Renamed profile '{old}' to '{new}'.")
         else:
             self.app.notify(f"Saved profile '{profile.name}'.")
         self.refresh_profiles(select=profile.name)
+
+    @work(thread=True, group="rename", exit_on_error=False)
+    def _carry_over_rename(self, vault: PasswordVault, old: str, new: str) -> None:
+        carry_over_rename(vault, old, new)
 
     def _can_write(self) -> bool:
         if self.bastion.store.writable:
