@@ -31,9 +31,10 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.containers import Horizontal  # noqa: E402
 
 from tui.db import Database, open_database  # noqa: E402
+from tui.db.reader import PostgresSource  # noqa: E402
 from tui.demo.cluster import LocalCluster, cluster_temp_dir  # noqa: E402
 from tui.profiles import Profile  # noqa: E402
-from tui.services.browse import KeysetPager, PostgresSource, describe_relation  # noqa: E402
+from tui.services.browse import KeysetPager, describe_relation  # noqa: E402
 from tui.widgets.browse import BrowsePane  # noqa: E402
 from tui.widgets.catalog_tree import CatalogFilter, CatalogTree  # noqa: E402
 

@@ -14,6 +14,7 @@ from test_activity_helpers import SessionFarm, admin, advisory_wait, farm, lock_
 import tui.services.activity.monitor as monitor_module
 from tui.db import open_database
 from tui.db.postgres import PostgresDatabase
+from tui.db.roles import ACTIVITY, ACTIVITY_ACTIONS, WORKSPACE
 from tui.profiles import Profile
 from tui.services.activity import (
     ActivityMonitor,
@@ -25,7 +26,14 @@ from tui.services.activity import (
     sort_sessions,
 )
 from tui.services.activity.sessions import IDLE_IN_TX_ABORTED
-from tui.services.activity.views import indexes_view, locks_view, session_detail, statements_view, tables_view
+from tui.services.activity.views import (
+    indexes_view,
+    locks_view,
+    session_detail,
+    statements_view,
+    sub_view,
+    tables_view,
+)
 
 
 @pytest.fixture
@@ -36,7 +44,7 @@ def database(socket_profile: Profile):
 
 
 def monitor_for(db: PostgresDatabase) -> ActivityMonitor:
-    monitor = ActivityMonitor(db.new_connection, db.info, interval=1.0)
+    monitor = ActivityMonitor(lambda: db.connect(ACTIVITY), db.info, interval=1.0)
     monitor.include_idle = True
     monitor.open()
     return monitor
@@ -139,7 +147,7 @@ def test_cancel_terminate_and_pid_reuse(database, farm: SessionFarm, admin) -> N
     farm.wait_until(admin, "sleeper", "state = 'active'")
     tick = monitor_for(database).tick()
     row = by_app(tick, "sleeper")
-    actions = database.new_connection()
+    actions = database.connect(WORKSPACE)
     own = frozenset({database.info.backend_pid, actions.info.backend_pid})
     # A changed backend_start means the pid now belongs to someone else.
     stale = signal_backend(actions, "cancel", row.pid, row.backend_start - timedelta(seconds=1), own)
@@ -164,7 +172,7 @@ def test_refuses_non_client_backends(database) -> None:
     tick = monitor_for(database).tick()
     worker = next(s for s in tick.snapshot.sessions if s.backend_type and not s.is_client)
     assert "not a client session" in (refusal(worker, frozenset()) or "")
-    actions = database.new_connection()
+    actions = database.connect(WORKSPACE)
     result = signal_backend(actions, "terminate", worker.pid, worker.backend_start, frozenset())
     assert result.sent is None and "not a client session" in result.message
     actions.close()
@@ -195,7 +203,7 @@ def test_plain_role_banner_and_refusal(socket_profile: Profile, roles, farm: Ses
     row = by_app(tick, "sleeper")
     assert row.hidden and row.state is None and row.backend_start is None
     assert "pg_monitor" in tick.banner and roles["plain"] in tick.banner
-    actions = db.new_connection()
+    actions = db.connect(WORKSPACE)
     result = signal_backend(actions, "cancel", row.pid, row.backend_start, frozenset())
     assert result.sent is None and "hidden" in result.message
     actions.close()
@@ -210,7 +218,7 @@ def test_sub_views_and_detail(database, farm: SessionFarm, admin) -> None:
     pids = lock_chain(farm, admin)
     monitor = monitor_for(database)
     tick = monitor.tick()
-    conn = database.new_connection()
+    conn = database.connect(WORKSPACE)
     locks = locks_view(conn, monitor.features)
     assert any(r["pid"] == pids["c"] and not r["granted"] and r["mode"] == "AccessExclusiveLock"
                for r in locks.rows)
@@ -223,6 +231,11 @@ def test_sub_views_and_detail(database, farm: SessionFarm, admin) -> None:
     d = {s.pid: s for s in tick.snapshot.sessions}[pids["d"]]
     detail = session_detail(conn, d, database.info.version_num, monitor.features)
     assert any(not lock["granted"] for lock in detail.locks)
+    # The pane asks for a sub-view by its name.
+    assert sub_view(conn, "tables", database.info.version_num, monitor.features).columns == \
+        tables_view(conn, monitor.features).columns
+    with pytest.raises(ValueError, match="no sub-view"):
+        sub_view(conn, "nope", database.info.version_num, monitor.features)
     conn.close()
 
 
@@ -334,3 +347,24 @@ def test_idle_sessions_stay_on_server_unless_blocking(database, farm: SessionFar
     assert lean.snapshot.idle_skipped >= 3
     assert lean.pulse.states["idle"] == everything.pulse.states["idle"]
     assert lean.pulse.total_sessions == everything.pulse.total_sessions
+
+
+def test_action_connection_timeout_ends_with_each_use_and_reopens(database, admin) -> None:
+    from tui.services.activity.actions import ActionConnection
+
+    actions = ActionConnection(lambda: database.connect(ACTIVITY_ACTIONS))
+    assert actions.pid is None  # opened on first use only
+    assert actions.run(lambda c: c.execute("SHOW statement_timeout").fetchone()) == ("5s",)
+    conn = actions.conn
+    assert conn is not None and actions.pid == conn.info.backend_pid
+    assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)  # gone after its transaction
+    assert conn.execute("SHOW application_name").fetchone() == ("bastion activity actions",)
+    conn.rollback()
+    # The server dropped it during an outage; after the reconnect it is asked first, then reopened.
+    admin.execute("SELECT pg_terminate_backend(%s)", (actions.pid,))
+    actions.check_first = True
+    assert actions.run(lambda c: c.execute("SELECT 1").fetchone()) == (1,)
+    assert actions.conn is not conn and not actions.check_first
+    actions.cancel()  # nothing runs: nothing to cancel
+    actions.close()
+    assert actions.conn is None and conn.closed

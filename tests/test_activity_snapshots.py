@@ -111,7 +111,7 @@ class FixedMonitor(ActivityMonitor):
 class FixedDatabase:
     info = INFO
 
-    def new_connection(self) -> Any:
+    def connect(self, role: Any) -> Any:
         raise RuntimeError("no actions in snapshots")
 
     def close(self) -> None:
@@ -190,7 +190,7 @@ STATEMENTS = [
 def show_fixed_statements(app: PaneApp) -> None:
     """The Statements view fed fixed rows instead of its query on the action connection."""
     pane = app.pane
-    pane._load_view = lambda view: pane._show_view((view, ViewRows(STATEMENT_COLUMNS, STATEMENTS)))  # type: ignore[method-assign]
+    pane._load_view = lambda view: pane._show_view(view, ViewRows(STATEMENT_COLUMNS, STATEMENTS))  # type: ignore[method-assign]
 
 
 @pytest.mark.parametrize("size", SIZES)

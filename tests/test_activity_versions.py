@@ -17,6 +17,7 @@ from test_activity_helpers import SessionFarm, advisory_wait, lock_chain
 
 from tui.db import open_database
 from tui.db.postgres import PostgresDatabase
+from tui.db.roles import ACTIVITY, WORKSPACE
 from tui.demo.cluster import LocalCluster, candidate_bindirs, cluster_temp_dir
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor, blocking_tree, signal_backend
@@ -82,7 +83,7 @@ def test_tree_on_every_major(setup) -> None:
     db, farm, admin = setup
     chain = lock_chain(farm, admin)
     advisory = advisory_wait(farm, admin)
-    monitor = ActivityMonitor(db.new_connection, db.info)
+    monitor = ActivityMonitor(lambda: db.connect(ACTIVITY), db.info)
     tick = monitor.tick()
     edges = {(p.pid, c.pid) for root in blocking_tree(tick.snapshot.sessions)
              for _, p in root.walk() for c in p.waiters}
@@ -98,9 +99,9 @@ def test_cancel_and_pid_reuse_on_every_major(setup) -> None:
     sleeper = farm.open("sleeper")
     farm.send(sleeper, "SELECT pg_sleep(30)")
     farm.wait_until(admin, "sleeper", "state = 'active'")
-    tick = ActivityMonitor(db.new_connection, db.info).tick()
+    tick = ActivityMonitor(lambda: db.connect(ACTIVITY), db.info).tick()
     row = next(s for s in tick.snapshot.sessions if s.application_name == "sleeper")
-    actions = db.new_connection()
+    actions = db.connect(WORKSPACE)
     assert signal_backend(actions, "cancel", row.pid, None, frozenset()).sent is None
     assert signal_backend(actions, "cancel", row.pid, row.backend_start, frozenset()).sent is True
     actions.close()
@@ -108,8 +109,8 @@ def test_cancel_and_pid_reuse_on_every_major(setup) -> None:
 
 def test_statements_on_every_major(setup, cluster: LocalCluster) -> None:
     db, farm, admin = setup
-    monitor = ActivityMonitor(db.new_connection, db.info)
-    conn = db.new_connection()
+    monitor = ActivityMonitor(lambda: db.connect(ACTIVITY), db.info)
+    conn = db.connect(WORKSPACE)
     if not cluster.settings:
         assert "not installed" in statements_view(conn, db.info.version_num, monitor.features).note
         pytest.skip("this server ships no pg_stat_statements")

@@ -9,8 +9,9 @@ import psycopg
 import pytest
 from test_browse_data import HOSTILE_SCHEMA, HOSTILE_TABLE, SETUP
 
+from tui.db.reader import PostgresSource, QueryError
 from tui.demo.cluster import LocalCluster
-from tui.services.browse import KeysetPager, PostgresSource, QueryError, describe_relation
+from tui.services.browse import KeysetPager, describe_relation
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from tui.db import Database, open_database
+from tui.db.reader import QueryError, Source, source_for
 from tui.profiles import Profile
 from tui.services.browse import (
     KeysetPager,
-    QueryError,
-    SqliteSource,
     describe_relation,
     full_row,
     load_structure,
@@ -51,7 +50,7 @@ def collect(pager: KeysetPager) -> list[list[str | None]]:
 
 
 def test_rowid_paging_sort_and_blob(lite: Database) -> None:
-    source = SqliteSource(lite.engine)  # type: ignore[attr-defined]
+    source = source_for(lite)
     relation = describe_relation(source, None, 'select "x"; --')
     assert relation.key_mode == "rowid"
     pager = KeysetPager(source, relation, page_size=25)
@@ -70,7 +69,7 @@ def test_rowid_paging_sort_and_blob(lite: Database) -> None:
 
 
 def test_without_rowid_composite_key_and_view(lite: Database) -> None:
-    source = SqliteSource(lite.engine)  # type: ignore[attr-defined]
+    source = source_for(lite)
     pairs = describe_relation(source, None, "pairs")
     assert pairs.key == ["a", "b"] and pairs.key_mode == "key"
     rows = collect(KeysetPager(source, pairs, page_size=8))
@@ -94,10 +93,10 @@ def test_closing_while_a_read_runs_waits_for_it(lite: Database) -> None:
     from tui.db.link import stop_and_close
 
     for attempt in range(10):
-        source = SqliteSource(lite.engine)  # type: ignore[attr-defined]
+        source = source_for(lite)
         ended: list[object] = []
 
-        def read(source: SqliteSource = source, ended: list[object] = ended) -> None:
+        def read(source: Source = source, ended: list[object] = ended) -> None:
             try:
                 ended.append(source.rows(SLOW_COUNT))
             except Exception as exc:  # noqa: BLE001 - recorded, asserted below

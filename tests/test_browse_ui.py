@@ -242,11 +242,12 @@ def test_slow_load_shows_progress_and_cancels(shop: Database, socket_profile: Pr
 
 def test_statement_timeout_of_the_profile(shop: Database, socket_profile: Profile,
                                           pg_cluster: LocalCluster, pg_database: str) -> None:
-    from tui.services.browse import KeysetPager, PostgresSource, QueryError, describe_relation
+    from tui.db.reader import QueryError, source_for
+    from tui.services.browse import KeysetPager, describe_relation
 
     with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
         conn.execute("CREATE VIEW shop.slow AS SELECT x, pg_sleep(0.5)::text AS nap FROM generate_series(1, 20) x")
-    source = PostgresSource(shop.new_connection, "200ms")  # type: ignore[attr-defined]
+    source = source_for(shop, "200ms")
     try:
         with pytest.raises(QueryError, match="statement timeout"):
             KeysetPager(source, describe_relation(source, "shop", "slow")).first()

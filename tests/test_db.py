@@ -15,6 +15,7 @@ import pytest
 
 from tui.db import ConnectFailure, open_database
 from tui.db.postgres import connection_params, server_options
+from tui.db.roles import WORKSPACE
 from tui.demo.cluster import LocalCluster, free_port
 from tui.profiles import Profile
 from tui.secrets import PasswordVault
@@ -240,3 +241,88 @@ def test_something_other_than_postgres_on_the_port_is_named(
             assert failure.kind == "not_postgres", (sslmode, failure.message)
             assert failure.message == f"Something other than PostgreSQL answered on 127.0.0.1:{port}."
             assert "sslmode" not in failure.hint and "host and port" in failure.hint
+
+
+# -- connection roles: every role's policy, written once in tui/db/roles.py ---------------
+
+
+def test_every_role_is_named_once_with_todays_application_names() -> None:
+    from tui.db.roles import ROLES, role_named
+
+    assert set(ROLES) == {"workspace", "query", "browse", "activity", "activity actions", "server",
+                          "pooler console", "migrations", "completion", "export", "connection check",
+                          "fleet monitor"}
+    assert {r.application_name for r in ROLES.values()} == {
+        None, "bastion activity", "bastion activity actions", "bastion fleet"}
+    assert role_named("fleet monitor") is ROLES["fleet monitor"]
+    # Only roles that must survive a pooler that refuses startup options drop them.
+    assert {r.name for r in ROLES.values() if not r.startup_options} == {"pooler console", "fleet monitor"}
+
+
+def test_role_params_drop_options_rename_and_cap_the_connect_timeout() -> None:
+    from tui.db.roles import FLEET_MONITOR, QUERY, role_params
+
+    params = connection_params(Profile(name="p", host="db", read_only=True, connect_timeout=30))
+    fleet = role_params(params, FLEET_MONITOR)
+    assert "options" not in fleet and fleet["application_name"] == "bastion fleet"
+    assert fleet["connect_timeout"] == "5" and params["connect_timeout"] == "30" and "options" in params
+    assert role_params(params, FLEET_MONITOR, connect_timeout=60)["connect_timeout"] == "30"
+    assert role_params(params, QUERY) == params
+
+
+def test_a_role_connection_is_tagged_and_its_settings_end_with_the_transaction(socket_profile: Profile) -> None:
+    from tui.db.roles import ACTIVITY_ACTIONS, FLEET_MONITOR, role_transaction
+
+    db = open_database(socket_profile)
+    try:
+        with db.connect(ACTIVITY_ACTIONS) as conn:
+            assert conn.execute("SELECT current_setting('application_name')").fetchone() == (
+                "bastion activity actions",)
+            with role_transaction(conn, ACTIVITY_ACTIONS):
+                assert conn.execute("SHOW statement_timeout").fetchone() == ("5s",)
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
+        with db.connect("fleet monitor") as conn:
+            with role_transaction(conn, FLEET_MONITOR, statement_timeout="2500ms"):
+                assert conn.execute("SHOW transaction_read_only").fetchone() == ("on",)
+                assert conn.execute("SHOW lock_timeout").fetchone() == ("500ms",)
+                assert conn.execute("SHOW statement_timeout").fetchone() == ("2500ms",)
+            assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
+        with db.connect(WORKSPACE) as conn:  # the main connection's settings
+            assert conn.execute("SELECT current_setting('application_name')").fetchone() == ("bastion",)
+    finally:
+        db.close()
+
+
+def test_postgres_reads_quoting_and_transport(socket_profile: Profile) -> None:
+    db = open_database(socket_profile)
+    try:
+        assert db.read_rows("SELECT 1 AS one, %(x)s::text AS x", {"x": "y"}) == [{"one": 1, "x": "y"}]
+        assert db.catalog_rows("SELECT current_setting('lock_timeout') AS t") == [{"t": "300ms"}]
+        assert db.quote_table("public", 'we"ird') == '"public"."we""ird"'
+        transport = db.transport()
+        assert transport.tls is False and transport.tunnel is None and not transport.password_used
+    finally:
+        db.close()
+
+
+def test_sqlite_reads_quoting_and_its_own_connections(tmp_path: Path) -> None:
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (id integer primary key, name text)")
+        conn.execute("INSERT INTO t (name) VALUES ('a')")
+    db = open_database(Profile(name="s", driver="sqlite", path=str(path)))
+    try:
+        assert db.catalog_rows("SELECT name FROM sqlite_schema WHERE type = 'table'") == [{"name": "t"}]
+        assert db.read_rows("SELECT name FROM t WHERE id = :id", {"id": 1}) == [{"name": "a"}]
+        assert db.quote_table("main", "t") == '"t"' and db.quote_table("aux", 'a"b') == '"aux"."a""b"'
+        assert db.transport().tls is None
+        conn = db.connect("completion")  # a role that only reads: mode=ro
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            conn.execute("INSERT INTO t (name) VALUES ('x')")
+        conn.close()
+        conn = db.connect("query")  # the editor's may write on a read-write profile
+        conn.execute("INSERT INTO t (name) VALUES ('x')")
+        conn.commit()
+        conn.close()
+    finally:
+        db.close()

@@ -78,8 +78,8 @@ async def test_an_admin_console_that_goes_away(pgbouncer: PgBouncer) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         pane = app.query_one(PoolerPane)
         await until(pilot, lambda: pane.snapshot is not None, timeout=10)
-        pane._connect = refused  # from now on the pooler refuses us
-        assert pane.console is not None
-        pane.console.conn.close()  # the pooler dropped us
+        pane.console.connect = refused  # from now on the pooler refuses us
+        assert pane.console.current is not None
+        pane.console.current.conn.close()  # the pooler dropped us
         await until(pilot, lambda: "refresh failed" in str(pane.query_one("#pooler-status").render()), timeout=10)
         assert pane.snapshot is not None  # the last figures stay on screen

@@ -10,9 +10,11 @@ from test_browse_data import SETUP
 from topology_rig import PgBouncer
 
 from tui.db import open_database
+from tui.db.reader import source_for
+from tui.db.roles import ACTIVITY
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor
-from tui.services.browse import KeysetPager, PostgresSource, describe_relation
+from tui.services.browse import KeysetPager, describe_relation
 from tui.widgets.connection_header import header_text
 
 
@@ -34,14 +36,14 @@ def test_activity_and_browse_through_pgbouncer(pgbouncer: PgBouncer, pg_cluster,
     database = open_database(pooled(pgbouncer, pg_database, statement_timeout="5s"), pgbouncer.password)
     try:
         assert database.info.pooler == "pgbouncer"
-        monitor = ActivityMonitor(database.new_connection, database.info, interval=0.5)  # type: ignore[attr-defined]
+        monitor = ActivityMonitor(lambda: database.connect(ACTIVITY), database.info, interval=0.5)
         try:
             for _ in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
                 tick = monitor.tick()
                 assert not tick.banner, tick.banner
         finally:
             monitor.close()
-        source = PostgresSource(database.new_connection, "5s")  # type: ignore[attr-defined]
+        source = source_for(database, "5s")
         try:
             pager = KeysetPager(source, describe_relation(source, "shop", "orders"), page_size=20)
             page = pager.first()

@@ -15,9 +15,9 @@ from textual.widgets import TextArea
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
-from tui.screens.explain import ExplainScreen
-from tui.screens.history import HistoryScreen
 from tui.widgets.dialogs.confirm import ConfirmScreen
+from tui.widgets.query.explain_dialog import ExplainScreen
+from tui.widgets.query.history_dialog import HistoryScreen
 from tui.widgets.query.pane import QueryPane
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

@@ -17,6 +17,7 @@ from sshd_rig import SshServer, ssh_processes_for
 from tui.cli import main
 from tui.db import ConnectFailure, open_database
 from tui.db.postgres import PostgresDatabase
+from tui.db.roles import WORKSPACE
 from tui.db.tunnel import forward_spec, live_tunnels, ssh_command, ssh_hint
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile, ProfileStore, SshConfig
@@ -97,7 +98,7 @@ def test_connects_through_the_tunnel_and_stops_ssh_on_close(sshd: SshServer, pg_
         assert database.params["hostaddr"] == "127.0.0.1" and database.params["host"] == "127.0.0.1"
         assert steps[0].startswith("Opening the ssh tunnel") and "Tunnel up" in steps[1]
         # Panes open their own connections through the same tunnel.
-        with database.new_connection() as other:
+        with database.connect(WORKSPACE) as other:
             assert other.execute("select 1").fetchone() == (1,)
     finally:
         database.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from tui.db.base import ConnectFailure, Database, ServerInfo
+from tui.db.base import ConnectFailure, Connection, Database, Params, Row, ServerInfo, Transport
+from tui.db.roles import ROLES, Role
 from tui.profiles import Profile
 
 
@@ -31,4 +32,5 @@ def open_database(
     return PostgresDatabase.open(profile, password, progress=progress, cancelled=cancelled)
 
 
-__all__ = ["ConnectFailure", "Database", "ServerInfo", "open_database"]
+__all__ = ["ROLES", "ConnectFailure", "Connection", "Database", "Params", "Role", "Row", "ServerInfo", "Transport",
+           "open_database"]

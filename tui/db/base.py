@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    import psycopg
+
+    from tui.db.roles import Role
+    from tui.profiles import Profile
+
+# One row of a read, by column name (values as the driver gives them).
+Row: TypeAlias = dict[str, Any]
+# A query's parameters: named (`%(name)s` on PostgreSQL, `:name` on SQLite).
+Params: TypeAlias = "dict[str, Any] | None"
+# A connection of its own, as `Database.connect` opens it for one role.
+Connection: TypeAlias = "psycopg.Connection[Any] | sqlite3.Connection"
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,21 @@ class ServerInfo:
         # server_version may carry a distribution suffix: "15.18 (Debian 15.18-0+deb12u1)"
         short = self.version.split(" ", 1)[0]
         return {"postgresql": "PostgreSQL ", "pgbouncer": "PgBouncer "}.get(self.kind, "SQLite ") + short
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How the main connection travels: local facts, no round trip."""
+
+    tunnel: str | None = None  # the ssh tunnel's description
+    tls: bool | None = None  # TLS in use; None: no network connection (a SQLite file)
+    sslmode: str | None = None  # as the profile says (None: libpq's default, prefer)
+    password_used: bool = False  # the server asked for a password, and got one
+
+    @property
+    def tls_verified(self) -> bool:
+        """The profile asks libpq to check the server's certificate."""
+        return self.sslmode in ("verify-ca", "verify-full")
 
 
 class ConnectFailure(Exception):
@@ -58,6 +88,29 @@ class Database(Protocol):
     """An open connection to one database, as the panes see it."""
 
     info: ServerInfo
+    profile: Profile
+
+    def connect(self, role: Role | str) -> Connection:
+        """A new connection of its own for one role (tui/db/roles.py), with that
+        role's policy; raises ConnectFailure. Blocking: call from a worker."""
+        ...
+
+    def catalog_rows(self, query: str, params: Params = None) -> list[Row]:
+        """Rows of a catalog read on the main connection that never queues behind
+        an application's lock (PostgreSQL: psycopg.errors.LockNotAvailable instead)."""
+        ...
+
+    def read_rows(self, query: str, params: Params = None) -> list[Row]:
+        """Rows of a plain read (SELECT only), never a write: the migrations pane's."""
+        ...
+
+    def quote_table(self, schema: str, name: str) -> str:
+        """A table's name quoted for this database's SQL (a template's `{t}`)."""
+        ...
+
+    def transport(self) -> Transport:
+        """How the main connection travels (tunnel, TLS, password): no round trip."""
+        ...
 
     def close(self) -> None: ...
 

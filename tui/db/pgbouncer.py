@@ -11,9 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
-from tui.db.base import ConnectFailure, ServerInfo
-from tui.db.postgres import classify_failure, connect_with, connection_params, tunnel_for
+from tui.db.base import ConnectFailure, Params, Row, ServerInfo, Transport
+from tui.db.postgres import (
+    classify_failure,
+    connect_with,
+    connection_params,
+    quote_table,
+    transport_of,
+    tunnel_for,
+    tunnel_started,
+)
+from tui.db.roles import POOLER_CONSOLE, Role, role_named, role_params
 from tui.db.tunnel import SshTunnel
 from tui.formatting import first_line
 from tui.profiles import Profile
@@ -62,11 +72,7 @@ class PgBouncerConsole:
              progress: Callable[[str], None] | None = None, cancelled: threading.Event | None = None,
              ) -> PgBouncerConsole:
         tunnel = tunnel_for(profile)
-        try:
-            if tunnel is not None:
-                if progress:
-                    progress(f"Opening the ssh tunnel: {tunnel.description}")
-                tunnel.start(cancelled)
+        with tunnel_started(tunnel, progress=progress, cancelled=cancelled):
             params = console_params(profile, password, tunnel)
             conn = connect_with(params, profile, tunnel)
             try:
@@ -74,19 +80,31 @@ class PgBouncerConsole:
             except ConnectFailure:
                 conn.close()
                 raise
-        except BaseException:
-            if tunnel is not None:
-                tunnel.close()
-            raise
         info = ServerInfo(kind="pgbouncer", version=version, current_user=profile.user, database=profile.database)
         return cls(conn=conn, info=info, profile=profile, params=params, tunnel=tunnel)
 
-    def new_connection(self) -> psycopg.Connection[Any]:
-        """Another console connection (the pooler pane's own)."""
+    def connect(self, role: Role | str) -> psycopg.Connection[Any]:
+        """Another console connection for `role` (the pooler pane's, the fleet's)."""
         if self.tunnel is not None:
             self.tunnel.ensure_up()
             self.params["port"] = str(self.tunnel.local_port)
-        return connect_with(self.params, self.profile, self.tunnel)
+        return connect_with(role_params(self.params, role_named(role)), self.profile, self.tunnel)
+
+
+    def catalog_rows(self, query: str, params: Params = None) -> list[Row]:
+        """The console has no catalog and no lock_timeout: SHOW, in the simple protocol."""
+        return self.read_rows(query, params)
+
+    def read_rows(self, query: str, params: Params = None) -> list[Row]:
+        """Rows of one console command (SHOW …), in the simple query protocol."""
+        with psycopg.ClientCursor(self.conn, row_factory=dict_row) as cursor:
+            return list(cursor.execute(query, params).fetchall())
+
+    def quote_table(self, schema: str, name: str) -> str:
+        return quote_table(self.conn, schema, name)
+
+    def transport(self) -> Transport:
+        return transport_of(self.conn, self.profile, self.tunnel)
 
     def ping(self) -> bool:
         if self.conn.closed:
@@ -102,7 +120,7 @@ class PgBouncerConsole:
 
     def reconnect(self) -> None:
         try:
-            conn = self.new_connection()
+            conn = self.connect(POOLER_CONSOLE)
         except psycopg.Error as exc:
             raise classify_failure(exc, self.profile) from None
         old, self.conn = self.conn, conn

@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
-from tui.db.base import ConnectFailure, ServerInfo
+from tui.db.base import ConnectFailure, Params, Row, ServerInfo, Transport
 from tui.db.link import connection_answers
+from tui.db.roles import WORKSPACE, Role, role_named, role_params, role_transaction
 from tui.db.tunnel import DEFAULT_PORT, LOCALHOST, SshTunnel
 from tui.profiles import Profile
-from tui.sql.connection import SERVER_PROBE
+from tui.sql.connection import SERVER_PROBE, TLS_OF_THIS_SESSION
 
 DEFAULT_CONNECT_TIMEOUT = 10
 # How long a catalog or statistics read may wait for a lock (an application's
 # ACCESS EXCLUSIVE, held or queued): then it gives up, and estimates instead.
-CATALOG_LOCK_TIMEOUT = "300ms"
+CATALOG_LOCK_TIMEOUT = WORKSPACE.lock_timeout or "300ms"
 KEEPALIVES = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10", "keepalives_count": "3"}
 _FILE_KEYS = ("sslrootcert", "sslcert", "sslkey")
 
@@ -104,6 +107,46 @@ def tunnel_for(profile: Profile) -> SshTunnel | None:
                              "Keep one host in the profile, or make one profile per host.")
     return SshTunnel(profile.ssh, remote_host, profile.port or 5432,
                      connect_timeout=profile.connect_timeout or DEFAULT_CONNECT_TIMEOUT)
+
+
+@contextlib.contextmanager
+def tunnel_started(
+    tunnel: SshTunnel | None, *, progress: Callable[[str], None] | None = None,
+    cancelled: threading.Event | None = None, owned: bool = True,
+) -> Iterator[SshTunnel | None]:
+    """Start `tunnel` (if any, and not up yet) for what the block connects through
+    it; if the block fails, close the tunnel again (when it is ours to close)."""
+    try:
+        if tunnel is not None and not tunnel.alive:
+            if progress:
+                progress(f"Opening the ssh tunnel: {tunnel.description}")
+            tunnel.start(cancelled)
+            if progress:
+                progress(f"Tunnel up on {LOCALHOST}:{tunnel.local_port}; connecting through it")
+        yield tunnel
+    except BaseException:
+        if tunnel is not None and owned:
+            tunnel.close()
+        raise
+
+
+def connect_role(profile: Profile, password: str | None, role: Role | str, tunnel: SshTunnel | None = None,
+                 connect_timeout: int | None = None) -> psycopg.Connection[Any]:
+    """A connection for `role` straight from a profile (no Database: the fleet's
+    monitors); `connect_timeout` caps the role's. Raises ConnectFailure."""
+    params = role_params(connection_params(profile, password, tunnel), role_named(role), connect_timeout)
+    return connect_with(params, profile, tunnel)
+
+
+def transport_of(conn: psycopg.Connection[Any], profile: Profile, tunnel: SshTunnel | None) -> Transport:
+    """Tunnel, TLS and password facts of an open connection (libpq's, no round trip)."""
+    return Transport(tunnel=tunnel.description if tunnel is not None else None, tls=bool(conn.pgconn.ssl_in_use),
+                     sslmode=profile.sslmode, password_used=bool(conn.pgconn.used_password))
+
+
+def quote_table(conn: psycopg.Connection[Any], schema: str, name: str) -> str:
+    """`"schema"."name"`, quoted by libpq."""
+    return pgsql.Identifier(schema, name).as_string(conn)
 
 
 # How libpq phrases the failures a person can act on, most specific first.
@@ -200,13 +243,7 @@ class PostgresDatabase:
         owned = tunnel is None
         if tunnel is None:
             tunnel = tunnel_for(profile)
-        try:
-            if tunnel is not None and not tunnel.alive:
-                if progress:
-                    progress(f"Opening the ssh tunnel: {tunnel.description}")
-                tunnel.start(cancelled)
-                if progress:
-                    progress(f"Tunnel up on {LOCALHOST}:{tunnel.local_port}; connecting through it")
+        with tunnel_started(tunnel, progress=progress, cancelled=cancelled, owned=owned):
             params = connection_params(profile, password, tunnel)
             pooler = None
             try:
@@ -228,19 +265,17 @@ class PostgresDatabase:
                 pooler = "a pooler?"  # the startup options were dropped on the way
             if pooler is not None:
                 info = replace(info, pooler=pooler)
-        except BaseException:
-            if tunnel is not None and owned:
-                tunnel.close()
-            raise
         return cls(conn=conn, info=info, profile=profile, params=params, tunnel=tunnel)
 
-    def new_connection(self) -> psycopg.Connection[Any]:
-        """Another connection with the same settings (e.g. for cancel/terminate).
+    def connect(self, role: Role | str) -> psycopg.Connection[Any]:
+        """A new connection of its own for `role`, from the settings the main
+        connection got through with (e.g. without the options a pooler refused).
         A tunnel whose ssh has exited is started again first."""
         if self.tunnel is not None:
             self.tunnel.ensure_up()
             self.params["port"] = str(self.tunnel.local_port)
-        return connect_with(self.params, self.profile, self.tunnel)
+        return connect_with(role_params(self.params, role_named(role)), self.profile, self.tunnel)
+
 
     def ping(self) -> bool:
         """True while the main connection answers; False once it is lost.
@@ -249,15 +284,32 @@ class PostgresDatabase:
         """
         return connection_answers(self.conn)
 
-    def catalog_rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def catalog_rows(self, query: str, params: Params = None) -> list[Row]:
         """Rows of a catalog or statistics query that never queues behind an
         application's lock: in a transaction of its own with a short lock_timeout
         (SET LOCAL: a transaction pooler may hand the server connection to someone
         else afterwards). Raises psycopg.errors.LockNotAvailable when it gave up."""
-        with self._catalog_lock, self.conn.transaction():
-            self.conn.execute("SELECT set_config('lock_timeout', %s, true)", (CATALOG_LOCK_TIMEOUT,))
+        with self._catalog_lock, role_transaction(self.conn, WORKSPACE, lock_timeout=CATALOG_LOCK_TIMEOUT):
             with self.conn.cursor(row_factory=dict_row) as cur:
                 return cur.execute(query, params).fetchall()
+
+    def read_rows(self, query: str, params: Params = None) -> list[Row]:
+        """Rows of a plain read on the main connection (autocommit: one statement,
+        one transaction); not inside a catalog read's transaction."""
+        with self._catalog_lock, self.conn.cursor(row_factory=dict_row) as cur:
+            return list(cur.execute(query, params).fetchall())
+
+    def quote_table(self, schema: str, name: str) -> str:
+        return quote_table(self.conn, schema, name)
+
+    def transport(self) -> Transport:
+        return transport_of(self.conn, self.profile, self.tunnel)
+
+    def tls_session(self) -> str | None:
+        """'TLSv1.3 (TLS_AES_256_GCM_SHA384)': protocol and cipher of the main
+        connection, None without TLS (one round trip: call from a worker)."""
+        row = self.conn.execute(TLS_OF_THIS_SESSION).fetchone()
+        return f"{row[0]} ({row[1]})" if row and row[0] else None
 
     def watch_tunnel(self, on_drop: Callable[[str], None] | None) -> None:
         """Call `on_drop(reason)` (from another thread) the moment the ssh tunnel's
@@ -270,7 +322,7 @@ class PostgresDatabase:
 
         Raises ConnectFailure and keeps the old (broken) connection if that fails.
         """
-        conn = self.new_connection()
+        conn = self.connect(WORKSPACE)
         try:
             info = probe(conn)
         except psycopg.Error as exc:

@@ -9,8 +9,10 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
-from tui.db.base import ConnectFailure, ServerInfo
+from tui.db.base import ConnectFailure, Params, Row, ServerInfo, Transport
+from tui.db.roles import Role, role_named
 from tui.profiles import Profile
 
 
@@ -20,13 +22,19 @@ def sqlite_file_uri(path: Path, read_only: bool) -> str:
 
 
 def connect_file(path: Path, read_only: bool) -> sqlite3.Connection:
-    """A DB-API connection of its own on an existing file (for a pane's worker)."""
+    """A DB-API connection of its own on an existing file (for a pane's worker).
+    With a Database use `database.connect(role)`; the fleet polls files it has no Database for."""
     return sqlite3.connect(sqlite_file_uri(path.resolve(), read_only), uri=True, check_same_thread=False)
 
 
 def sqlite_url(path: Path, read_only: bool) -> str:
     """The same, as a SQLAlchemy URL."""
     return f"sqlite+pysqlite:///{sqlite_file_uri(path, read_only)}&uri=true"
+
+
+def quote_ident(*parts: str) -> str:
+    """`"table"` or `"schema"."table"`: the `main` schema is left out."""
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts if part != "main")
 
 
 @dataclass
@@ -76,6 +84,38 @@ class SqliteDatabase:
             read_only=profile.read_only,
         )
         return cls(engine=engine, info=info, profile=profile, path=path)
+
+    def connect(self, role: Role | str) -> sqlite3.Connection:
+        """A DB-API connection of its own for `role`: opened mode=ro when the role
+        only reads or the profile is read-only (then with PRAGMA query_only too)."""
+        read_only = role_named(role).read_only or self.profile.read_only
+        conn = connect_file(self.path, read_only)
+        if self.profile.read_only:
+            conn.execute("PRAGMA query_only = ON")
+        return conn
+
+    def catalog_rows(self, query: str, params: Params = None) -> list[Row]:
+        """Rows of a catalog read (sqlite_schema, pragmas) from the engine."""
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(text(query), params or {})]
+
+    def read_rows(self, query: str, params: Params = None) -> list[Row]:
+        """Rows of a read on an engine of its own, mode=ro whatever the profile says
+        (mode=ro never writes, never creates a file); NullPool: no file handle
+        outlives the read."""
+        engine = create_engine(sqlite_url(self.path.resolve(), read_only=True), poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                return [dict(row._mapping) for row in conn.execute(text(query), params or {})]
+        finally:
+            engine.dispose()
+
+    def quote_table(self, schema: str, name: str) -> str:
+        return quote_ident(schema, name)
+
+    def transport(self) -> Transport:
+        """A local file: no tunnel, no TLS, no password."""
+        return Transport()
 
     def cancel(self) -> None:
         # SQLite statements run in-process; the query runner interrupts them itself.

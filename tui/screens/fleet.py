@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.db.link import in_background
@@ -92,9 +93,10 @@ class FleetScreen(Screen[None]):
     ]
 
     class Polled(Message):
-        """Rows of a poll: the servers that answered so far, or all (`done`)."""
+        """Rows of a poll: the servers that answered so far, or all (`done`); no rows
+        when the poll itself failed."""
 
-        def __init__(self, rows: list[FleetRow], done: bool = True) -> None:
+        def __init__(self, rows: list[FleetRow] | None, done: bool = True) -> None:
             super().__init__()
             self.rows = rows
             self.done = done
@@ -112,6 +114,7 @@ class FleetScreen(Screen[None]):
         self.polling = False
         self.polls = 0
         self.poller = FleetPoller(profiles, vault, timeout=min(5.0, max(1.0, interval * 2)))
+        self.poll_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="fleet-title")
@@ -131,23 +134,31 @@ class FleetScreen(Screen[None]):
         self.poll_timer = self.set_interval(self.interval, self._poll_if_idle)
 
     def on_unmount(self) -> None:
-        in_background(self.poller.close, "bastion-fleet-close")
+        in_background(self.poller.close, "fleet-close")
 
     # -- polling --------------------------------------------------------------------
     def _poll_if_idle(self) -> None:
         if not self.polling:
             self._poll()
 
-    @work(thread=True, exit_on_error=False, group="fleet")
     def _poll(self) -> None:
         self.polling = True
+        self._ask_servers()
+
+    @work(thread=True, exit_on_error=False, group="fleet")
+    def _ask_servers(self) -> None:
         try:
             rows = self.poller.poll(on_progress=lambda so_far: self.post_message(self.Polled(so_far, done=False)))
-        finally:
-            self.polling = False
-        self.post_message(self.Polled(rows))
+        except Exception:  # a row each says what went wrong with its server: here the poll itself
+            self.post_message(self.Polled(None))
+        else:
+            self.post_message(self.Polled(rows))
 
     def on_fleet_screen_polled(self, event: Polled) -> None:
+        if event.done:
+            self.polling = False
+        if event.rows is None:
+            return
         self.rows = event.rows
         self.polls += event.done
         self._show()

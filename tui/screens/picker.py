@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from tui.db import Database
 from tui.db.link import in_background
 from tui.messages import ConnectRequested
 from tui.profiles import Profile, ProfileFileError, ProfileStore
@@ -40,18 +41,16 @@ def profile_flags(profile: Profile) -> Text:
     return Text(" ", justify="left").join(parts)
 
 
-def connection_route(database: object, profile: Profile) -> list[str]:
+def connection_route(database: Database) -> list[str]:
     """How the connection travels: the ssh tunnel and TLS (lines for the test result)."""
+    transport = database.transport()
     lines = []
-    tunnel = getattr(database, "tunnel", None)
-    if tunnel is not None:
-        lines.append(f"SSH tunnel: {tunnel.description}")
-    conn = getattr(database, "conn", None)
-    if conn is not None:
-        if conn.pgconn.ssl_in_use:
-            verified = profile.sslmode in ("verify-ca", "verify-full")
-            lines.append(f"TLS: yes, certificate {'verified' if verified else 'NOT verified'} "
-                         f"(sslmode={profile.sslmode or 'prefer'})")
+    if transport.tunnel is not None:
+        lines.append(f"SSH tunnel: {transport.tunnel}")
+    if transport.tls is not None:
+        if transport.tls:
+            lines.append(f"TLS: yes, certificate {'verified' if transport.tls_verified else 'NOT verified'} "
+                         f"(sslmode={transport.sslmode or 'prefer'})")
         else:
             lines.append("TLS: no")
     return lines
@@ -289,6 +288,7 @@ class PickerScreen(Screen[None]):
             if connected is None:
                 return
             info = connected.database.info
+            route = connection_route(connected.database)  # libpq's facts, read before the close
             in_background(connected.database.close, "bastion-test-close")
             lines = [
                 f"Connected to {profile.target()}",
@@ -298,7 +298,7 @@ class PickerScreen(Screen[None]):
                 f"Monitoring rights: {'yes' if info.can_monitor or info.is_superuser else 'no'}",
                 f"Standby (in recovery): {'yes' if info.in_recovery else 'no'}",
                 f"Read-only enforced: {'yes' if info.read_only else 'no'}",
-                *connection_route(connected.database, profile),
+                *route,
             ]
             self.app.push_screen(MessageScreen("Connection OK", "\n".join(lines)))
 

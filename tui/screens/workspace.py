@@ -13,6 +13,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.db.base import Database, ServerInfo
 from tui.db.link import in_background
+from tui.db.roles import POOLER_CONSOLE, SERVER
 from tui.messages import ConnectionLost
 from tui.profiles import Profile, ProfileFileError
 from tui.widgets.catalog_tree import CatalogTree
@@ -116,11 +117,11 @@ class WorkspaceScreen(Screen[None]):
         if pane_id == "server":
             from tui.widgets.server import ServerPane
 
-            return ServerPane(self.database.new_connection, self.database.info.version_num)  # type: ignore[attr-defined]
+            return ServerPane(lambda: self.database.connect(SERVER), self.database.info.version_num)
         if pane_id == "pooler":
             from tui.widgets.pooler import PoolerPane
 
-            return PoolerPane(self.database.new_connection, self.profile)  # type: ignore[attr-defined]
+            return PoolerPane(lambda: self.database.connect(POOLER_CONSOLE), self.profile)
         from tui.widgets.activity import ActivityPane
 
         return ActivityPane(self.database, self.profile)

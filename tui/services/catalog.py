@@ -7,9 +7,8 @@ partitioned table's partitions), never one per object.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from tui.db.base import Database
+from tui.db.base import Database, Row
 from tui.sql import catalog as sql
 
 KIND_NAMES = {"r": "table", "p": "partitioned", "v": "view", "m": "matview", "f": "foreign",
@@ -37,12 +36,12 @@ class CatalogEntry:
         return self.kind in BROWSABLE
 
 
-def _rows(database: Database, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def _rows(database: Database, query: str, params: dict[str, object]) -> list[Row]:
     # With a short lock_timeout: the sidebar never waits on an application's lock.
-    return database.catalog_rows(query, params)  # type: ignore[attr-defined]
+    return database.catalog_rows(query, params)
 
 
-def _rows_with_sizes(database: Database, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def _rows_with_sizes(database: Database, query: str, params: dict[str, object]) -> list[Row]:
     """Exact sizes, but for tables locked right now (estimated); if a lock was
     taken in between and the query gave up, estimated sizes for all."""
     from psycopg import errors  # imported here: keeps start-up fast
@@ -53,7 +52,7 @@ def _rows_with_sizes(database: Database, query: str, params: dict[str, Any]) -> 
         return _rows(database, query, {**params, "exact_sizes": False})
 
 
-def _entry(row: dict[str, Any], schema: str | None) -> CatalogEntry:
+def _entry(row: Row, schema: str | None) -> CatalogEntry:
     estimate = row.get("estimate")
     return CatalogEntry(
         row["name"], KIND_NAMES.get(row["kind"], row["kind"]),
@@ -95,11 +94,8 @@ def search(database: Database, needle: str, show_system: bool = False,
 
 
 def _sqlite_objects(database: Database) -> list[CatalogEntry]:
-    from sqlalchemy import text
-
-    with database.engine.connect() as conn:  # type: ignore[attr-defined]
-        rows = conn.execute(text(sql.SQLITE_OBJECTS)).all()
-    return [CatalogEntry(r.name, KIND_NAMES.get(r.kind, r.kind)) for r in rows]
+    rows = database.catalog_rows(sql.SQLITE_OBJECTS)
+    return [CatalogEntry(r["name"], KIND_NAMES.get(r["kind"], r["kind"])) for r in rows]
 
 
 def compact_count(value: int | None) -> str:

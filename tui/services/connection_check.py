@@ -12,7 +12,6 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from tui.db import ConnectFailure
 from tui.db.postgres import DEFAULT_CONNECT_TIMEOUT, PostgresDatabase, tunnel_for
@@ -20,7 +19,6 @@ from tui.db.tunnel import LOCALHOST, SshTunnel, gist, ssh_hint
 from tui.profiles import Profile
 from tui.secrets import PasswordVault
 from tui.services.connect import known_password
-from tui.sql.connection import TLS_OF_THIS_SESSION
 
 # Which hop a connection failure belongs to.
 _FAILED_HOP = {
@@ -167,7 +165,7 @@ def _check_connection(
         if vault.remember(profile.name, password, persist=profile.password == "keyring"):
             source = "typed (saved to the OS keyring)"
     try:
-        return [_tls_hop(profile, database.conn), _auth_hop(database, source), _server_hop(database)]
+        return [_tls_hop(profile, database), _auth_hop(database, source), _server_hop(database)]
     finally:
         database.tunnel = None  # the caller closes the tunnel it started
         database.close()
@@ -179,16 +177,14 @@ def _password_source(profile: Profile, password: str | None) -> str:
     return ""
 
 
-def _tls_hop(profile: Profile, conn: Any) -> Hop:
+def _tls_hop(profile: Profile, database: PostgresDatabase) -> Hop:
     sslmode = profile.sslmode or os.environ.get("PGSSLMODE") or "prefer"
-    pgconn = conn.pgconn
-    if not pgconn.ssl_in_use:
+    if not database.transport().tls:
         if (profile.host or "").startswith("/") or not profile.host and not profile.service:
             return Hop("tls", True, "not used (unix socket)")
         return Hop("tls", True, f"not used (sslmode={sslmode}): traffic is not encrypted",
                    "Set sslmode=verify-full and sslrootcert to your provider's CA file.")
-    row = conn.execute(TLS_OF_THIS_SESSION).fetchone()
-    protocol = f"{row[0]} ({row[1]})" if row and row[0] else "TLS"
+    protocol = database.tls_session() or "TLS"
     if sslmode in ("verify-ca", "verify-full"):
         checked = "certificate and host name verified" if sslmode == "verify-full" else "certificate verified"
         return Hop("tls", True, f"{protocol}, {checked} (sslmode={sslmode})")
@@ -200,7 +196,7 @@ def _auth_hop(database: PostgresDatabase, source: str) -> Hop:
     user = database.info.current_user
     if source:
         how = f"password {source}" if source.startswith("typed") else f"password from {source}"
-    elif database.conn.pgconn.used_password:
+    elif database.transport().password_used:
         how = "password from .pgpass or PGPASSWORD"
     else:
         how = "no password needed (trust, peer or certificate)"

@@ -21,19 +21,18 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import TupleRow, dict_row
 
 from tui.db.base import ConnectFailure
-from tui.db.monitor import open_monitor_connection, read_only_transaction
 from tui.db.pgbouncer import is_admin_console
-from tui.db.postgres import tunnel_for
+from tui.db.postgres import connect_role, tunnel_for
+from tui.db.roles import FLEET_MONITOR, role_transaction
 from tui.db.sqlite import connect_file
 from tui.db.tunnel import SshTunnel
 from tui.formatting import first_line
-from tui.profiles import Profile
+from tui.profiles import Profile, SshConfig
 from tui.secrets import PasswordVault
 from tui.services.connect import known_password
 from tui.services.pooler import PoolerConsole, PoolerError
@@ -95,7 +94,7 @@ class _Target:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self.row = FleetRow(profile.name, profile_group(profile))
-        self.conn: psycopg.Connection[Any] | None = None
+        self.conn: psycopg.Connection[TupleRow] | None = None
         self.console: PoolerConsole | None = None
         self.last_xacts: tuple[float, float] | None = None  # (xacts, monotonic time)
         self.history: deque[float] = deque(maxlen=HISTORY)
@@ -121,7 +120,7 @@ class FleetPoller:
         self.timeout = timeout
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(profiles))),
                                         thread_name_prefix="bastion-fleet")
-        self._tunnels: dict[tuple[Any, ...], SshTunnel] = {}
+        self._tunnels: dict[tuple[SshConfig, str, int], SshTunnel] = {}
         self._tunnel_lock = threading.Lock()
         self._closed = False
 
@@ -179,14 +178,14 @@ class FleetPoller:
         row.seconds = time.perf_counter() - started
         target.row = row
 
-    def _connect(self, profile: Profile) -> psycopg.Connection[Any]:
-        return open_monitor_connection(profile, known_password(profile, self.vault), self._tunnel(profile),
-                                       connect_timeout=max(1, int(self.timeout)))
+    def _connect(self, profile: Profile) -> psycopg.Connection[TupleRow]:
+        return connect_role(profile, known_password(profile, self.vault), FLEET_MONITOR, self._tunnel(profile),
+                            connect_timeout=max(1, int(self.timeout)))
 
     def _poll_postgres(self, target: _Target, row: FleetRow) -> None:
         if target.conn is None or target.conn.closed or target.conn.broken:
             target.conn = self._connect(target.profile)
-        with read_only_transaction(target.conn, statement_timeout_ms=int(self.timeout * 1000)) as conn, \
+        with role_transaction(target.conn, FLEET_MONITOR, statement_timeout=f"{int(self.timeout * 1000)}ms") as conn, \
                 conn.cursor(row_factory=dict_row) as cursor:
             pulse = cursor.execute(FLEET_PULSE).fetchone()
         assert pulse is not None
@@ -217,7 +216,7 @@ class FleetPoller:
     def _poll_sqlite(self, row: FleetRow, profile: Profile) -> None:
         path = Path(profile.path or "").expanduser()
         size = path.stat().st_size  # a missing file is an error row, never created
-        conn = connect_file(path, read_only=True)
+        conn = connect_file(path, read_only=FLEET_MONITOR.read_only)
         try:
             conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         finally:

@@ -13,8 +13,10 @@ Blocking: call from a worker.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,3 +193,45 @@ class PoolerConsole:
         except psycopg.Error:
             pass
 
+
+
+class PoolerLink:
+    """The Pooler pane's admin console: opened on first use and opened afresh (its
+    history starting again) on the next use once it closed or broke. One use at a
+    time; close() waits for the running one."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
+        self.connect = connect
+        self.current: PoolerConsole | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def waiting_history(self) -> deque[float]:
+        """Waiting clients per refresh, oldest first (empty before the first)."""
+        return self.current.waiting_history if self.current is not None else deque()
+
+    @property
+    def maxwait_history(self) -> deque[float]:
+        """The longest wait per refresh, oldest first (empty before the first)."""
+        return self.current.maxwait_history if self.current is not None else deque()
+
+    def _console(self) -> PoolerConsole:
+        if self.current is None or self.current.conn.closed or self.current.conn.broken:
+            self.current = PoolerConsole(self.connect())
+        return self.current
+
+    def snapshot(self) -> PoolerSnapshot:
+        """PoolerConsole.snapshot() on the open console."""
+        with self._lock:
+            return self._console().snapshot()
+
+    def command(self, verb: str, database: str) -> str:
+        """PoolerConsole.command() on the open console."""
+        with self._lock:
+            return self._console().command(verb, database)
+
+    def close(self) -> None:
+        with self._lock:
+            console, self.current = self.current, None
+            if console is not None:
+                console.close()

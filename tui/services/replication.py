@@ -7,6 +7,8 @@ Blocking: call from a worker with a connection of the caller's. Read-only.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,3 +212,30 @@ def replication_report(conn: psycopg.Connection[Any], version_num: int) -> Repli
         report.standbys = standbys(conn)
     report.slots = slots(conn, version_num, in_recovery)
     return report
+
+
+class ServerReader:
+    """The Server pane's own connection: opened on the first read, reopened on the
+    next read once it closed or broke. One read at a time; close() waits for it."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]], version_num: int) -> None:
+        self._connect = connect
+        self.version_num = version_num
+        self.conn: psycopg.Connection[Any] | None = None
+        self._lock = threading.Lock()
+
+    def read(self) -> tuple[ReplicationReport, list[Setting]]:
+        """Replication and the changed settings, asked now. Blocking: call from a worker."""
+        with self._lock:
+            if self.conn is None or self.conn.closed or self.conn.broken:
+                self.conn = self._connect()
+            return replication_report(self.conn, self.version_num), changed_settings(self.conn)
+
+    def close(self) -> None:
+        with self._lock:
+            conn, self.conn = self.conn, None
+            if conn is not None:
+                try:
+                    conn.close()
+                except psycopg.Error:
+                    pass

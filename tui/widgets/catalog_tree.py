@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual import work
 from textual.binding import Binding
 from textual.events import Key
 from textual.message import Message
 from textual.widgets import Input, Tree
 from textual.widgets.tree import TreeNode
-from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
 from tui.db.link import is_connection_lost
@@ -22,7 +24,6 @@ KIND_ICONS = {
     "table": "▦", "partitioned": "▤", "view": "◇", "matview": "◆", "foreign": "⇄",
     "sequence": "#", "function": "ƒ", "procedure": "ƒ", "index": "↳", "trigger": "⚡",
 }
-_GROUPS = ("catalog-root", "catalog-node", "catalog-search")
 
 
 def entry_label(entry: CatalogEntry, qualified: bool = False) -> Text:
@@ -67,6 +68,24 @@ class CatalogTree(Tree[CatalogEntry]):
             self.name = name
             self.kind = kind
 
+    @dataclass
+    class LevelLoaded(Message):
+        """One level of the tree was read (or failed: `error`), for tree build `build`."""
+
+        parent: TreeNode[CatalogEntry]
+        build: int
+        entries: list[CatalogEntry]
+        error: Exception | None = None
+
+    class SchemasLoaded(LevelLoaded):
+        """The schemas, the tree's first level."""
+
+    class ChildrenLoaded(LevelLoaded):
+        """A schema's relations, or a partitioned table's partitions."""
+
+    class SearchFound(LevelLoaded):
+        """What the filter matched across every schema (shown flat, qualified)."""
+
     def __init__(self, database: Database) -> None:
         super().__init__("catalog", id="catalog-tree")
         self.database = database
@@ -74,12 +93,10 @@ class CatalogTree(Tree[CatalogEntry]):
         self.guide_depth = 2
         self.show_system = False
         self.filter_text = ""
-        self._pending: dict[Worker[list[CatalogEntry]], TreeNode[CatalogEntry]] = {}
         self._loaded: set[int] = set()
         # Bumped whenever the whole tree is rebuilt: late results of an older
         # build (a reload racing a search) are dropped.
         self._tree_build = 0
-        self._tree_builds: dict[Worker[list[CatalogEntry]], int] = {}
         self._filter_box: CatalogFilter | None = None
         self.load_failed = False  # some level showed "cannot load": reload after a reconnect
 
@@ -97,10 +114,16 @@ class CatalogTree(Tree[CatalogEntry]):
         self.load_failed = False
         self._tree_build += 1
         self.root.add_leaf(Text("loading…", style="dim italic"))
-        database, show_system = self.database, self.show_system
-        worker = self.run_worker(lambda: catalog.schemas(database, show_system), thread=True,
-                                 exit_on_error=False, group="catalog-root", exclusive=True)
-        self._tree_builds[worker] = self._tree_build
+        self._load_schemas(self._tree_build, self.show_system)
+
+    @work(thread=True, group="catalog-root", exclusive=True, exit_on_error=False)
+    def _load_schemas(self, build: int, show_system: bool) -> None:
+        try:
+            entries = catalog.schemas(self.database, show_system)
+        except Exception as exc:  # noqa: BLE001 - shown in the tree
+            self.post_message(self.SchemasLoaded(self.root, build, [], exc))
+        else:
+            self.post_message(self.SchemasLoaded(self.root, build, entries))
 
     def reload_if_failed(self) -> None:
         """After a reconnect: reload only if something failed to load (quietly otherwise)."""
@@ -120,35 +143,45 @@ class CatalogTree(Tree[CatalogEntry]):
         self._loaded.add(node.id)
         node.remove_children()
         node.add_leaf(Text("loading…", style="dim italic"))
-        database = self.database
-        if entry.kind == "schema":
-            work = lambda: catalog.relations(database, entry.name)  # noqa: E731
-        else:
-            work = lambda: catalog.partitions(database, entry.schema or "", entry.name)  # noqa: E731
-        worker = self.run_worker(work, thread=True, exit_on_error=False, group="catalog-node")
-        self._pending[worker] = node
-        self._tree_builds[worker] = self._tree_build
+        self._load_children(node, entry, self._tree_build)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group not in _GROUPS or not worker.is_finished:
+    @work(thread=True, group="catalog-node", exit_on_error=False)
+    def _load_children(self, node: TreeNode[CatalogEntry], entry: CatalogEntry, build: int) -> None:
+        try:
+            if entry.kind == "schema":
+                entries = catalog.relations(self.database, entry.name)
+            else:
+                entries = catalog.partitions(self.database, entry.schema or "", entry.name)
+        except Exception as exc:  # noqa: BLE001 - shown in the tree
+            self.post_message(self.ChildrenLoaded(node, build, [], exc))
+        else:
+            self.post_message(self.ChildrenLoaded(node, build, entries))
+
+    def on_catalog_tree_schemas_loaded(self, event: CatalogTree.SchemasLoaded) -> None:
+        self._fill(event, searching=False)
+
+    def on_catalog_tree_children_loaded(self, event: CatalogTree.ChildrenLoaded) -> None:
+        self._fill(event, searching=False)
+
+    def on_catalog_tree_search_found(self, event: CatalogTree.SearchFound) -> None:
+        self._fill(event, searching=True)
+
+    def _fill(self, event: LevelLoaded, searching: bool) -> None:
+        """Put a level's entries under its parent (unless a rebuild made them stale)."""
+        event.stop()
+        if event.build != self._tree_build:
             return
-        parent: TreeNode[CatalogEntry] = self._pending.pop(worker, self.root)
-        build = self._tree_builds.pop(worker, None)
-        if event.state == WorkerState.CANCELLED or build != self._tree_build:
-            return
+        parent = event.parent
         parent.remove_children()
-        if event.state == WorkerState.ERROR:
-            parent.add_leaf(Text(f"cannot load: {worker.error}", style="red"))
+        if event.error is not None:
+            parent.add_leaf(Text(f"cannot load: {event.error}", style="red"))
             self.load_failed = True
-            if worker.error is not None and is_connection_lost(worker.error):
-                self.post_message(ConnectionLost(str(worker.error)))
+            if is_connection_lost(event.error):
+                self.post_message(ConnectionLost(str(event.error)))
             return
-        entries: list[CatalogEntry] = worker.result or []
+        entries = event.entries
         if not entries:
-            parent.add_leaf(Text("(no match)" if worker.group == "catalog-search" else "(empty)",
-                                 style="dim"))
-        searching = worker.group == "catalog-search"
+            parent.add_leaf(Text("(no match)" if searching else "(empty)", style="dim"))
         for entry in entries:
             label = entry_label(entry, qualified=searching)
             if entry.kind == "schema" or (entry.has_children and not searching):
@@ -202,10 +235,16 @@ class CatalogTree(Tree[CatalogEntry]):
         self.clear()
         self.load_failed = False
         self._tree_build += 1
-        database, show_system = self.database, self.show_system
-        worker = self.run_worker(lambda: catalog.search(database, needle, show_system), thread=True,
-                                 exit_on_error=False, group="catalog-search", exclusive=True)
-        self._tree_builds[worker] = self._tree_build
+        self._search_catalog(needle, self._tree_build, self.show_system)
+
+    @work(thread=True, group="catalog-search", exclusive=True, exit_on_error=False)
+    def _search_catalog(self, needle: str, build: int, show_system: bool) -> None:
+        try:
+            entries = catalog.search(self.database, needle, show_system)
+        except Exception as exc:  # noqa: BLE001 - shown in the tree
+            self.post_message(self.SearchFound(self.root, build, [], exc))
+        else:
+            self.post_message(self.SearchFound(self.root, build, entries))
 
 
 class CatalogFilter(SteadyInput):

@@ -12,10 +12,11 @@ _textual_gather_commands = CommandPalette._gather_commands.__wrapped__  # type: 
 
 
 class SafeCommandPalette(CommandPalette):
-    """Three races in Textual 8's palette crash an app when keys arrive fast (all
+    """Four races in Textual 8's palette crash an app when keys arrive fast (all
     found by tests/test_random_keys.py): page-up/down before the option list is
-    laid out (KeyError), a search still running after the palette closed
-    (NoMatches in a worker), and a second dismiss (ScreenStackError). Here each
+    laid out (KeyError), down before it is mounted (NoMatches), a search still
+    running after the palette closed (NoMatches in a worker), and a second
+    dismiss (ScreenStackError). Here each
     just stops, as it would have a moment later."""
 
     _dismissed = False
@@ -39,6 +40,14 @@ class SafeCommandPalette(CommandPalette):
             super()._action_command_list(action)
         except (KeyError, IndexError):
             return  # the list is not laid out yet; the next key will work
+
+    def _action_cursor_down(self) -> None:
+        # Down while the palette is still mounting: no list to move in yet.
+        try:
+            self.query_one(CommandList)
+        except NoMatches:
+            return
+        super()._action_cursor_down()
 
     @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)  # type: ignore[attr-defined]
     async def _gather_commands(self, search_value: str) -> None:

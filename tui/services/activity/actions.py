@@ -4,18 +4,85 @@ non-client backend."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
 
+from tui.db.link import connection_answers
+from tui.db.roles import ACTIVITY_ACTIONS, role_transaction
 from tui.formatting import first_line
 from tui.services.activity.sessions import CLIENT_BACKEND, Session
 from tui.sql import activity as q
 
 ACTIONS = {"cancel": q.CANCEL_BACKEND, "terminate": q.TERMINATE_BACKEND}
+
+T = TypeVar("T")
+
+
+class ActionConnection:
+    """The Activity pane's second connection, for sub-views, the session detail and
+    signals, so that none of them can delay a refresh on the polling one.
+
+    Opened on first use and reopened once closed; after a reconnect of the
+    workspace (`check_first`) it is asked once before its next use. Thread-safe:
+    one use at a time, and close() waits for the running one (a connection closed
+    under a running statement is not safe)."""
+
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]]) -> None:
+        self._connect = connect
+        self.conn: psycopg.Connection[Any] | None = None
+        self.check_first = False  # after a reconnect: ask the connection before its next use
+        self._busy = False
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        """The backend pid of the connection while it is open (bastion's own: never signalled)."""
+        conn = self.conn
+        return conn.info.backend_pid if conn is not None and not conn.closed else None
+
+    def _open(self) -> psycopg.Connection[Any]:
+        if self.check_first and self.conn is not None and not connection_answers(self.conn):
+            self.conn.close()
+        self.check_first = False
+        if self.conn is None or self.conn.closed:
+            self.conn = self._connect()  # named by its role (db/roles.py: ACTIVITY_ACTIONS)
+        return self.conn
+
+    def run(self, use: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """`use(conn)` in a transaction of its own, with a statement_timeout that ends
+        with it (a detail or view query must not wait forever behind a lock queue, and
+        a transaction pooler hands the server connection on: no session setting may
+        stay behind). Blocking: call from a worker."""
+        with self._lock:
+            conn = self._open()
+            self._busy = True
+            try:
+                with role_transaction(conn, ACTIVITY_ACTIONS):
+                    return use(conn)
+            finally:
+                self._busy = False
+
+    def cancel(self) -> None:
+        """Cancel the statement running now, if any (from another thread)."""
+        conn = self.conn
+        if self._busy and conn is not None and not conn.closed:
+            conn.cancel_safe(timeout=2)
+
+    def close(self) -> None:
+        """Close the connection once the running use, if any, has finished."""
+        with self._lock:
+            conn, self.conn = self.conn, None
+            if conn is not None:
+                try:
+                    conn.close()
+                except psycopg.Error:
+                    pass
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,6 @@ from tui.services.activity.pulse import Pulse, PulseReading, Replica, totals_fro
 from tui.services.activity.sessions import SessionSnapshot, fetch_sessions
 from tui.sql import activity as q
 
-POLL_APPLICATION_NAME = "bastion activity"
-
 
 @dataclass
 class Tick:
@@ -50,6 +48,7 @@ class ActivityMonitor:
         self.features = Features()
         self.pulse = Pulse()
         self.own_xacts = 0  # transactions run by this poller, to take out of TPS
+        self._busy = False  # a tick is running: cancel() has something to cancel
         # The pane closes from a thread of its own while a tick may still run:
         # close() waits for it (a connection closed under a running statement is
         # not safe). Re-entrant: tick() reopens through open(), which closes first.
@@ -64,9 +63,16 @@ class ActivityMonitor:
         self.close()
         conn = self._connect()
         conn.autocommit = True
-        conn.execute("SELECT set_config('application_name', %s, false)", (POLL_APPLICATION_NAME,))
-        self.own_xacts += 1
-        self.conn = conn
+        self.conn = conn  # named by its role at connect (db/roles.py: ACTIVITY)
+
+    def cancel(self) -> None:
+        """Cancel the tick running now, if any (from another thread, e.g. before close())."""
+        conn = self.conn
+        if self._busy and conn is not None and not conn.closed:
+            try:
+                conn.cancel_safe(timeout=2)
+            except psycopg.Error:
+                pass
 
     def close(self) -> None:
         with self._lock:
@@ -100,7 +106,11 @@ class ActivityMonitor:
         """One refresh. Raises psycopg errors; features that fail for privilege or
         support reasons are switched off instead."""
         with self._lock:
-            return self._tick()
+            self._busy = True
+            try:
+                return self._tick()
+            finally:
+                self._busy = False
 
     def _tick(self) -> Tick:
         import time

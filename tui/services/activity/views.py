@@ -82,6 +82,23 @@ def indexes_view(conn: psycopg.Connection[Any], features: Features) -> ViewRows:
     return ViewRows(cols, rows, features.off.get("indexes", ""))
 
 
+SUB_VIEWS = ("locks", "statements", "tables", "indexes")
+
+
+def sub_view(conn: psycopg.Connection[Any], view: str, version_num: int, features: Features,
+             statements_order: str = "total_ms") -> ViewRows:
+    """One of the Activity sub-views (SUB_VIEWS) by name."""
+    if view == "locks":
+        return locks_view(conn, features)
+    if view == "statements":
+        return statements_view(conn, version_num, features, statements_order)
+    if view == "tables":
+        return tables_view(conn, features)
+    if view == "indexes":
+        return indexes_view(conn, features)
+    raise ValueError(f"no sub-view {view!r}: one of {', '.join(SUB_VIEWS)}")
+
+
 @dataclass
 class SessionDetail:
     """Everything the detail view shows about one session."""

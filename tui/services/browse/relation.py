@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
-from tui.services.browse.source import QueryError, Source
+from tui.db.reader import QueryError, Source
 from tui.sql import browse as q
 
 # PostgreSQL type categories shown right-aligned in the grid.

@@ -8,8 +8,8 @@ from typing import Any
 
 from psycopg import sql
 
+from tui.db.reader import Source
 from tui.services.browse.relation import RelationInfo
-from tui.services.browse.source import Source
 from tui.services.browse.structure import ForeignKey
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tui.db.reader import Source
 from tui.formatting import size_text
 from tui.services.browse.relation import RelationInfo
-from tui.services.browse.source import Source
 from tui.sql import browse as q
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from psycopg import sql
 
+from tui.db.reader import Source
 from tui.services.browse.relation import RelationInfo
-from tui.services.browse.source import Source
 from tui.sql import browse as q
 
 

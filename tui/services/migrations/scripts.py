@@ -213,10 +213,10 @@ def parse_revision_file(path: Path, source: str | None = None) -> RevisionFile |
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             targets, value = [node.target], node.value
         for target in targets:
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision", "branch_labels",
-                                                              "depends_on"):
+            if value is not None and isinstance(target, ast.Name) and target.id in (
+                    "revision", "down_revision", "branch_labels", "depends_on"):
                 try:
-                    values[target.id] = ast.literal_eval(value)  # type: ignore[arg-type]
+                    values[target.id] = ast.literal_eval(value)
                 except ValueError:
                     values[target.id] = ValueError(f"{target.id} is not a literal")
     if "revision" not in values:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tui.db.base import Row
 from tui.sql import migrations as sql
 
 Columns = frozenset[str]
@@ -204,11 +205,11 @@ def format_when(value: object) -> str | None:
     return text[:16] if len(text) >= 16 and text[4:5] == "-" else text
 
 
-def tool_status(spec: ToolSpec, ref: TableRef, row: dict[str, object] | None) -> ToolStatus:
+def tool_status(spec: ToolSpec, ref: TableRef, row: Row | None) -> ToolStatus:
     """A ToolStatus from the summary row."""
     row = row or {}
-    failed = int(row.get("failed") or 0)  # type: ignore[call-overload]
-    locked = int(row.get("locked") or 0)  # type: ignore[call-overload]
+    failed = int(row.get("failed") or 0)
+    locked = int(row.get("locked") or 0)
     problems, labels = [], []
     if failed:
         problems.append(spec.failed_text.format(n=failed))
@@ -222,7 +223,7 @@ def tool_status(spec: ToolSpec, ref: TableRef, row: dict[str, object] | None) ->
         latest = f"version {latest}"
     return ToolStatus(
         tool=spec.tool, table=ref.qualified,
-        applied=int(applied) if applied is not None else None,  # type: ignore[call-overload]
+        applied=int(applied) if applied is not None else None,
         latest=str(latest) if latest is not None else None,
         latest_at=format_when(row.get("latest_at")),
         problem="; ".join(problems) or None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
+from tui.db.base import Database
+from tui.db.roles import COMPLETION
 from tui.services.query.splitter import split_statements, statement_at
 from tui.sql import completion as sql
 
@@ -44,12 +45,12 @@ class CompletionCatalog:
     functions: list[str] = field(default_factory=list)
 
     @classmethod
-    def load(cls, database: Any) -> CompletionCatalog:
+    def load(cls, database: Database) -> CompletionCatalog:
         """Blocking: call from a worker. A few catalog queries, no more."""
         if database.info.kind == "sqlite":
             return cls._load_sqlite(database)
         catalog = cls()
-        with database.new_connection() as conn:
+        with database.connect(COMPLETION) as conn:
             catalog.schemas = [r[0] for r in conn.execute(sql.SCHEMAS)]
             catalog.tables = [(r[0], r[1]) for r in conn.execute(sql.TABLES)]
             for schema, table, column in conn.execute(sql.COLUMNS):
@@ -59,11 +60,9 @@ class CompletionCatalog:
         return catalog
 
     @classmethod
-    def _load_sqlite(cls, database: Any) -> CompletionCatalog:
-        from tui.db.sqlite import connect_file
-
+    def _load_sqlite(cls, database: Database) -> CompletionCatalog:
         catalog = cls()
-        conn = connect_file(database.path, read_only=True)
+        conn = database.connect(COMPLETION)
         try:
             names = [r[0] for r in conn.execute(sql.SQLITE_TABLES)]
             catalog.tables = [("main", n) for n in names]

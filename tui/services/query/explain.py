@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.services.query.runner import Session
 from tui.services.query.splitter import Statement
 
 
@@ -59,6 +60,21 @@ def refused_as_write(exc: BaseException) -> bool:
     """Whether a read-only EXPLAIN ANALYZE failed because the statement writes."""
     sqlstate = getattr(getattr(exc, "diag", None), "sqlstate", None)
     return sqlstate in ("25006", "25001", "2D000")
+
+
+def explain_statement(session: Session, statement: Statement, analyze: bool, read_only: bool) -> PlanNode:
+    """EXPLAIN (ANALYZE) one statement on the editor's own PostgreSQL session, rolled
+    back (see run_explain). Blocking: call from a worker."""
+    return run_explain(session.conn, explain_sql(statement, analyze), read_only)
+
+
+def explain_failure(exc: BaseException, read_only: bool) -> str:
+    """Why an EXPLAIN failed, in the words shown to the user."""
+    if read_only and refused_as_write(exc):
+        return ("EXPLAIN ANALYZE runs the statement, and this one writes: not on production. "
+                "f6 shows the plan without running it; EXPLAIN ANALYZE typed in the editor is confirmed.")
+    diag = getattr(exc, "diag", None)
+    return getattr(diag, "message_primary", None) or str(exc)
 
 
 def parse_plan(raw: Any) -> PlanNode:

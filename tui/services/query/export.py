@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from tui.db.base import Database
+from tui.db.roles import EXPORT, role_transaction
 from tui.services.query.classify import can_stream
 from tui.services.query.splitter import Statement
 
@@ -57,7 +59,7 @@ class _RowWriter:
                 self.handle.write("| " + " | ".join(_markdown_cell(v) for v in row) + " |\n")
 
 
-def export(database: Any, statement: Statement, fmt: str, path: Path,
+def export(database: Database, statement: Statement, fmt: str, path: Path,
            progress: Callable[[int], None], cancel: threading.Event) -> int:
     """Write the statement's result to `path`; returns the number of rows.
 
@@ -95,15 +97,16 @@ def _stream_rows(cursor: Any, handle: TextIO, fmt: str, progress: Callable[[int]
     return total
 
 
-def _export_postgres(database: Any, statement: Statement, fmt: str, path: Path,
+def _export_postgres(database: Database, statement: Statement, fmt: str, path: Path,
                      progress: Callable[[int], None], cancel: threading.Event) -> int:
     import psycopg
     from psycopg.types.string import TextLoader
 
-    conn = database.new_connection()
     # An export reads. f8 runs the shown statement again, and that may have been a
-    # confirmed write (DELETE … RETURNING, a function that writes): the server refuses it.
-    conn.execute("SET default_transaction_read_only = on")
+    # confirmed write (DELETE … RETURNING, a function that writes): the EXPORT role's
+    # transactions are READ ONLY, so the server refuses it (per transaction: behind a
+    # transaction pooler a session setting would stay on the server connection).
+    conn = database.connect(EXPORT)
     watcher = threading.Thread(target=_cancel_when_set, args=(cancel, conn), daemon=True)
     watcher.start()
     try:
@@ -111,7 +114,7 @@ def _export_postgres(database: Any, statement: Statement, fmt: str, path: Path,
             return _copy_out(conn, statement, fmt, path, progress, cancel)
         for info in conn.adapters.types:  # values as the server's text, like COPY
             conn.adapters.register_loader(info.oid, TextLoader)
-        with path.open("w", encoding="utf-8", newline="") as handle, conn.transaction():
+        with path.open("w", encoding="utf-8", newline="") as handle, role_transaction(conn, EXPORT):
             cursor = conn.cursor(name="bastion_export") if can_stream(statement) else conn.cursor()
             with cursor:
                 cursor.execute(statement.text)
@@ -128,7 +131,7 @@ def _copy_out(conn: Any, statement: Statement, fmt: str, path: Path,
     delimiter = "" if fmt == "csv" else ", DELIMITER E'\\t'"
     messages = 0  # the server sends one CopyData message per row, plus one for the header
     buffer = bytearray()
-    with path.open("wb") as handle, conn.cursor() as cursor:
+    with path.open("wb") as handle, role_transaction(conn, EXPORT), conn.cursor() as cursor:
         with cursor.copy(f"COPY ({statement.text}) TO STDOUT (FORMAT csv, HEADER{delimiter})") as copy:
             for chunk in copy:
                 buffer += chunk
@@ -153,11 +156,9 @@ def _cancel_when_set(cancel: threading.Event, conn: Any) -> None:
         pass
 
 
-def _export_sqlite(database: Any, statement: Statement, fmt: str, path: Path,
+def _export_sqlite(database: Database, statement: Statement, fmt: str, path: Path,
                    progress: Callable[[int], None], cancel: threading.Event) -> int:
-    from tui.db.sqlite import connect_file
-
-    conn = connect_file(database.path, read_only=True)
+    conn = database.connect(EXPORT)
     try:
         cursor = conn.execute(statement.text)
         with path.open("w", encoding="utf-8", newline="") as handle:

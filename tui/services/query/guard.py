@@ -19,11 +19,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from tui.services.query.classify import first_keyword, is_write, transaction_control, unbounded_update_or_delete
 from tui.services.query.results import ResultSet
-from tui.services.query.runner import Outcome, QueryError
+from tui.services.query.runner import Outcome, QueryError, Session
 from tui.services.query.splitter import COMMENTS, OPEN_PAREN, Statement
 
 LARGE_CHANGE = 1000  # rows: committing more than this needs the profile's name typed
@@ -123,7 +122,7 @@ def declined(statement: Statement, error: str | None = None) -> Outcome:
     return Outcome(statement, tag="not run", declined=True, error=QueryError(error) if error else None)
 
 
-def run_guarded(session: Any, statement: Statement, guard: Guard,
+def run_guarded(session: Session, statement: Statement, guard: Guard,
                 on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
     """Run one statement under the profile's guards (see the module docstring)."""
     refusal = client_stream_refusal(statement)
@@ -148,7 +147,7 @@ def run_guarded(session: Any, statement: Statement, guard: Guard,
     return run_then_confirm_commit(session, statement, guard, on_rows)
 
 
-def run_then_confirm_commit(session: Any, statement: Statement, guard: Guard,
+def run_then_confirm_commit(session: Session, statement: Statement, guard: Guard,
                             on_rows: Callable[[ResultSet], None] | None) -> Outcome:
     """Run a confirmed write in a transaction of ours; commit only on a second yes."""
     session.begin()

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.db.base import Database
+from tui.db.link import connection_answers
+from tui.db.roles import QUERY
 from tui.services.query.classify import can_stream, first_keyword
 from tui.services.query.results import NUMERIC_OIDS, Column, ResultSet, encode_row
 from tui.services.query.splitter import Statement
@@ -88,8 +91,8 @@ class PostgresSession:
         conn.add_notice_handler(self._on_notice)
 
     @classmethod
-    def open(cls, database: Any, row_cap: int) -> PostgresSession:
-        return cls(database.new_connection(), row_cap)
+    def open(cls, database: Database, row_cap: int) -> PostgresSession:
+        return cls(database.connect(QUERY), row_cap)
 
     def _on_notice(self, diag: Any) -> None:
         self._notices.append(f"{diag.severity}: {diag.message_primary}")
@@ -103,6 +106,11 @@ class PostgresSession:
             tx.IDLE: "idle", tx.INTRANS: "in transaction", tx.INERROR: "in failed transaction",
             tx.ACTIVE: "running",
         }.get(status, "connection lost")
+
+    def answers(self) -> bool:
+        """Whether the connection still answers (blocking: one `SELECT 1`, see
+        `tui.db.link.connection_answers`): asked once after the link came back."""
+        return connection_answers(self.conn)
 
     def run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
         """Execute one statement; rows go into a ResultSet batch by batch."""
@@ -286,17 +294,16 @@ class SqliteSession:
         self._run_lock = threading.Lock()
 
     @classmethod
-    def open(cls, database: Any, row_cap: int) -> SqliteSession:
-        from tui.db.sqlite import connect_file
-
-        mode_ro = database.profile.read_only
-        conn = connect_file(database.path, mode_ro)
-        if mode_ro:
-            conn.execute("PRAGMA query_only = ON")
-        return cls(conn, row_cap, read_only=mode_ro)
+    def open(cls, database: Database, row_cap: int) -> SqliteSession:
+        # A read-only profile's file is opened mode=ro, with PRAGMA query_only (db/sqlite.py).
+        return cls(database.connect(QUERY), row_cap, read_only=database.info.read_only)
 
     def transaction_status(self) -> str:
         return "in transaction" if self.conn.in_transaction else "idle"
+
+    def answers(self) -> bool:
+        """A file does not drop its connection."""
+        return True
 
     def run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
         """Execute one statement; rows go into a ResultSet batch by batch."""
@@ -380,7 +387,10 @@ class SqliteSession:
             self.conn.close()
 
 
-def open_session(database: Any, row_cap: int) -> PostgresSession | SqliteSession:
+Session = PostgresSession | SqliteSession
+
+
+def open_session(database: Database, row_cap: int) -> Session:
     """A session of its own for the editor, so a long query never blocks the sidebar."""
     if database.info.kind == "sqlite":
         return SqliteSession.open(database, row_cap)

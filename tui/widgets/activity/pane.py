@@ -3,31 +3,38 @@ cancel/terminate, and the Locks / Statements / Tables / Indexes views."""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import psycopg
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import get_current_worker
 
 from tui.db.base import Database
-from tui.db.link import is_connection_lost
+from tui.db.link import close_in_background, is_connection_lost
+from tui.db.roles import ACTIVITY, ACTIVITY_ACTIONS
 from tui.formatting import first_line
 from tui.messages import ConnectionLost
 from tui.profiles import Profile
-from tui.services.activity import ActivityMonitor, SessionFilter, Tick, blocking_tree, sort_sessions
+from tui.services.activity import ActionResult, ActivityMonitor, SessionFilter, Tick, blocking_tree, sort_sessions
+from tui.services.activity.actions import ActionConnection, signal_backend
+from tui.services.activity.blocking import blocking_edges
 from tui.services.activity.filters import DEFAULT_SORT, SORT_KEYS
 from tui.services.activity.sessions import Session
+from tui.services.activity.views import SUB_VIEWS, SessionDetail, ViewRows, session_detail, sub_view
 from tui.widgets.activity.cells import Thresholds
 from tui.widgets.activity.detail import SessionDetailScreen
 from tui.widgets.activity.pulse_header import PulseHeader
-from tui.widgets.activity.session_actions import SessionActions
 from tui.widgets.activity.session_table import SessionTable
+from tui.widgets.activity.signals import SignalRequest
 from tui.widgets.activity.tree_table import BlockingTreeTable
 from tui.widgets.activity.view_table import ViewTable
 from tui.widgets.steady_input import SteadyInput
@@ -46,11 +53,13 @@ def update_if_changed(widget: Static, text: str) -> None:
         widget.update(text)
 
 
-class ActivityPane(SessionActions):
+class ActivityPane(Widget):
     """Live activity of a PostgreSQL server; for SQLite, says there is none.
 
-    One polling connection and one for actions, both opened in workers. The
-    next tick is scheduled only when the previous one has finished."""
+    One polling connection (the monitor) and one for actions (sub-views, the
+    session detail, cancel/terminate), both opened in workers, so a slow detail
+    query or a signal cannot delay a refresh. The next tick is scheduled only
+    when the previous one has finished."""
 
     BINDINGS = [
         Binding("space", "pause", "Pause", id="activity.pause"),
@@ -86,16 +95,60 @@ class ActivityPane(SessionActions):
     ActivityPane .activity-none { padding: 1 2; }
     """
 
+    class Ticked(Message):
+        """A refresh finished: its tick, or the error it failed with."""
+
+        def __init__(self, tick: Tick | None, error: BaseException | None = None) -> None:
+            super().__init__()
+            self.tick = tick
+            self.error = error
+
+    class ViewLoaded(Message):
+        """A sub-view's rows arrived (or the error that stopped them)."""
+
+        def __init__(self, view: str, rows: ViewRows | None, error: str = "") -> None:
+            super().__init__()
+            self.view = view
+            self.rows = rows
+            self.error = error
+
+    class DetailLoaded(Message):
+        """One session's detail arrived (or the error that stopped it)."""
+
+        def __init__(self, detail: SessionDetail | None, blockers: list[int], waiters: list[int],
+                     error: str = "") -> None:
+            super().__init__()
+            self.detail = detail
+            self.blockers = blockers
+            self.waiters = waiters
+            self.error = error
+
+    class SignalSent(Message):
+        """What happened to one session of a cancel or terminate."""
+
+        def __init__(self, result: ActionResult) -> None:
+            super().__init__()
+            self.result = result
+
+    class SignalsFinished(Message):
+        """Every session of a cancel or terminate was tried (or `error` stopped it)."""
+
+        def __init__(self, error: str = "") -> None:
+            super().__init__()
+            self.error = error
+
     def __init__(self, database: Database, profile: Profile, *, monitor: ActivityMonitor | None = None,
                  interval: float = 2.0, thresholds: Thresholds | None = None) -> None:
         super().__init__(id="activity-pane")
         self.database = database
         self.profile = profile
         self.postgres = database.info.kind == "postgresql"
-        self.monitor = monitor or (ActivityMonitor(database.new_connection, database.info, interval)  # type: ignore[attr-defined]
+        self.monitor = monitor or (ActivityMonitor(lambda: database.connect(ACTIVITY), database.info, interval)
                                    if self.postgres else None)
         if self.monitor is not None:
             self.monitor.interval = interval
+        # Opened on first use only: SQLite has no second connection to give.
+        self.actions = ActionConnection(lambda: database.connect(ACTIVITY_ACTIONS))
         self.thresholds = thresholds or Thresholds()
         self.filter = SessionFilter()
         self.sort_column, self.sort_descending = DEFAULT_SORT, True
@@ -109,10 +162,7 @@ class ActivityPane(SessionActions):
         self._refresh_wanted = False
         self._failures = 0
         self._error = ""
-        self._actions: psycopg.Connection[Any] | None = None
-        self._actions_lock = threading.Lock()
         self._closed = False
-        self._check_actions = False  # after a reconnect: ask the action connection before its next use
 
     # -- layout ----------------------------------------------------------------
     def focus_default(self) -> None:
@@ -136,7 +186,7 @@ class ActivityPane(SessionActions):
             with ContentSwitcher(initial="sessions", id="activity-views"):
                 yield SessionTable(id="sessions")
                 yield BlockingTreeTable(id="tree")
-                for view in ("locks", "statements", "tables", "indexes"):
+                for view in SUB_VIEWS:
                     yield ViewTable(id=view)
 
     def on_mount(self) -> None:
@@ -147,20 +197,9 @@ class ActivityPane(SessionActions):
         self._closed = True
         if self._timer is not None:
             self._timer.stop()
-        monitor, actions = self.monitor, self._actions
-
-        def close() -> None:
-            if monitor is not None:
-                if monitor.conn is not None and self._ticking:
-                    try:
-                        monitor.conn.cancel_safe(timeout=2)
-                    except (psycopg.Error, AttributeError):
-                        pass
-                monitor.close()
-            if actions is not None:
-                actions.close()
-
-        threading.Thread(target=close, name="activity-close", daemon=True).start()
+        # A running tick is cancelled first: close() waits for it.
+        close_in_background(self.monitor, "activity-close")
+        close_in_background(self.actions, "activity-actions-close")
 
     def link_restored(self) -> None:
         """The workspace reconnected: both connections are checked before their next
@@ -168,7 +207,7 @@ class ActivityPane(SessionActions):
         if self.monitor is None:
             return
         self.monitor.check_first = True
-        self._check_actions = True
+        self.actions.check_first = True
         if self._failures and not self._ticking:
             self._failures = 0
             self._schedule(0)
@@ -178,7 +217,16 @@ class ActivityPane(SessionActions):
         if self._closed or self._ticking or self.monitor is None:
             return
         self._ticking = True
-        self.run_worker(self.monitor.tick, thread=True, group="activity-tick", exit_on_error=False)
+        self._tick(self.monitor)
+
+    @work(thread=True, group="activity-tick", exit_on_error=False)
+    def _tick(self, monitor: ActivityMonitor) -> None:
+        try:
+            tick = monitor.tick()
+        except Exception as exc:  # every failure is shown in the banner and retried
+            self.post_message(self.Ticked(None, exc))
+        else:
+            self.post_message(self.Ticked(tick))
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:
@@ -186,31 +234,20 @@ class ActivityPane(SessionActions):
         # Textual's timers divide by their delay: never 0.
         self._timer = self.set_timer(max(0.01, delay), self._start_tick)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if not worker.is_finished or self._closed:
+    def on_activity_pane_ticked(self, event: Ticked) -> None:
+        event.stop()
+        if self._closed:
             return
-        if worker.group == "activity-tick":
-            self._ticking = False
-            self._tick_done(worker)
-        elif worker.group == "activity-view" and event.state == WorkerState.SUCCESS:
-            self._show_view(worker.result)
-        elif worker.group == "activity-detail" and event.state == WorkerState.SUCCESS:
-            detail, blockers, waiters = worker.result
-            self.app.push_screen(SessionDetailScreen(detail, blockers, waiters))
-        elif event.state == WorkerState.ERROR:
-            self.notify(f"Activity: {first_line(worker.error or Exception())}", severity="error")
-
-    def _tick_done(self, worker: Worker[Tick]) -> None:
+        self._ticking = False
         assert self.monitor is not None
         interval = self.monitor.interval
-        if worker.state == WorkerState.SUCCESS and worker.result is not None:
+        if event.tick is not None:
             self._failures, self._error = 0, ""
-            self.last_tick = worker.result
+            self.last_tick = event.tick
             self._render_tick()
             delay = 0.0 if self._refresh_wanted else interval
         else:
-            error = worker.error or Exception("cancelled")
+            error = event.error or Exception("cancelled")
             if is_connection_lost(error):
                 # Keep the history; reconnect with backoff.
                 self._failures += 1
@@ -232,8 +269,7 @@ class ActivityPane(SessionActions):
         pids = {self.database.info.backend_pid}
         if self.monitor is not None:
             pids.add(self.monitor.pid)
-        if self._actions is not None and not self._actions.closed:
-            pids.add(self._actions.info.backend_pid)
+        pids.add(self.actions.pid)
         return frozenset(p for p in pids if p is not None)
 
     def visible_sessions(self) -> list[Session]:
@@ -291,7 +327,7 @@ class ActivityPane(SessionActions):
         self._render_tick() if not self.paused else self._render_status()
 
     def action_refresh_now(self) -> None:
-        if self.view in ("locks", "statements", "tables", "indexes"):
+        if self.view in SUB_VIEWS:
             self._load_view(self.view)
         if self._ticking:
             self._refresh_wanted = True
@@ -301,10 +337,11 @@ class ActivityPane(SessionActions):
             self._start_tick()
 
     def action_interval(self, step: int) -> None:
-        if self.monitor is None:
+        monitor = self.monitor
+        if monitor is None:
             return
-        index = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - self.monitor.interval))  # type: ignore[union-attr]
-        self.monitor.interval = INTERVALS[max(0, min(len(INTERVALS) - 1, index + step))]
+        index = min(range(len(INTERVALS)), key=lambda i: abs(INTERVALS[i] - monitor.interval))
+        monitor.interval = INTERVALS[max(0, min(len(INTERVALS) - 1, index + step))]
         self._render_status()
 
     def action_toggle_idle(self) -> None:
@@ -361,6 +398,139 @@ class ActivityPane(SessionActions):
         self.query_one("#activity-views", ContentSwitcher).current = view
         self.query_one(f"#{view}").focus()
         self._note("")
-        if view in ("locks", "statements", "tables", "indexes"):
+        if view in SUB_VIEWS:
             self._load_view(view)
         self._render_status()
+
+    # -- the action connection: sub-views, the detail, cancel/terminate ---------------
+    def _load_view(self, view: str) -> None:
+        monitor = self.monitor
+        if monitor is None:
+            return
+        version, order = self.database.info.version_num, self.statements_order
+        self._fetch_view(view, lambda c: sub_view(c, view, version, monitor.features, order))
+
+    @work(thread=True, group="activity-view", exclusive=True, exit_on_error=False)
+    def _fetch_view(self, view: str, load: Callable[[psycopg.Connection[Any]], ViewRows]) -> None:
+        try:
+            message = self.ViewLoaded(view, self.actions.run(load))
+        except Exception as exc:
+            message = self.ViewLoaded(view, None, first_line(exc))
+        if not get_current_worker().is_cancelled:  # a newer load replaced this one
+            self.post_message(message)
+
+    def on_activity_pane_view_loaded(self, event: ViewLoaded) -> None:
+        event.stop()
+        if self._closed:
+            return
+        if event.rows is None:
+            self.notify(f"Activity: {event.error}", severity="error")
+            return
+        self._show_view(event.view, event.rows)
+
+    def _show_view(self, view: str, rows: ViewRows) -> None:
+        self.query_one(f"#{view}", ViewTable).load(rows)
+        self._note(rows.note)
+
+    def _note(self, text: str) -> None:
+        note = self.query_one("#activity-note", Static)
+        note.update(text)
+        note.set_class(bool(text), "-shown")
+
+    def action_detail(self) -> None:
+        if self.view == "sessions":
+            self._open_detail(self.query_one(SessionTable).current)
+        elif self.view == "tree":
+            self._open_detail(self.query_one(BlockingTreeTable).current)
+
+    def on_session_table_detail_requested(self, event: SessionTable.DetailRequested) -> None:
+        event.stop()
+        self._open_detail(event.session)
+
+    def on_blocking_tree_table_detail_requested(self, event: BlockingTreeTable.DetailRequested) -> None:
+        event.stop()
+        self._open_detail(event.session)
+
+    def _open_detail(self, session: Session | None) -> None:
+        if session is None or self.monitor is None or self.last_tick is None:
+            return
+        edges = blocking_edges(self.last_tick.snapshot.sessions)
+        waiters = sorted(edges.get(session.pid, ()))
+        version, features = self.database.info.version_num, self.monitor.features
+        self._fetch_detail(lambda c: session_detail(c, session, version, features), list(session.blocked_by),
+                           waiters)
+
+    @work(thread=True, group="activity-detail", exclusive=True, exit_on_error=False)
+    def _fetch_detail(self, load: Callable[[psycopg.Connection[Any]], SessionDetail], blockers: list[int],
+                      waiters: list[int]) -> None:
+        try:
+            detail = self.actions.run(load)
+            message = self.DetailLoaded(detail, blockers, waiters)
+        except Exception as exc:
+            message = self.DetailLoaded(None, blockers, waiters, first_line(exc))
+        if not get_current_worker().is_cancelled:  # a newer enter replaced this one
+            self.post_message(message)
+
+    def on_activity_pane_detail_loaded(self, event: DetailLoaded) -> None:
+        event.stop()
+        if self._closed:
+            return
+        if event.detail is None:
+            self.notify(f"Activity: {event.error}", severity="error")
+            return
+        self.app.push_screen(SessionDetailScreen(event.detail, event.blockers, event.waiters))
+
+    def _targets(self) -> list[Session]:
+        """The sessions `c`/`k` act on: the root blocker in the tree, else the marked
+        sessions, else the one under the cursor."""
+        tick = self.last_tick
+        if tick is None:
+            return []
+        if self.view == "tree":
+            root = self.query_one(BlockingTreeTable).current_root
+            return [s for s in tick.snapshot.sessions if s.pid == root]
+        if self.marked:
+            by_key = {s.key_text: s for s in tick.snapshot.sessions}
+            return [by_key[k] for k in sorted(self.marked) if k in by_key]
+        current = self.query_one(SessionTable).current
+        return [current] if current else []
+
+    def action_signal(self, action: str) -> None:
+        targets = self._targets()
+        if not targets:
+            self.notify("No session selected.", severity="warning")
+            return
+        request = SignalRequest.of(action, targets, self.own_pids)
+        for why in request.refused:
+            self.notify(f"Refused: {why}.", severity="error")
+        if not request.targets:
+            return
+        confirmation = request.confirmation(root=self.view == "tree", production=self.profile.production)
+        self.app.push_screen(confirmation, lambda yes: self._send(request) if yes else None)
+
+    def _send(self, request: SignalRequest) -> None:
+        self._signal(request, self.own_pids)
+
+    @work(thread=True, group="activity-action", exit_on_error=False)
+    def _signal(self, request: SignalRequest, own: frozenset[int]) -> None:
+        try:
+            for s in request.targets:
+                result = self.actions.run(lambda c, s=s: signal_backend(
+                    c, request.action, s.pid, s.backend_start, own | {c.info.backend_pid}))
+                self.post_message(self.SignalSent(result))
+        except Exception as exc:
+            self.post_message(self.SignalsFinished(first_line(exc)))
+        else:
+            self.post_message(self.SignalsFinished())
+
+    def on_activity_pane_signal_sent(self, event: SignalSent) -> None:
+        event.stop()
+        self.notify(event.result.message, severity="information" if event.result.ok else "error")
+
+    def on_activity_pane_signals_finished(self, event: SignalsFinished) -> None:
+        event.stop()
+        if event.error:
+            self.notify(f"Activity: {event.error}", severity="error")
+            return
+        self.marked.clear()
+        self.action_refresh_now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.geometry import Region
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
@@ -28,6 +29,13 @@ class SessionTable(DataTable[Text | str]):
     SessionTable { height: 1fr; }
     """
 
+    class DetailRequested(Message):
+        """Enter on a row: the pane opens this session's detail."""
+
+        def __init__(self, session: Session | None) -> None:
+            super().__init__()
+            self.session = session
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self.sessions: dict[str, Session] = {}
@@ -35,10 +43,18 @@ class SessionTable(DataTable[Text | str]):
         # Per row, what its cells were built from (fixed_key, timed_values).
         self._keys: dict[str, tuple[tuple[object, ...], tuple[str, ...]]] = {}
         self._order: list[str] = []
+        # Rows whose cells were left as they were because they were out of view.
+        self._behind: set[str] = set()
+        self._looks: tuple[set[str], set[int], Thresholds] = (set(), set(), Thresholds())
 
     def on_mount(self) -> None:
         for key, label, width in SESSION_COLUMNS:
             self.add_column(label, key=key, width=width)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # DataTable takes enter itself; its RowSelected is our "open the detail".
+        event.stop()
+        self.post_message(self.DetailRequested(self.current))
 
     @property
     def current(self) -> Session | None:
@@ -57,41 +73,36 @@ class SessionTable(DataTable[Text | str]):
         return row_key.value
 
     def show(self, sessions: list[Session], marked: set[str], roots: set[int], limits: Thresholds) -> None:
-        """Make the table show `sessions` in this order."""
+        """Make the table show `sessions` in this order.
+
+        Only the rows in the window (and new ones) get their cells rebuilt: at 2,000
+        idle sessions every running time moves each second, and working out cells
+        nobody sees was most of a refresh. The others are brought up to date when
+        they scroll into view (`watch_scroll_y`, a resize)."""
         keep = self.current_key
         wanted = {s.key_text: s for s in sessions}
         gone = [k for k in self._cells if k not in wanted]
         self._remove_rows(gone)
+        self._looks = (marked, roots, limits)
+        self.sessions = wanted
+        order = list(wanted)
+        window = self._window(order)
         added, changed = False, []
         stale: set[tuple[str, str]] = set()  # (row, column) of the cells written
         for key, session in wanted.items():
-            fixed = fixed_key(session, key in marked, session.pid in roots)
-            timed = timed_values(session, limits)
-            old = self._cells.get(key)
-            if old is None:
+            if key not in self._cells:
+                fixed = fixed_key(session, key in marked, session.pid in roots)
+                timed = timed_values(session, limits)
                 cells = {**fixed_cells(session, key in marked, session.pid in roots), **timed_cells(timed)}
                 self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
+                self._cells[key] = cells
+                self._keys[key] = (fixed, timed)
+                self._behind.discard(key)
                 added = True
-            elif (fixed, timed) != self._keys[key]:
-                # Most rows of a refresh change only their times: rebuild only those cells.
-                updates: dict[str, Text | str] = {}
-                if fixed != self._keys[key][0]:
-                    updates.update(fixed_cells(session, key in marked, session.pid in roots))
-                if timed != self._keys[key][1]:
-                    updates.update(timed_cells(timed, self._keys[key][1]))
-                row = self._data[RowKey(key)]
-                for column, value in updates.items():
-                    if old[column] != value:
-                        row[ColumnKey(column)] = value
-                        stale.add((key, column))
-                cells = {**old, **updates}
+            elif key not in window:
+                self._behind.add(key)  # rebuilt when it is drawn
+            elif self._bring_up_to_date(key, session, stale):
                 changed.append(key)
-            else:
-                continue
-            self._cells[key] = cells
-            self._keys[key] = (fixed, timed)
-        self.sessions = wanted
-        order = list(wanted)
         if order != self._order:
             rank = {key: i for i, key in enumerate(order)}
             self._order = order
@@ -101,6 +112,58 @@ class SessionTable(DataTable[Text | str]):
         if keep in wanted:
             self.move_cursor(row=self.get_row_index(RowKey(keep)), animate=False)
 
+    def _window(self, order: list[str]) -> set[str]:
+        """The keys of the rows drawn now (row i is line i: one line per row), with a
+        screenful of margin either side for a scroll between two refreshes."""
+        height = max(1, self.scrollable_content_region.height)
+        top = max(0, int(self.scroll_offset.y) - height)
+        return set(order[top:top + 3 * height])
+
+    def _bring_up_to_date(self, key: str, session: Session, stale: set[tuple[str, str]]) -> bool:
+        """Rebuild the cells of one row whose inputs changed; True if any did."""
+        marked, roots, limits = self._looks
+        self._behind.discard(key)
+        fixed = fixed_key(session, key in marked, session.pid in roots)
+        timed = timed_values(session, limits)
+        was_fixed, was_timed = self._keys[key]
+        if (fixed, timed) == (was_fixed, was_timed):
+            return False
+        # Most rows of a refresh change only their times: rebuild only those cells.
+        updates: dict[str, Text | str] = {}
+        if fixed != was_fixed:
+            updates.update(fixed_cells(session, key in marked, session.pid in roots))
+        if timed != was_timed:
+            updates.update(timed_cells(timed, was_timed))
+        old = self._cells[key]
+        row = self._data[RowKey(key)]
+        for column, value in updates.items():
+            if old[column] != value:
+                row[ColumnKey(column)] = value
+                stale.add((key, column))
+        self._cells[key] = {**old, **updates}
+        self._keys[key] = (fixed, timed)
+        return True
+
+    def _catch_up(self) -> None:
+        """Rows that scrolled into view since the last refresh get their cells now,
+        before they are drawn."""
+        if not self._behind:
+            return
+        stale: set[tuple[str, str]] = set()
+        changed = [key for key in self._window(self._order) & self._behind
+                   if key in self.sessions and self._bring_up_to_date(key, self.sessions[key], stale)]
+        if changed:
+            if not self._forget_cells(stale):
+                self._update_count += 1
+            self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        self._catch_up()
+        super().watch_scroll_y(old_value, new_value)
+
+    def on_resize(self) -> None:
+        self._catch_up()
+
     def _remove_rows(self, keys: list[str]) -> None:
         # DataTable.remove_row renumbers every row: past a few, emptying the table and
         # adding the rest back is far cheaper (hiding 2,000 idle sessions at once).
@@ -108,12 +171,14 @@ class SessionTable(DataTable[Text | str]):
             self.clear()
             self._cells.clear()
             self._keys.clear()
+            self._behind.clear()
             self._order = []
             return
         for key in keys:
             self.remove_row(key)
             del self._cells[key]
             del self._keys[key]
+            self._behind.discard(key)
 
     def _redraw_rows(self, keys: list[str], stale: set[tuple[str, str]], everything: bool) -> None:
         # DataTable.update_cell repaints the whole table; over a slow link only the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
@@ -18,6 +19,13 @@ class BlockingTreeTable(DataTable[Text | str]):
     BlockingTreeTable { height: 1fr; }
     """
 
+    class DetailRequested(Message):
+        """Enter on a row: the pane opens the detail of the row's session."""
+
+        def __init__(self, session: Session | None) -> None:
+            super().__init__()
+            self.session = session
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.roots_by_row: dict[str, int] = {}
@@ -32,13 +40,27 @@ class BlockingTreeTable(DataTable[Text | str]):
         self.add_column("user", key="user", width=10)
         self.add_column("query", key="query", width=100)
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # DataTable takes enter itself; its RowSelected is our "open the detail".
+        event.stop()
+        self.post_message(self.DetailRequested(self.current))
+
+    @property
+    def current(self) -> Session | None:
+        """The session of the row under the cursor (None on a gone or prepared one)."""
+        if not self.row_count:
+            return None
+        return self.sessions_by_row.get(self._current_key() or "")
+
     @property
     def current_root(self) -> int | None:
+        return self.roots_by_row.get(self._current_key() or "")
+
+    def _current_key(self) -> str | None:
         try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         except CellDoesNotExist:
             return None
-        return self.roots_by_row.get(key or "")
 
     def show(self, tree: list[BlockNode]) -> None:
         rows: list[tuple[str, tuple[str | Text, ...], int, Session | None]] = []

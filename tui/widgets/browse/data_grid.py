@@ -1,8 +1,13 @@
-"""The data grid: one page of rows; moving past either end asks for the next page."""
+"""The data grid: one page of rows and the keys that act on them.
+
+Moving past either end asks for the next page; every key posts a message (messages
+up): the Browse pane reads, pages and copies.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -39,7 +44,25 @@ def column_widths(labels: list[Text], rows: list[list[Text]]) -> list[int]:
 
 
 class DataGrid(DataTable[Text]):
-    """A DataTable over one page (Textual renders only the visible lines)."""
+    """A DataTable over one page (Textual renders only the visible lines).
+
+    Owns the Browse keys about rows: paging, sort, filter, and what to do with the
+    row under the cursor (view, copy, follow its foreign key). Each posts a message.
+    """
+
+    BINDINGS = [
+        Binding("n", "page('next')", "Next page", id="browse.next_page"),
+        Binding("p", "page('previous')", "Prev page", id="browse.previous_page"),
+        Binding("g", "page('first')", "First", show=False, id="browse.first_page"),
+        Binding("G", "page('last')", "Last page", id="browse.last_page"),
+        Binding("percent_sign", "ask('position')", "Go to %", show=False, id="browse.go_to_percent"),
+        Binding("o", "sort", "Sort", id="browse.sort"),
+        Binding("f", "ask('filter')", "Filter", id="browse.filter"),
+        Binding("c", "copy('cell')", "Copy cell", id="browse.copy_cell"),
+        Binding("J", "copy('json')", "Copy JSON", show=False, id="browse.copy_json"),
+        Binding("I", "copy('insert')", "Copy INSERT", show=False, id="browse.copy_insert"),
+        Binding("right_square_bracket", "follow_fk", "Follow FK", id="browse.follow_fk"),
+    ]
 
     class EdgeReached(Message):
         """The cursor tried to move past the first or last row of the page."""
@@ -47,6 +70,48 @@ class DataGrid(DataTable[Text]):
         def __init__(self, forward: bool) -> None:
             super().__init__()
             self.forward = forward
+
+    class PageRequested(Message):
+        """`n`, `p`, `g`, `G`: another page ("next", "previous", "first" or "last")."""
+
+        def __init__(self, where: str) -> None:
+            super().__init__()
+            self.where = where
+
+    class InputAsked(Message):
+        """`f` or `%`: ask for a filter ("filter") or a position in the order ("position")."""
+
+        def __init__(self, mode: str) -> None:
+            super().__init__()
+            self.mode = mode
+
+    class SortRequested(Message):
+        """`o`: sort by the cursor's column (ascending, descending, unsorted in turn)."""
+
+        def __init__(self, column: int) -> None:
+            super().__init__()
+            self.column = column
+
+    class CellMessage(Message):
+        """A key about the cell under the cursor."""
+
+        def __init__(self, row: int, column: int) -> None:
+            super().__init__()
+            self.row = row
+            self.column = column
+
+    class ValueOpened(CellMessage):
+        """`enter` (or a click on the cursor's cell): show the whole value."""
+
+    class CopyRequested(CellMessage):
+        """`c`, `J`, `I`: copy the cell, or the row as JSON or as an INSERT."""
+
+        def __init__(self, row: int, column: int, what: str) -> None:
+            super().__init__(row, column)
+            self.what = what  # "cell", "json" or "insert"
+
+    class FollowForeignKey(CellMessage):
+        """`]`: open the row this cell's foreign key references."""
 
     def __init__(self) -> None:
         super().__init__(id="browse-grid", cursor_type="cell", zebra_stripes=True)
@@ -83,3 +148,24 @@ class DataGrid(DataTable[Text]):
             self.post_message(self.EdgeReached(forward=False))
             return
         super().action_cursor_up()
+
+    # ---- the keys: each says what the user wants; the pane does it ------------------
+    def action_page(self, where: str) -> None:
+        self.post_message(self.PageRequested(where))
+
+    def action_ask(self, mode: str) -> None:
+        self.post_message(self.InputAsked(mode))
+
+    def action_sort(self) -> None:
+        self.post_message(self.SortRequested(self.cursor_column))
+
+    def action_copy(self, what: str) -> None:
+        self.post_message(self.CopyRequested(self.cursor_row, self.cursor_column, what))
+
+    def action_follow_fk(self) -> None:
+        self.post_message(self.FollowForeignKey(self.cursor_row, self.cursor_column))
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        # `enter` is DataTable's own select_cursor, reported as CellSelected.
+        event.stop()
+        self.post_message(self.ValueOpened(self.cursor_row, self.cursor_column))

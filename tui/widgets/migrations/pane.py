@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
 
 from tui.db.base import Database
 from tui.profiles import MigrationsConfig, Profile
@@ -55,6 +55,14 @@ class MigrationsPane(Widget):
             super().__init__()
             self.report = report
 
+    @dataclass
+    class ReportRead(Message):
+        """A load finished: the report, or the error that stopped it."""
+
+        load: int  # which load: only the latest counts
+        report: MigrationsReport | None
+        error: Exception | None = None
+
     def __init__(self, database: Database, profile: Profile, on_profile_change: Callable[[Profile], None], *,
                  cwd: Path | None = None, id: str | None = "migrations-pane") -> None:
         super().__init__(id=id)
@@ -63,7 +71,7 @@ class MigrationsPane(Widget):
         self.on_profile_change = on_profile_change
         self.cwd = cwd
         self.report: MigrationsReport | None = None
-        self._load_worker: Worker[MigrationsReport] | None = None
+        self._load = 0  # bumped by each refresh: an older load's report is ignored
 
     def compose(self) -> ComposeResult:
         yield Static("Alembic: loading…", id="mig-summary", markup=False)
@@ -88,21 +96,30 @@ class MigrationsPane(Widget):
     def action_refresh_report(self) -> None:
         """Read scripts and database again (files unchanged since last time are not re-parsed)."""
         self.loading = True
-        database, profile, cwd = self.database, self.profile, self.cwd
-        self._load_worker = self.run_worker(lambda: load_report(database, profile, cwd), thread=True,
-                                            exit_on_error=False, group="migrations-load", exclusive=True)
+        self._load += 1
+        self._read_report(self._load, self.database, self.profile, self.cwd)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    @work(thread=True, group="migrations-load", exclusive=True, exit_on_error=False)
+    def _read_report(self, load: int, database: Database, profile: Profile, cwd: Path | None) -> None:
+        try:
+            report = load_report(database, profile, cwd)
+        except Exception as exc:  # noqa: BLE001 - shown in the pane
+            self.post_message(self.ReportRead(load, None, exc))
+        else:
+            self.post_message(self.ReportRead(load, report))
+
+    def on_migrations_pane_report_read(self, event: MigrationsPane.ReportRead) -> None:
+        event.stop()
         # Only the latest load counts: a refresh cancels (and ignores) the one before.
-        if event.worker is not self._load_worker or not event.worker.is_finished:
+        if event.load != self._load:
             return
         self.loading = False
-        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
-            self.show_report(event.worker.result)
-        elif event.state == WorkerState.ERROR:
+        if event.report is not None:
+            self.show_report(event.report)
+        elif event.error is not None:
             self.query_one("#mig-summary", Static).update("Alembic: cannot load the migration status")
             problems = self.query_one("#mig-problems", Static)
-            problems.update(f"{type(event.worker.error).__name__}: {event.worker.error}")
+            problems.update(f"{type(event.error).__name__}: {event.error}")
             problems.display = True
 
     def show_report(self, report: MigrationsReport) -> None:

@@ -15,12 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
+from tui.db.link import close_in_background
 from tui.formatting import first_line, rate
 from tui.profiles import Profile
 from tui.services.activity.pulse import sparkline
-from tui.services.pooler import PoolerConsole, PoolerError, PoolerSnapshot
+from tui.services.pooler import PoolerLink, PoolerSnapshot
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.row_key import highlighted_key
 
@@ -84,14 +86,14 @@ class PoolerPane(Vertical):
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]], profile: Profile,
                  interval: float = INTERVAL) -> None:
         super().__init__(id="pooler-pane")
-        self._connect = connect
+        self.console = PoolerLink(connect)
         self.profile = profile
         self.interval = interval
         self.view = "pools"
         self.snapshot: PoolerSnapshot | None = None
-        self.console: PoolerConsole | None = None
         self.ticking = False
         self.error = ""
+        self.poll_timer: Timer | None = None
         self._database_of_key: dict[str, str | None] = {}
 
     def compose(self) -> ComposeResult:
@@ -107,33 +109,29 @@ class PoolerPane(Vertical):
         self.query_one("#pooler-table").focus()
 
     def on_unmount(self) -> None:
-        console, self.console = self.console, None
-        if console is not None:
-            self.app.run_worker(console.close, thread=True, exit_on_error=False, group="background")
+        close_in_background(self.console, "pooler-close")
 
     # -- refreshing -------------------------------------------------------------------
     def _tick_if_idle(self) -> None:
         if not self.ticking:
             self._tick()
 
-    def _ensure_console(self) -> PoolerConsole:
-        if self.console is None or self.console.conn.closed or self.console.conn.broken:
-            self.console = PoolerConsole(self._connect())
-        return self.console
-
-    @work(thread=True, exit_on_error=False, group="pooler-tick")
     def _tick(self) -> None:
         self.ticking = True
+        self._read()
+
+    @work(thread=True, exit_on_error=False, group="pooler-tick")
+    def _read(self) -> None:
         try:
-            snapshot = self._ensure_console().snapshot()
-            self.post_message(self.Ticked(snapshot))
-        except (psycopg.Error, PoolerError) as exc:
+            snapshot = self.console.snapshot()
+        except Exception as exc:
             self.post_message(self.Ticked(None, first_line(exc)))
-        finally:
-            self.ticking = False
+        else:
+            self.post_message(self.Ticked(snapshot))
 
     def on_pooler_pane_ticked(self, event: Ticked) -> None:
         event.stop()
+        self.ticking = False
         self.error = event.error
         if event.snapshot is not None:
             self.snapshot = event.snapshot
@@ -144,9 +142,8 @@ class PoolerPane(Vertical):
         snap = self.snapshot
         if snap is None:
             return Text("")
-        console = self.console
-        waiting_spark = sparkline(console.waiting_history, 12) if console else ""
-        wait_spark = sparkline(console.maxwait_history, 12) if console else ""
+        waiting_spark = sparkline(self.console.waiting_history, 12)
+        wait_spark = sparkline(self.console.maxwait_history, 12)
         waiting_style = "bold white on red" if snap.waiting_clients else "green"
         # The spike ops look for first: waiting clients and maxwait lead the line.
         line = Text.assemble(
@@ -251,10 +248,11 @@ class PoolerPane(Vertical):
     @work(thread=True, exit_on_error=False, group="pooler-command")
     def _run_command(self, verb: str, database: str) -> None:
         try:
-            done = self._ensure_console().command(verb, database)
-            self.post_message(self.Acted(f"{done} {database}: done.", True))
-        except (psycopg.Error, PoolerError) as exc:
+            done = self.console.command(verb, database)
+        except Exception as exc:
             self.post_message(self.Acted(first_line(exc), False))
+        else:
+            self.post_message(self.Acted(f"{done} {database}: done.", True))
 
     def on_pooler_pane_acted(self, event: Acted) -> None:
         event.stop()

@@ -4,88 +4,46 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import OptionList, RichLog, Static, Tab, Tabs, TextArea
-from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.widgets import TextArea
+from textual.worker import get_current_worker
 
-from tui.db.link import connection_answers, is_connection_lost, stop_and_close
-from tui.formatting import plural
+from tui.db.base import Database
+from tui.db.link import is_connection_lost
 from tui.messages import ConnectionLost
 from tui.profiles import Profile
-from tui.screens.explain import ExplainScreen
-from tui.screens.export import ExportScreen
-from tui.screens.history import HistoryScreen
-from tui.services.query import explain as explain_service
-from tui.services.query.autosave import EditorAutosave, buffer_autosaves
 from tui.services.query.classify import first_keyword
-from tui.services.query.completion import Candidate, CompletionCatalog, complete
+from tui.services.query.completion import CompletionCatalog
+from tui.services.query.explain import PlanNode, explain_failure, explain_statement
 from tui.services.query.export import ExportCancelled, export
 from tui.services.query.guard import Guard, Question, acting_functions, acting_question, run_guarded
 from tui.services.query.history import HistoryStore
-from tui.services.query.results import DEFAULT_ROW_CAP
-from tui.services.query.runner import Outcome, open_session
-from tui.services.query.splitter import (
-    Statement,
-    location_to_offset,
-    make_room_for_statement,
-    offset_to_location,
-    split_statements,
-    statement_at,
-)
-from tui.services.query.standby import standby_hint
-from tui.widgets.browse.value_viewer import ValueViewer
+from tui.services.query.results import DEFAULT_ROW_CAP, ResultSet
+from tui.services.query.runner import Outcome
+from tui.services.query.session_keeper import SessionKeeper
+from tui.services.query.splitter import Statement
+from tui.services.query.summary import outcome_summary, run_summary
 from tui.widgets.dialogs.confirm import ConfirmScreen
+from tui.widgets.query.completion_popup import CompletionPopup
+from tui.widgets.query.editor_tabs import EditorTabs
+from tui.widgets.query.explain_dialog import ExplainScreen
+from tui.widgets.query.export_dialog import ExportScreen
+from tui.widgets.query.history_dialog import HistoryScreen
 from tui.widgets.query.result_grid import ResultGrid
-from tui.widgets.query.sql_editor import SqlEditor
+from tui.widgets.query.results_view import ResultsView
+
+__all__ = ["QueryPane", "outcome_summary", "run_summary"]
 
 STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
-
-
-def outcome_summary(outcome: Outcome, timings: bool = True) -> str:
-    elapsed = f" · {outcome.elapsed:.3f} s" if timings else ""
-    if outcome.declined:
-        return "refused" if outcome.error else "not run"
-    if outcome.cancelled:
-        return f"cancelled{elapsed}"
-    if outcome.connection_lost:
-        rows = len(outcome.result) if outcome.result is not None else 0
-        return f"connection lost after {plural(rows, 'row')} (incomplete)" if rows else "connection lost"
-    if outcome.error:
-        return f"error {outcome.error.sqlstate or ''}".strip()
-    rows = len(outcome.result) if outcome.result is not None else outcome.rowcount
-    capped = " (row cap reached: first rows kept)" if outcome.result is not None and outcome.result.capped else ""
-    tag = outcome.tag or "OK"
-    return f"{tag}{capped} · {plural(rows, 'row')}{elapsed}" if outcome.result else f"{tag}{elapsed}"
-
-
-def run_summary(outcomes: list[Outcome], total: int, timings: bool = True) -> str:
-    """The status after a run: the last statement's summary, and where a run of
-    several statements stopped early (cancelled, declined, failed)."""
-    last = outcomes[-1]
-    summary = outcome_summary(last, timings)
-    done = len(outcomes)
-    if total <= 1 or (done == total and last.ok):
-        return summary
-    if last.ok:  # cancelled between two statements
-        return f"{summary} · stopped after statement {done} of {total}"
-    ran = "none ran" if done == 1 else ("statement 1 ran" if done == 2 else f"statements 1-{done - 1} ran")
-    return f"{summary} · stopped at statement {done} of {total} ({ran})"
-
-
-def editor_theme(app: Any) -> str:
-    """Monokai on a full-colour theme; on the ANSI-16 theme the editor follows the
-    app's own colours ("css") instead of painting a black box on a light terminal."""
-    theme = app.current_theme
-    return "css" if theme is not None and theme.ansi else "monokai"
 
 
 class QueryPane(Widget):
@@ -109,110 +67,141 @@ class QueryPane(Widget):
         Binding("ctrl+space,ctrl+@", "complete", "Complete", priority=True, id="query.complete"),
         Binding("ctrl+t", "new_tab", "New tab", id="query.new_tab"),
         Binding("f3", "next_tab", "Next tab", id="query.next_tab"),
+        # The completion popup's keys: the editor keeps the focus while it shows.
         Binding("down", "completion_move(1)", "Next", show=False, priority=True, id="query.completion_next"),
         Binding("up", "completion_move(-1)", "Previous", show=False, priority=True, id="query.completion_previous"),
         Binding("enter", "completion_accept", "Accept", show=False, priority=True, id="query.completion_accept"),
     ]
 
-    def __init__(self, database: Any, profile: Profile, row_cap: int = DEFAULT_ROW_CAP) -> None:
+    # -- messages from the workers ------------------------------------------------------------
+    class StatementStarted(Message):
+        def __init__(self, index: int, total: int) -> None:
+            super().__init__()
+            self.index, self.total = index, total
+
+    class RowsArrived(Message):
+        """The first rows of a statement's result: show them while the rest streams in."""
+
+        def __init__(self, result: ResultSet) -> None:
+            super().__init__()
+            self.result = result
+
+    class StatementDone(Message):
+        def __init__(self, index: int, outcome: Outcome) -> None:
+            super().__init__()
+            self.index, self.outcome = index, outcome
+
+    class QuestionAsked(Message):
+        """The guard wants a yes or no; the worker waits for `reply`."""
+
+        def __init__(self, question: Question, reply: Callable[[bool | None], None]) -> None:
+            super().__init__()
+            self.question, self.reply = question, reply
+
+    class TransactionLost(Message):
+        """The session died with a transaction open while the link was down."""
+
+    class SessionLost(Message):
+        """The connection went during the run: the next run reconnects."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    class RunFinished(Message):
+        """The run is over: every statement ran, one stopped it, or `error` broke it off."""
+
+        def __init__(self, error: Exception | None = None) -> None:
+            super().__init__()
+            self.error = error
+
+    class ExplainDone(Message):
+        """The plan, or why there is none."""
+
+        def __init__(self, plan: PlanNode | None, error: str | None = None) -> None:
+            super().__init__()
+            self.plan, self.error = plan, error
+
+    class ExportProgress(Message):
+        def __init__(self, rows: int) -> None:
+            super().__init__()
+            self.rows = rows
+
+    class ExportDone(Message):
+        """The rows written to `path`, or the error (ExportCancelled when esc stopped it)."""
+
+        def __init__(self, path: Path, started: float, rows: int = 0, error: Exception | None = None) -> None:
+            super().__init__()
+            self.path, self.started, self.rows, self.error = path, started, rows, error
+
+    def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP) -> None:
         super().__init__(id="query-pane")
         self.database = database
         self.profile = profile
-        self.row_cap = row_cap
-        self.session: Any = None
-        self._check_session = False  # after a reconnect: does the session still answer?
+        self.sessions = SessionKeeper(database, row_cap)
+        self.history = HistoryStore(profile.name)
+        self.editor_tabs = EditorTabs(profile.name, id="query-editor")
+        self.results = ResultsView(id="query-results")
+        self.completion = CompletionPopup(database, id="completion")
         self.outcomes: list[Outcome] = []
         self.running = False
         self._stop_requested = threading.Event()  # set by cancel: the whole run stops
         self._asking = False  # the worker waits for a confirmation
+        self._explaining = False  # an EXPLAIN uses the session's connection
         self._total, self._current_index = 1, 0  # statements in the run, the one running
         self._current_started = 0.0
+        self._status_timer: Timer | None = None
         self._export_cancel: threading.Event | None = None
-        self.history = HistoryStore(profile.name)
-        # One buffer per editor tab, each autosaved to its own file.
-        self.autosaves: list[EditorAutosave] = buffer_autosaves(profile.name)
-        self.buffers: list[str] = [saved.load() for saved in self.autosaves]
-        for saved in self.autosaves:
-            saved.on_redacted = self._autosave_redacted
-        self.active_buffer = 0
-        self.catalog: CompletionCatalog | None = None
-        self._completion_start = 0
-        self._candidates: list[Candidate] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="query-body"):
-            yield Tabs(*[Tab(f"Query {i + 1}", id=f"buffer-{i}") for i in range(len(self.buffers))],
-                       id="editor-tabs")
-            editor = SqlEditor.code_editor(self.buffers[0], language="sql", id="sql-editor",
-                                           soft_wrap=False, show_line_numbers=True)
-            editor.cursor_blink = False
-            editor.theme = editor_theme(self.app)
-            yield editor
-            yield Static("", id="query-status", markup=False)
-            yield Tabs(id="result-tabs")
-            yield ResultGrid(id="result-grid")
-            yield RichLog(id="query-messages", markup=False, wrap=True, max_lines=500)
-        yield OptionList(id="completion")
+            yield self.editor_tabs
+            yield self.results
+        yield self.completion
 
     def on_mount(self) -> None:
-        self.query_one("#result-tabs").display = False
-        self.query_one("#completion").display = False
         self._set_status("ready")
-        self._load_catalog()
-        self.app.theme_changed_signal.subscribe(self, self._follow_theme)
-
-    def _follow_theme(self, _theme: Any) -> None:
-        self.editor.theme = editor_theme(self.app)
-
-    def _load_catalog(self) -> None:
-        self.run_worker(lambda: CompletionCatalog.load(self.database), thread=True, exit_on_error=False,
-                        group="completion-catalog", exclusive=True)
+        self.completion.load_catalog()
 
     def on_unmount(self) -> None:
-        # Children are gone by now: save from our own copy of each buffer.
-        for saved, text in zip(self.autosaves, self.buffers, strict=False):
-            saved.save_now(text)
-        session = self.session
-        if session is not None:
-            threading.Thread(target=stop_and_close, args=(session,), daemon=True).start()
+        self.sessions.close()
 
     @property
     def editor(self) -> TextArea:
-        return self.query_one("#sql-editor", TextArea)
+        return self.editor_tabs.editor
 
     @property
     def grid(self) -> ResultGrid:
-        return self.query_one("#result-grid", ResultGrid)
+        return self.results.grid
+
+    @property
+    def catalog(self) -> CompletionCatalog | None:
+        return self.completion.catalog
+
+    @property
+    def buffers(self) -> list[str]:
+        return self.editor_tabs.buffers
+
+    @property
+    def active_buffer(self) -> int:
+        return self.editor_tabs.active_buffer
 
     # -- status ---------------------------------------------------------------------
     def _set_status(self, text: str) -> None:
-        state = ""
-        if self.session is not None and not self.running:
-            state = self.session.transaction_status()
-        line = Text(text)
-        if state and state != "idle":
-            line.append(f"   ● {state}", style="bold yellow" if state == "in transaction" else "bold red")
-            if state == "in failed transaction":
-                line.append("  (run ROLLBACK to continue)", style="red")
-        elif state == "idle":
-            line.append("   · autocommit", style="dim")
-        self.query_one("#query-status", Static).update(line)
+        self.results.set_status(text, "" if self.running else self.sessions.transaction_status())
 
+    @on(EditorTabs.AutosaveRedacted)
     def _autosave_redacted(self) -> None:
-        """From the autosave thread: the file got the text with a password masked."""
-        try:
-            self.app.call_from_thread(self._set_status, "autosaved with a password redacted")
-        except Exception:  # noqa: BLE001 - saving on quit, from the UI thread or with the pane gone
-            pass
+        self._set_status("autosaved with a password redacted")
 
     def _message(self, text: str, style: str = "") -> None:
-        self.query_one("#query-messages", RichLog).write(Text(text, style=style))
+        self.results.message(text, style)
 
     # -- completion ---------------------------------------------------------------------
     def _completion_open(self) -> bool:
-        return bool(self.query_one("#completion").display) and self.editor.has_focus
+        return self.completion.shown and self.editor.has_focus
 
-    def _after_typed_keys(self, callback: Any, *args: Any) -> None:
+    def _after_typed_keys(self, callback: Callable[..., object], *args: object) -> None:
         """Run `callback` once the editor has handled the keys typed before this one.
 
         The App hands keys over one at a time (tui.key_order), so the characters
@@ -232,77 +221,36 @@ class QueryPane(Widget):
         self._refresh_completion(open_if_closed=True)
 
     def _refresh_completion(self, open_if_closed: bool = False) -> None:
-        popup = self.query_one("#completion", OptionList)
-        if self.catalog is None or not (popup.display or open_if_closed):
-            return
-        text = self.editor.text
-        offset = location_to_offset(text, *self.editor.cursor_location)
-        self._completion_start, self._candidates = complete(text, offset, self.catalog)
-        if not self._candidates:
-            popup.display = False
-            return
-        popup.clear_options()
-        popup.add_options([Option(Text.assemble(c.text, (f"  {c.kind}", "dim"))) for c in self._candidates])
-        popup.highlighted = 0
-        x, y = self.editor.cursor_screen_offset
-        popup.styles.offset = (max(0, x - self.region.x), max(0, y - self.region.y + 1))
-        popup.display = True
+        if self.completion.shown or open_if_closed:
+            x, y = self.editor.cursor_screen_offset
+            self.completion.show_for(*self.editor_tabs.text_and_cursor(),
+                                     at=(max(0, x - self.region.x), max(0, y - self.region.y + 1)))
 
     def action_completion_move(self, step: int) -> None:
-        popup = self.query_one("#completion", OptionList)
-        if popup.option_count:
-            popup.highlighted = ((popup.highlighted or 0) + step) % popup.option_count
+        self.completion.move(step)
 
     def action_completion_accept(self) -> None:
-        popup = self.query_one("#completion", OptionList)
-        index = popup.highlighted or 0
-        popup.display = False
-        if not 0 <= index < len(self._candidates):
-            return
-        candidate = self._candidates[index]
-        text = self.editor.text
-        start = offset_to_location(text, self._completion_start)
-        typed = text[self._completion_start:location_to_offset(text, *self.editor.cursor_location)]
-        word = candidate.text.lower() if candidate.kind == "keyword" and typed.islower() else candidate.text
-        self.editor.replace(word, start, self.editor.cursor_location)
+        self.completion.pick()
 
-    def _close_completion(self) -> None:
-        self.query_one("#completion").display = False
+    @on(CompletionPopup.Picked)
+    def _completion_picked(self, message: CompletionPopup.Picked) -> None:
+        self.editor_tabs.insert_completion(message.candidate, message.start)
 
     @on(TextArea.SelectionChanged, "#sql-editor")
     def _cursor_moved(self) -> None:
-        if self.query_one("#completion").display:
+        if self.completion.shown:
             self.call_after_refresh(self._refresh_completion)
 
-    @on(TextArea.Changed, "#sql-editor")
-    def _edited(self, event: TextArea.Changed) -> None:
-        self.buffers[self.active_buffer] = event.text_area.text
-        self.autosaves[self.active_buffer].changed(event.text_area.text)
-
     # -- running ----------------------------------------------------------------------
-    def _selected_or_current(self) -> list[Statement]:
-        editor = self.editor
-        text = editor.text
-        statements = split_statements(text)
-        selection = editor.selection
-        if selection.start != selection.end:
-            start = location_to_offset(text, *min(selection.start, selection.end))
-            end = location_to_offset(text, *max(selection.start, selection.end))
-            chosen = [s for s in split_statements(text[start:end])]
-            return [Statement(s.text, s.start + start, s.tokens) for s in chosen]
-        cursor = location_to_offset(text, *editor.cursor_location)
-        current = statement_at(statements, cursor)
-        return [current] if current else []
-
     def action_run_current(self) -> None:
-        self._after_typed_keys(lambda: self._run(self._selected_or_current()))
+        self._after_typed_keys(lambda: self._run(self.editor_tabs.selected_or_current()))
 
     def action_run_all(self) -> None:
-        self._after_typed_keys(lambda: self._run(split_statements(self.editor.text)))
+        self._after_typed_keys(lambda: self._run(self.editor_tabs.all_statements()))
 
     def _busy(self) -> bool:
         """A statement or an EXPLAIN is using the session's connection."""
-        return self.running or any(w.group == "explain" and not w.is_finished for w in self.workers)
+        return self.running or self._explaining
 
     def _run(self, statements: list[Statement]) -> None:
         if self._busy():
@@ -313,45 +261,22 @@ class QueryPane(Widget):
             return
         # No confirmation here: on production each statement is judged by the
         # server in a read-only trial, in the worker (tui/services/query/guard.py).
-        self._start(statements)
-
-    def _start(self, statements: list[Statement]) -> None:
         self.running = True
         self._stop_requested = threading.Event()
         self._total, self._current_index = len(statements), 0
         self.outcomes = []
-        self.grid.show(None)
-        tabs = self.query_one("#result-tabs", Tabs)
-        tabs.clear()
-        tabs.display = len(statements) > 1
+        self.results.begin(len(statements))
         self._current_started = time.perf_counter()
         self._set_status(f"running 1 of {len(statements)} …")
         self._status_timer = self.set_interval(STATUS_INTERVAL, self._tick)
-        self.run_worker(lambda: self._run_in_thread(statements), thread=True, exit_on_error=False,
-                        group="query", exclusive=True)
+        self._run_statements(statements, self._stop_requested)
 
     def link_restored(self) -> None:
         """The workspace reconnected: check the editor's session before the next run
         (it may have died, idle, with the link), and reload completion if it failed."""
-        self._check_session = True
+        self.sessions.check_on_next_use()
         if self.catalog is None:
-            self._load_catalog()
-
-    def _ensure_session(self) -> Any:
-        session = self.session
-        if session is not None and self._check_session:
-            self._check_session = False
-            state = session.transaction_status()
-            if not connection_answers(session.conn):
-                self.session = None
-                session.close()
-                if state in ("in transaction", "in failed transaction"):
-                    self.app.call_from_thread(
-                        self._message, "The open transaction was lost with the connection (the server rolled "
-                        "it back); this runs on a new connection, in autocommit.", "bold red")
-        if self.session is None:
-            self.session = open_session(self.database, self.row_cap)
-        return self.session
+            self.completion.load_catalog()
 
     def _guard(self) -> Guard:
         return Guard(production=self.profile.production, profile_name=self.profile.name,
@@ -368,61 +293,83 @@ class QueryPane(Widget):
             answered.set()
 
         worker = get_current_worker()
-        self._asking = True
         try:
-            self.app.call_from_thread(self._show_question, question, reply)
+            self.post_message(self.QuestionAsked(question, reply))
             while not answered.wait(0.1):
                 if worker.is_cancelled or not self.app.is_running:
                     return False
         except RuntimeError:  # the app is shutting down
             return False
-        finally:
-            self._asking = False
         return answers[0]
 
-    def _show_question(self, question: Question, reply: Any) -> None:
-        # Built and pushed on the UI thread; the worker waits for `reply`.
-        self.app.push_screen(ConfirmScreen(question.title, question.body, question.require_text), reply)
+    @on(QuestionAsked)
+    def _show_question(self, message: QuestionAsked) -> None:
+        # Built and pushed on the UI thread; the worker waits for the reply.
+        def answered(yes: bool | None) -> None:
+            self._asking = False
+            message.reply(yes)
 
-    def _run_in_thread(self, statements: list[Statement]) -> None:
-        session = self._ensure_session()
-        guard = self._guard()
-        stop = self._stop_requested
-        for index, statement in enumerate(statements):
-            if stop.is_set():
-                break  # cancelled between two statements: the rest never starts
-            self.app.call_from_thread(self._statement_started, index, len(statements))
-            outcome = run_guarded(session, statement, guard, on_rows=self._rows_arrived)
-            if not outcome.declined:
-                self.history.add(statement.text, outcome.elapsed,
-                                 len(outcome.result) if outcome.result is not None else outcome.rowcount,
-                                 outcome.ok, outcome.error.message if outcome.error else None)
-            self.app.call_from_thread(self._statement_done, index, outcome)
-            if session.transaction_status() == "connection lost":
-                # Never a silent wrong result: say so, and reconnect on the next run.
-                self.session = None
-                session.close()
-                self.app.call_from_thread(self._message, "The connection was lost; the next run reconnects.",
-                                          "bold red")
-                reason = outcome.error.message if outcome.error else "the connection was closed"
-                self.app.call_from_thread(self.post_message, ConnectionLost(reason))
-                break
-            if not outcome.ok:
-                break
+        question = message.question
+        self._asking = True
+        self.app.push_screen(ConfirmScreen(question.title, question.body, question.require_text), answered)
 
-    def _rows_arrived(self, result: Any) -> None:
-        # Called in the worker for every batch; the first batch is shown at once.
-        if not self.outcomes or self.outcomes[-1].result is not result:
-            self.app.call_from_thread(self._show_streaming, result)
+    @work(thread=True, group="query", exclusive=True, exit_on_error=False)
+    def _run_statements(self, statements: list[Statement], stop: threading.Event) -> None:
+        """Run the statements one after the other until one does not succeed or esc stops the run."""
+        streaming: ResultSet | None = None
 
-    def _show_streaming(self, result: Any) -> None:
-        if self.grid.result is not result:
-            self.grid.show(result)
-            self.grid.rows_changed()
+        def rows_arrived(result: ResultSet) -> None:
+            nonlocal streaming
+            if result is not streaming:  # the first batch is shown at once
+                streaming = result
+                self.post_message(self.RowsArrived(result))
 
-    def _statement_started(self, index: int, total: int) -> None:
+        try:
+            session, lost_transaction = self.sessions.ensure()
+            if lost_transaction:
+                self.post_message(self.TransactionLost())
+            guard = self._guard()
+            for index, statement in enumerate(statements):
+                if stop.is_set():
+                    break  # cancelled between two statements: the rest never starts
+                self.post_message(self.StatementStarted(index, len(statements)))
+                outcome = run_guarded(session, statement, guard, on_rows=rows_arrived)
+                if not outcome.declined:
+                    self.history.add(statement.text, outcome.elapsed,
+                                     len(outcome.result) if outcome.result is not None else outcome.rowcount,
+                                     outcome.ok, outcome.error.message if outcome.error else None)
+                self.post_message(self.StatementDone(index, outcome))
+                if session.transaction_status() == "connection lost":
+                    # Never a silent wrong result: say so, and reconnect on the next run.
+                    self.sessions.drop(session)
+                    self.post_message(self.SessionLost(
+                        outcome.error.message if outcome.error else "the connection was closed"))
+                    break
+                if not outcome.ok:
+                    break
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
+            self.post_message(self.RunFinished(exc))
+        else:
+            self.post_message(self.RunFinished())
+
+    @on(TransactionLost)
+    def _transaction_lost(self) -> None:
+        self._message("The open transaction was lost with the connection (the server rolled "
+                      "it back); this runs on a new connection, in autocommit.", "bold red")
+
+    @on(SessionLost)
+    def _session_lost(self, message: SessionLost) -> None:
+        self._message("The connection was lost; the next run reconnects.", "bold red")
+        self.post_message(ConnectionLost(message.reason))
+
+    @on(RowsArrived)
+    def _show_streaming(self, message: RowsArrived) -> None:
+        self.results.show_streaming(message.result)
+
+    @on(StatementStarted)
+    def _statement_started(self, message: StatementStarted) -> None:
         self._current_started = time.perf_counter()
-        self._current_index, self._total = index, total
+        self._current_index, self._total = message.index, message.total
 
     def _tick(self) -> None:
         if not self.running:
@@ -438,87 +385,45 @@ class QueryPane(Widget):
         seconds = f" · {elapsed:.1f} s" if self.timings else ""
         self._set_status(f"running{which} · {rows:,} rows so far{seconds} · esc cancels the run")
 
-    def _statement_done(self, index: int, outcome: Outcome) -> None:
+    @on(StatementDone)
+    async def _statement_done(self, message: StatementDone) -> None:
+        outcome, error = message.outcome, message.outcome.error
         self.outcomes.append(outcome)
-        tabs = self.query_one("#result-tabs", Tabs)
-        label = outcome.tag or ("lost" if outcome.connection_lost else "error")
-        tabs.add_tab(Tab(f"{index + 1} {label}"[:24], id=f"result-{index}"))
-        for notice in outcome.notices:
-            self._message(notice, "cyan")
-        if outcome.connection_lost:
-            message = outcome.error.message if outcome.error else ""
-            self._message(f"{index + 1}: {outcome_summary(outcome, self.timings)}: {message}", "bold red")
-        elif outcome.error is not None:
-            self._show_error(outcome)
-        else:
-            self._message(f"{index + 1}: {outcome_summary(outcome, self.timings)}", "dim" if outcome.ok else "yellow")
-        if outcome.result is not None:
-            self.grid.show(outcome.result) if self.grid.result is not outcome.result else self.grid.rows_changed()
-        tabs.active = f"result-{index}"
+        error_at = None
+        if not outcome.connection_lost and error is not None and error.position is not None:
+            error_at = self.editor_tabs.select_character(error.position)  # the cursor on the culprit
+        await self.results.show_outcome(message.index, outcome, self.timings, error_at, self.database.info.in_recovery)
 
-    def _show_error(self, outcome: Outcome) -> None:
-        error = outcome.error
-        assert error is not None
-        where = ""
-        if error.position is not None:
-            line, column = offset_to_location(self.editor.text, error.position)
-            where = f" at line {line + 1}, column {column + 1}"
-            # Select the offending character, leaving the cursor on it.
-            self.editor.selection = type(self.editor.selection)((line, column + 1), (line, column))
-        code = f" {error.sqlstate}" if error.sqlstate else ""
-        self._message(f"ERROR{code}{where}: {error.message}", "bold red")
-        for label, value in (("DETAIL", error.detail), ("HINT", error.hint), ("CONTEXT", error.context)):
-            if value:
-                self._message(f"{label}: {value}", "red")
-        standby = standby_hint(error.sqlstate, error.message, self.database.info.in_recovery)
-        if standby:
-            self._message(standby, "bold yellow")
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "completion-catalog" and event.state == WorkerState.SUCCESS:
-            self.catalog = event.worker.result
-            return
-        if event.worker.group != "query" or not event.worker.is_finished:
-            return
+    @on(RunFinished)
+    def _run_finished(self, message: RunFinished) -> None:
         if any(first_keyword(o.statement) in ("CREATE", "ALTER", "DROP") for o in self.outcomes if o.ok):
-            self._load_catalog()  # new names to complete
+            self.completion.load_catalog()  # new names to complete
         self.running = False
-        self._status_timer.stop()
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
+        if self._status_timer is not None:
+            self._status_timer.stop()
+        error = message.error
+        if error is not None:
             self._message(f"Lost the connection or failed to run: {error}", "bold red")
-            if error is not None and is_connection_lost(error):
+            if is_connection_lost(error):
                 self.post_message(ConnectionLost(str(error)))
-            session, self.session = self.session, None  # a fresh session next time
-            if session is not None:
-                threading.Thread(target=session.close, daemon=True).start()
+            self.sessions.close()  # a fresh session next time
         summary = run_summary(self.outcomes, self._total, self.timings) if self.outcomes else "stopped"
         if self._total > 1 and "stopped" in summary:
             self._message(summary.rpartition(" · ")[2].capitalize() + ".", "yellow")
         redacted = " · saved to history with a password redacted" if self.history.take_redacted() else ""
         self._set_status(summary + redacted)
 
-    @on(Tabs.TabActivated, "#result-tabs")
-    def _tab_chosen(self, event: Tabs.TabActivated) -> None:
-        if event.tab is None or event.tab.id is None:
-            return
-        index = int(event.tab.id.removeprefix("result-"))
-        if index < len(self.outcomes) and self.outcomes[index].result is not None:
-            if self.grid.result is not self.outcomes[index].result:
-                self.grid.show(self.outcomes[index].result)
-
     def action_cancel(self) -> None:
         if self._completion_open():
-            self._close_completion()
+            self.completion.hide()
             return
         if self._export_cancel is not None:
             self._export_cancel.set()
-        session = self.session
         if self.running:
             self._stop_requested.set()  # the whole run stops, not just this statement
-        if session is not None and self.running:
-            self._message("Cancelling …", "yellow")
-            threading.Thread(target=session.cancel, daemon=True).start()
+            if self.sessions.session is not None:
+                self._message("Cancelling …", "yellow")
+                self.sessions.cancel()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("completion_"):
@@ -533,12 +438,10 @@ class QueryPane(Widget):
         self._after_typed_keys(self._explain, analyze)
 
     def _explain(self, analyze: bool) -> None:
-        statements = self._selected_or_current()
-        if not statements or self.running:
+        statements = self.editor_tabs.selected_or_current()
+        if not statements or self._busy():
             return
         statement = statements[0]
-        if self._busy():
-            return
         if self.database.info.kind != "postgresql":
             self.app.notify("EXPLAIN trees are for PostgreSQL.", severity="warning")
             return
@@ -552,44 +455,37 @@ class QueryPane(Widget):
         self._start_explain(statement, analyze)
 
     def _start_explain(self, statement: Statement, analyze: bool) -> None:
-        sql = explain_service.explain_sql(statement, analyze)
-        read_only = analyze and self.profile.production
-        self.run_worker(lambda: self._explain_in_thread(sql, read_only), thread=True, exit_on_error=False,
-                        group="explain", exclusive=True)
+        self._explaining = True
+        self._explain_statement(statement, analyze, read_only=analyze and self.profile.production)
         self._message(f"EXPLAIN{' ANALYZE (rolled back)' if analyze else ''} …", "dim")
 
-    def _explain_in_thread(self, sql: str, read_only: bool) -> None:
-        session = self._ensure_session()
+    @work(thread=True, group="explain", exclusive=True, exit_on_error=False)
+    def _explain_statement(self, statement: Statement, analyze: bool, read_only: bool) -> None:
         try:
-            plan = explain_service.run_explain(session.conn, sql, read_only)
-            self.app.call_from_thread(self.app.push_screen, ExplainScreen("Plan", plan))
+            session, lost_transaction = self.sessions.ensure()
+            if lost_transaction:
+                self.post_message(self.TransactionLost())
+            plan = explain_statement(session, statement, analyze, read_only)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
-            diag = getattr(exc, "diag", None)
-            message = getattr(diag, "message_primary", None) or str(exc)
-            if read_only and explain_service.refused_as_write(exc):
-                message = ("EXPLAIN ANALYZE runs the statement, and this one writes: not on production. "
-                           "f6 shows the plan without running it; EXPLAIN ANALYZE typed in the editor is confirmed.")
-            self.app.call_from_thread(self._message, f"EXPLAIN failed: {message}", "bold red")
+            self.post_message(self.ExplainDone(None, explain_failure(exc, read_only)))
+        else:
+            self.post_message(self.ExplainDone(plan))
+
+    @on(ExplainDone)
+    def _explain_done(self, message: ExplainDone) -> None:
+        self._explaining = False
+        if message.plan is not None:
+            self.app.push_screen(ExplainScreen("Plan", message.plan))
+        else:
+            self._message(f"EXPLAIN failed: {message.error}", "bold red")
 
     def action_history(self) -> None:
         def chosen(sql: str | None) -> None:
             if sql:
-                self._load_statement(sql.rstrip().rstrip(";") + ";")
+                self.editor_tabs.load_statement(sql.rstrip().rstrip(";") + ";")
                 self.editor.focus()
 
         self.app.push_screen(HistoryScreen(self.history), chosen)
-
-    def _load_statement(self, sql: str) -> None:
-        """Put a statement from history in the editor as a statement of its own: over
-        the selection, or after the statement under the cursor on a line of its own."""
-        editor = self.editor
-        selection = editor.selection
-        if selection.start != selection.end:
-            editor.replace(sql, selection.start, selection.end)
-            return
-        text = editor.text
-        offset, prefix = make_room_for_statement(text, location_to_offset(text, *editor.cursor_location))
-        editor.insert(prefix + sql + "\n", offset_to_location(text, offset))
 
     def action_export(self) -> None:
         index = self._shown_outcome_index()
@@ -600,7 +496,8 @@ class QueryPane(Widget):
 
         def chosen(choice: tuple[str, Path] | None) -> None:
             if choice:
-                self._export(statement, *choice)
+                self._export_cancel = threading.Event()
+                self._export(statement, *choice, self._export_cancel)
 
         self.app.push_screen(ExportScreen(), chosen)
 
@@ -610,70 +507,42 @@ class QueryPane(Widget):
                 return index
         return None
 
-    def _export(self, statement: Statement, fmt: str, path: Path) -> None:
-        cancel = threading.Event()
-        self._export_cancel = cancel
+    @work(thread=True, group="export", exit_on_error=False)
+    def _export(self, statement: Statement, fmt: str, path: Path, cancel: threading.Event) -> None:
         started = time.perf_counter()
+        try:
+            rows = export(self.database, statement, fmt, path,
+                          lambda rows: self.post_message(self.ExportProgress(rows)), cancel)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
+            self.post_message(self.ExportDone(path, started, error=exc))
+        else:
+            self.post_message(self.ExportDone(path, started, rows=rows))
 
-        def progress(rows: int) -> None:
-            self.app.call_from_thread(self._set_status, f"exporting · {rows:,} rows · esc cancels")
+    @on(ExportProgress)
+    def _export_progress(self, message: ExportProgress) -> None:
+        self._set_status(f"exporting · {message.rows:,} rows · esc cancels")
 
-        def job() -> int:
-            return export(self.database, statement, fmt, path, progress, cancel)
-
-        def finished(event: Worker.StateChanged) -> None:
-            if event.worker.name != "export" or not event.worker.is_finished:
-                return
-            self._export_cancel = None
-            if event.state == WorkerState.SUCCESS:
-                rows = event.worker.result
-                self._set_status(f"exported {rows:,} rows to {path} in {time.perf_counter() - started:.1f} s")
-            elif isinstance(event.worker.error, ExportCancelled):
-                self._set_status("export cancelled; the partial file was removed")
-            else:
-                self._set_status("export failed")
-                self._message(f"Export failed: {event.worker.error}", "bold red")
-
-        self._export_finished = finished
-        self.run_worker(job, thread=True, exit_on_error=False, name="export", group="export")
-
-    @on(Worker.StateChanged)
-    def _export_state(self, event: Worker.StateChanged) -> None:
-        handler = getattr(self, "_export_finished", None)
-        if handler is not None and event.worker.group == "export":
-            handler(event)
+    @on(ExportDone)
+    def _export_done(self, message: ExportDone) -> None:
+        self._export_cancel = None
+        if message.error is None:
+            seconds = time.perf_counter() - message.started
+            self._set_status(f"exported {message.rows:,} rows to {message.path} in {seconds:.1f} s")
+        elif isinstance(message.error, ExportCancelled):
+            self._set_status("export cancelled; the partial file was removed")
+        else:
+            self._set_status("export failed")
+            self._message(f"Export failed: {message.error}", "bold red")
 
     def action_format(self) -> None:
-        import sqlparse
+        self.editor_tabs.format_sql()
 
-        editor = self.editor
-        formatted = sqlparse.format(editor.text, reindent=True, keyword_case="upper")
-        if formatted != editor.text:
-            editor.replace(formatted, (0, 0), editor.document.end)
-
-    # -- editor tabs ------------------------------------------------------------------------
+    # -- editor tabs and focus ----------------------------------------------------------------
     def action_new_tab(self) -> None:
-        number = len(self.buffers) + 1
-        self.autosaves.append(EditorAutosave(f"{self.profile.name}.{number}"))
-        self.autosaves[-1].on_redacted = self._autosave_redacted
-        self.buffers.append("")
-        tabs = self.query_one("#editor-tabs", Tabs)
-        tabs.add_tab(Tab(f"Query {number}", id=f"buffer-{number - 1}"))
-        tabs.active = f"buffer-{number - 1}"
+        self.editor_tabs.new_tab()
 
     def action_next_tab(self) -> None:
-        self.query_one("#editor-tabs", Tabs).action_next_tab()
-
-    @on(Tabs.TabActivated, "#editor-tabs")
-    def _buffer_chosen(self, event: Tabs.TabActivated) -> None:
-        if event.tab is None or event.tab.id is None:
-            return
-        index = int(event.tab.id.removeprefix("buffer-"))
-        if index == self.active_buffer or index >= len(self.buffers):
-            return
-        self.active_buffer = index
-        self.editor.load_text(self.buffers[index])
-        self.editor.focus()
+        self.editor_tabs.next_tab()
 
     def focus_default(self) -> None:
         """What gets the keys when the Query tab is opened: the editor."""
@@ -689,7 +558,3 @@ class QueryPane(Widget):
             self.grid.focus()
         else:
             self.editor.focus()
-
-    @on(ResultGrid.CellOpened)
-    def _open_cell(self, event: ResultGrid.CellOpened) -> None:
-        self.app.push_screen(ValueViewer(event.column, "text", event.value))

@@ -14,10 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
+from tui.db.link import close_in_background
 from tui.formatting import bytes_text, duration, first_line
-from tui.services.replication import ReplicationReport, Setting, changed_settings, replication_report
+from tui.services.replication import ReplicationReport, ServerReader, Setting
 
 INTERVAL = 5.0
 VIEWS = {"replication": "Replication", "settings": "Settings changed from their defaults"}
@@ -50,15 +52,15 @@ class ServerPane(Vertical):
     def __init__(self, connect: Callable[[], psycopg.Connection[Any]], version_num: int,
                  interval: float = INTERVAL) -> None:
         super().__init__(id="server-pane")
-        self._connect = connect
+        self.reader = ServerReader(connect, version_num)
         self.version_num = version_num
         self.interval = interval
         self.view = "replication"
         self.report: ReplicationReport | None = None
         self.settings: list[Setting] = []
         self.error = ""
-        self.conn: psycopg.Connection[Any] | None = None
         self.refreshing = False
+        self.poll_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="server-summary")
@@ -73,30 +75,29 @@ class ServerPane(Vertical):
         self.query_one("#server-table").focus()
 
     def on_unmount(self) -> None:
-        conn, self.conn = self.conn, None
-        if conn is not None:
-            self.app.run_worker(conn.close, thread=True, exit_on_error=False, group="background")
+        close_in_background(self.reader, "server-close")
 
     # -- refreshing -------------------------------------------------------------------
     def _refresh_if_idle(self) -> None:
         if not self.refreshing:
             self._refresh()
 
-    @work(thread=True, exit_on_error=False, group="server-refresh")
     def _refresh(self) -> None:
         self.refreshing = True
+        self._read()
+
+    @work(thread=True, exit_on_error=False, group="server-refresh")
+    def _read(self) -> None:
         try:
-            if self.conn is None or self.conn.closed or self.conn.broken:
-                self.conn = self._connect()
-            conn = self.conn
-            self.post_message(self.Refreshed(replication_report(conn, self.version_num), changed_settings(conn)))
-        except psycopg.Error as exc:
+            report, settings = self.reader.read()
+        except Exception as exc:
             self.post_message(self.Refreshed(None, None, first_line(exc)))
-        finally:
-            self.refreshing = False
+        else:
+            self.post_message(self.Refreshed(report, settings))
 
     def on_server_pane_refreshed(self, event: Refreshed) -> None:
         event.stop()
+        self.refreshing = False
         self.error = event.error
         if event.report is not None:
             self.report = event.report

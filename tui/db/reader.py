@@ -1,4 +1,4 @@
-"""Where the Browse tab's queries run: one connection per pane, read-only.
+"""The Browse tab's reader: one connection per pane, read-only.
 
 PostgreSQL: a connection of the pane's own (so cancelling a slow page never
 touches the other panes), every read in a READ ONLY transaction with the
@@ -9,13 +9,17 @@ same builder serves both backends.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Callable
 from typing import Any, Protocol
 
+import psycopg
 from psycopg import sql
 
-from tui.db.base import ConnectFailure
+from tui.db.base import ConnectFailure, Database
 from tui.db.link import connection_answers
+from tui.db.roles import BROWSE, role_transaction
 
 
 class QueryError(Exception):
@@ -52,10 +56,11 @@ class PostgresSource:
 
     dialect = "postgresql"
 
-    def __init__(self, connect: Any, statement_timeout: str | None = None) -> None:
-        self._connect = connect  # () -> psycopg.Connection (autocommit)
+    def __init__(self, connect: Callable[[], psycopg.Connection[Any]],
+                 statement_timeout: str | None = None) -> None:
+        self._connect = connect  # a new autocommit connection
         self.statement_timeout = statement_timeout
-        self._conn: Any = None
+        self._conn: psycopg.Connection[Any] | None = None
         self._check = False
         self._lock = threading.Lock()
         # One read at a time on the connection: a new load that started while a
@@ -64,7 +69,7 @@ class PostgresSource:
         self._run_lock = threading.Lock()
 
     @property
-    def conn(self) -> Any:
+    def conn(self) -> psycopg.Connection[Any]:
         with self._lock:
             if self._check and self._conn is not None and not connection_answers(self._conn):
                 self._conn.close()
@@ -82,18 +87,12 @@ class PostgresSource:
         return sql.Placeholder(name)
 
     def _run(self, query: str | sql.Composable, params: dict[str, Any] | None, row_factory: Any) -> list[Any]:
-        import psycopg
-
         try:
             conn = self.conn
         except ConnectFailure as exc:  # reopening after a drop failed: still lost
             raise QueryError(exc.message, connection_lost=True) from None
         try:
-            with self._run_lock, conn.transaction():
-                conn.execute("SET TRANSACTION READ ONLY")
-                if self.statement_timeout:
-                    conn.execute("SELECT set_config('statement_timeout', %s, true)",
-                                 (str(self.statement_timeout),))
+            with self._run_lock, role_transaction(conn, BROWSE, statement_timeout=self.statement_timeout):
                 with conn.cursor(row_factory=row_factory) as cur:
                     return cur.execute(query, params or {}).fetchall()  # type: ignore[arg-type]
         except psycopg.Error as exc:
@@ -127,14 +126,14 @@ class PostgresSource:
 
 
 class SqliteSource:
-    """The SQLite engine's DB-API connection (sqlite3 parses `:name` itself,
-    respecting quoted identifiers, unlike SQLAlchemy's text())."""
+    """A DB-API connection of the pane's own on the file (sqlite3 parses `:name`
+    itself, respecting quoted identifiers, unlike SQLAlchemy's text())."""
 
     dialect = "sqlite"
 
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        self._raw: Any = None
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._raw: sqlite3.Connection | None = None
         # sqlite3 crashes the process (not an exception) when its connection is
         # closed while another thread's statement runs on it: reads and close take turns.
         self._run_lock = threading.Lock()
@@ -147,11 +146,10 @@ class SqliteSource:
 
     def _cursor(self) -> Any:
         if self._raw is None:
-            self._raw = self.engine.raw_connection()
+            self._raw = self._connect()
         return self._raw.cursor()
 
     def rows(self, query: sql.Composable | str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        import sqlite3
 
         text = query if isinstance(query, str) else query.as_string(None)
         try:
@@ -162,7 +160,6 @@ class SqliteSource:
             raise QueryError(str(exc)) from None
 
     def dicts(self, query: str | sql.Composable, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        import sqlite3
 
         text = query if isinstance(query, str) else query.as_string(None)
         try:
@@ -177,7 +174,7 @@ class SqliteSource:
     def cancel(self) -> None:
         if self._raw is not None:
             try:
-                self._raw.driver_connection.interrupt()
+                self._raw.interrupt()
             except Exception:  # noqa: BLE001 - best effort
                 pass
 
@@ -189,8 +186,9 @@ class SqliteSource:
                 self._raw = None
 
 
-def source_for(database: Any, statement_timeout: str | None = None) -> Source:
-    """The right Source for a workspace's database."""
+def source_for(database: Database, statement_timeout: str | None = None) -> Source:
+    """The right Source for a workspace's database: a connection of the pane's own
+    in the BROWSE role (db/roles.py), opened on first read."""
     if database.info.kind == "sqlite":
-        return SqliteSource(database.engine)
-    return PostgresSource(database.new_connection, statement_timeout)
+        return SqliteSource(lambda: database.connect(BROWSE))
+    return PostgresSource(lambda: database.connect(BROWSE), statement_timeout)
