@@ -262,6 +262,35 @@ async def test_theme_choice_persists(profiles_file: Path) -> None:
     assert Settings.load(profiles_file.parent / "settings.yaml").theme == "bastion-light"
 
 
+async def test_a_keymap_in_the_settings_changes_a_key(profiles_file: Path) -> None:
+    settings_file = profiles_file.parent / "settings.yaml"
+    settings_file.write_text("theme: bastion-dark\nkeymap:\n  picker.add: n\n  app.help: [f1, h]\n"
+                             "  picker.edit: 'ctrl + e'\n  picker.typo: x\n")
+    settings = Settings.load(settings_file)
+    assert settings.keymap == {"picker.add": "n", "app.help": "f1,h", "picker.typo": "x"}
+    app = BastionApp(ProfileStore(profiles_file).load(), PasswordVault(), settings, environ=FIXED_ENV)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for_screen(pilot, PickerScreen)
+        await pilot.press("a")  # the old key does nothing now
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("n")
+        await wait_for_screen(pilot, ProfileFormScreen)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, PickerScreen)
+        await pilot.press("h")
+        await wait_for_screen(pilot, HelpScreen)
+        help_text = "\n".join(str(static.render()) for static in app.screen.query(".dialog-scroll Static"))
+        assert "  n              Add\n" in help_text and "  f1, h          Help\n" in help_text
+        await until(pilot, lambda: any("picker.typo" in n.message for n in app._notifications))
+        notes = [n.message for n in app._notifications]
+        assert any("'picker.edit': expected keys like" in note and "ignored" in note for note in notes), notes
+        assert any("'picker.typo' names no key binding" in note for note in notes), notes
+        app.theme = "bastion-light"  # saving the theme keeps the keymap as written
+        await until(pilot, lambda: Settings.load(settings_file).theme == "bastion-light")
+    assert "picker.typo: x" in settings_file.read_text() and Settings.load(settings_file).keymap["picker.add"] == "n"
+
+
 @pytest.mark.parametrize("environ", [{"TERM": "screen"}, {"TERM": "xterm-16color"}, {"TERM": "putty"},
                                      {"TERM": "xterm-256color", "NO_COLOR": "1"}])
 async def test_ansi_theme_on_a_16_colour_terminal(profiles_file: Path, environ: dict[str, str]) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tui.cli import main
-from tui.profile_import import SourceError, import_source, parse_source, unique_name
 from tui.profiles import ProfileStore, name_problem
+from tui.profiles.imports import SourceError, import_source, parse_source, unique_name
 
 
 @pytest.mark.parametrize(

@@ -277,3 +277,17 @@ def test_statement_timeouts_agree_with_the_server(pg_cluster, pg_database: str) 
         assert statement_timeout_problem(value) is None and server_takes(value), value
     for value in TIMEOUTS_REFUSED:
         assert statement_timeout_problem(value) is not None and not server_takes(value), value
+
+
+def test_the_key_table_matches_the_profile_and_its_sections() -> None:
+    from dataclasses import MISSING, fields
+
+    from tui.profiles import MIGRATIONS_RULES, PROFILE_RULES, SSH_RULES
+
+    def defaults(cls: type) -> dict[str, object]:
+        return {f.name: f.default for f in fields(cls) if f.name not in ("name", "extra") and f.default is not MISSING}
+
+    assert {key: rule.default for key, rule in PROFILE_RULES.items()} == defaults(Profile)
+    assert list(PROFILE_RULES) == list(defaults(Profile))
+    assert {key: rule.default for key, rule in SSH_RULES.items()} == {"host": None, **defaults(SshConfig)}
+    assert {key: rule.default for key, rule in MIGRATIONS_RULES.items()} == defaults(MigrationsConfig)

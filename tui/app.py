@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import App, ScreenStackError, SystemCommand, UnknownModeError
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.filter import Monochrome, NoColor
+from textual.message import Message
 from textual.screen import Screen
 
 from tui.crash import write_crash_report
 from tui.db.tunnel import stop_all as stop_all_tunnels
 from tui.key_order import KeyQueue, TypedText
+from tui.messages import ConnectRequested
 from tui.profiles import Profile, ProfileStore
 from tui.screens.connect import ConnectScreen
 from tui.screens.help import HelpScreen
 from tui.screens.picker import PickerScreen
-from tui.screens.workspace import WorkspaceScreen
+from tui.screens.workspace import PANE_MODULES, WorkspaceScreen
 from tui.secrets import KeyringUnavailable, PasswordVault, redact
 from tui.services.connect import Connected
 from tui.settings import Settings
@@ -31,15 +35,37 @@ from tui.themes import ANSI_THEME, DEFAULT_THEME, load_themes, terminal_has_few_
 from tui.widgets.command_palette import SafeCommandPalette
 
 
+def binding_ids() -> set[str]:
+    """The id of every key binding bastion has (what a settings keymap may name).
+    Imports every pane's module: blocking, for a worker."""
+    for module in (*PANE_MODULES, "tui.screens.fleet"):
+        importlib.import_module(module)
+    ids: set[str] = set()
+    classes: list[type] = [DOMNode]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        if cls.__module__.startswith("tui."):
+            ids.update(b.id for b in vars(cls).get("BINDINGS", ()) if isinstance(b, Binding) and b.id)
+    return ids
+
+
 class BastionApp(App[None]):
     """Profile picker first; a workspace per connection on top of it."""
+
+    class KeymapChecked(Message):
+        """The settings keymap's binding ids were checked: these name no binding."""
+
+        def __init__(self, unknown: list[str]) -> None:
+            super().__init__()
+            self.unknown = unknown
 
     CSS_PATH = Path(__file__).resolve().parent / "bastion.tcss"
     TITLE = "bastion"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("f1", "help", "Help"),
-        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help_alt"),
     ]
 
     def __init__(
@@ -68,6 +94,9 @@ class BastionApp(App[None]):
         self.crash_report: Path | None = None
         self._keyring_note_shown = False
         self._keys = KeyQueue(self)
+        self.keymap = dict(self.settings.keymap)  # binding id → keys, from the settings file
+        if self.keymap:
+            self.set_keymap(self.keymap)
         if "TEXTUAL_ANIMATIONS" not in os.environ:
             self.animation_level = "none"  # over a slow link every animated frame costs bytes
 
@@ -105,11 +134,29 @@ class BastionApp(App[None]):
     # -- start-up ----------------------------------------------------------------
     def on_mount(self) -> None:
         self._install_themes()
+        for problem in self.settings.problems:
+            self.notify(problem, severity="warning", timeout=12)
+        if self.keymap:
+            self._check_keymap(set(self.keymap))
         self.push_screen(PickerScreen())
         if self.start_profile is not None:
             self.connect(self.start_profile)
         elif self.start_fleet:
             self.action_fleet(self.fleet_group)
+
+    @work(thread=True, group="keymap", exit_on_error=False)
+    def _check_keymap(self, wanted: set[str]) -> None:
+        unknown = sorted(wanted - binding_ids())
+        if unknown:
+            self.post_message(self.KeymapChecked(unknown))
+
+    def on_bastion_app_keymap_checked(self, message: KeymapChecked) -> None:
+        where = self.settings.path or "settings"
+        for binding_id in message.unknown:
+            self.notify(f"{where}: keymap: '{binding_id}' names no key binding of bastion; ignored",
+                        severity="warning", timeout=12)
+        self.keymap = {k: v for k, v in self.keymap.items() if k not in message.unknown}
+        self.set_keymap(self.keymap)
 
     def on_unmount(self) -> None:
         # The workspace closes its connection in a worker, which an exiting app may
@@ -138,7 +185,11 @@ class BastionApp(App[None]):
     def _remember_theme(self, theme: Any) -> None:
         self._match_no_color_filter()
         self.settings.theme = theme.name
-        self.run_in_thread(self.settings.save)
+        self._save_settings()
+
+    @work(thread=True, group="settings", exit_on_error=False)
+    def _save_settings(self) -> None:
+        self.settings.save()
 
     def _match_no_color_filter(self) -> None:
         # Textual picks its NO_COLOR filter in App.__init__, before our theme is set:
@@ -157,6 +208,10 @@ class BastionApp(App[None]):
         self.push_screen(
             ConnectScreen(profile, self.vault), lambda result: self._connected(profile, result)
         )
+
+    def on_connect_requested(self, message: ConnectRequested) -> None:
+        """The picker or the fleet screen asks for a workspace on a profile."""
+        self.connect(message.profile)
 
     def _connected(self, profile: Profile, connected: Connected | None) -> None:
         if connected is None:
@@ -223,18 +278,14 @@ class BastionApp(App[None]):
     def forget_password(self, profile_name: str) -> None:
         """Drop a profile's password from memory and (in a worker) the keyring."""
         self.vault.forget(profile_name)
+        self._delete_from_keyring(profile_name)
 
-        def delete() -> None:
-            try:
-                self.vault.keyring.delete(profile_name)
-            except KeyringUnavailable:
-                pass
-
-        self.run_in_thread(delete)
-
-    def run_in_thread(self, func: Callable[[], Any]) -> None:
-        """Fire-and-forget blocking work (closing a connection, a keyring call)."""
-        self.run_worker(func, thread=True, exit_on_error=False, group="background")
+    @work(thread=True, group="keyring", exit_on_error=False)
+    def _delete_from_keyring(self, profile_name: str) -> None:
+        try:
+            self.vault.keyring.delete(profile_name)
+        except KeyringUnavailable:
+            pass
 
     # -- help and the command palette -------------------------------------------
     def action_help(self) -> None:
@@ -252,7 +303,7 @@ class BastionApp(App[None]):
             ("Query", [*QueryPane.BINDINGS, Binding("escape,ctrl+c", "", "Cancel the running statement")]),
             ("Query results", list(ResultGrid.BINDINGS)),
         ]
-        self.push_screen(HelpScreen(sections))
+        self.push_screen(HelpScreen(sections, self.keymap))
 
     def action_command_palette(self) -> None:
         # Check the whole stack: a second ctrl+p can arrive before the first palette

@@ -250,7 +250,7 @@ def cmd_remove(store: ProfileStore, name: str, vault: PasswordVault, out: TextIO
 
 def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVault,
                stdin: TextIO, out: TextIO) -> int:
-    from tui.profile_import import SourceError, import_source, unique_name
+    from tui.profiles.imports import SourceError, import_source, unique_name
 
     _writable(store)
     source = stdin.readline().strip() if args.source == "-" else args.source
@@ -391,7 +391,7 @@ def run_app(app: object) -> int:
 
 def adhoc_profile(target: str, vault: PasswordVault) -> Profile:
     """A profile for `bastion URL`: nothing is saved; a password in the URL stays in memory."""
-    from tui.profile_import import SourceError, parse_source
+    from tui.profiles.imports import SourceError, parse_source
 
     try:
         item = parse_source(target)

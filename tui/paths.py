@@ -27,11 +27,6 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def cache_dir() -> Path:
-    """The demo cluster and caches: `$XDG_CACHE_HOME/bastion`."""
-    return Path(platformdirs.user_cache_dir(APP_NAME))
-
-
 def atomic_write(path: Path, text: str, mode: int = 0o600, backup: bool = True) -> None:
     """Write `text` to `path` so that a crash leaves either the old or the new file,
     never a truncated one; created `mode` from the first byte. With `backup`, keep the

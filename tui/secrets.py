@@ -122,9 +122,6 @@ class KeyringStore:
 
         return self._call(remove)
 
-    def backend_name(self) -> str:
-        return self._call(lambda kr: f"{type(kr).__module__}.{type(kr).__name__}")
-
 
 @dataclass
 class PasswordVault:

@@ -306,8 +306,3 @@ class LocalCluster:
     def socket_conninfo(self, dbname: str = "postgres") -> str:
         """libpq key=value string for a trusted unix-socket connection."""
         return f"host={self.socket_dir} port={self.port} user={self.superuser} dbname={dbname}"
-
-    def tcp_conninfo(self, dbname: str = "postgres", with_password: bool = True) -> str:
-        """libpq key=value string over 127.0.0.1 (password authentication)."""
-        base = f"host=127.0.0.1 port={self.port} user={self.superuser} dbname={dbname}"
-        return f"{base} password={self.password}" if with_password else base

@@ -3,7 +3,7 @@ screen, polled at once and read-only, a row each; `enter` opens one."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -16,14 +16,12 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from tui.db.link import in_background
 from tui.formatting import clip, duration, rate, size_text
+from tui.messages import ConnectRequested
 from tui.profiles import Profile
 from tui.secrets import PasswordVault
 from tui.services.activity.pulse import sparkline
 from tui.services.fleet import FleetPoller, FleetRow
 from tui.widgets.row_key import highlighted_key
-
-if TYPE_CHECKING:
-    from tui.app import BastionApp
 
 INTERVAL = 2.0
 # (key, header); sorting by a column puts its largest values (the problems) first.
@@ -117,10 +115,6 @@ class FleetScreen(Screen[None]):
         self.polls = 0
         self.poller = FleetPoller(profiles, vault, timeout=min(5.0, max(1.0, interval * 2)))
         self.poll_timer: Timer | None = None
-
-    @property
-    def bastion(self) -> BastionApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static("", id="fleet-title")
@@ -233,7 +227,7 @@ class FleetScreen(Screen[None]):
     def action_open(self) -> None:
         profile = self.profiles.get(self.selected_name() or "")
         if profile is not None:
-            self.bastion.connect(profile)
+            self.post_message(ConnectRequested(profile))
 
     def action_refresh_now(self) -> None:
         self._poll_if_idle()

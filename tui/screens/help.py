@@ -10,11 +10,14 @@ from textual.widgets import Label, Static
 from tui.widgets.dialogs.dialog import Dialog
 
 
-def describe_bindings(bindings: list[BindingType]) -> list[tuple[str, str]]:
+def describe_bindings(bindings: list[BindingType], keymap: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(keys, what they do) for each binding with a description; the keys as the
+    user's keymap (binding id → keys) set them."""
+    keymap = keymap or {}
     rows = []
     for binding in bindings:
         if isinstance(binding, Binding):
-            keys, description = binding.key, binding.description
+            keys, description = keymap.get(binding.id or "", binding.key), binding.description
         else:
             keys, description = binding[0], binding[2] if len(binding) > 2 else binding[1]
         keys = ", ".join(k.strip().replace("question_mark", "?").replace("slash", "/") for k in keys.split(","))
@@ -26,11 +29,15 @@ def describe_bindings(bindings: list[BindingType]) -> list[tuple[str, str]]:
 class HelpScreen(Dialog[None]):
     """The key map, built from the screens' own BINDINGS so it cannot go stale."""
 
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("q", "close", "Close", show=False)]
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="help.close"),
+        Binding("q", "close", "Close", show=False, id="help.close_alt"),
+    ]
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[BindingType]]], keymap: dict[str, str] | None = None) -> None:
         super().__init__()
         self.sections = sections
+        self.keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog"):
@@ -38,7 +45,7 @@ class HelpScreen(Dialog[None]):
             with VerticalScroll(classes="dialog-scroll"):
                 for title, bindings in self.sections:
                     yield Static(f"[b]{title}[/b]", classes="help-section")
-                    lines = [f"  {keys:<14} {desc}" for keys, desc in describe_bindings(bindings)]
+                    lines = [f"  {keys:<14} {desc}" for keys, desc in describe_bindings(bindings, self.keymap)]
                     yield Static("\n".join(lines), markup=False)
                 yield Static(
                     "\nEvery action has a key that reaches bastion inside tmux/screen over SSH; "

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol, cast
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,7 +13,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from tui.db import Database
-from tui.profiles import Profile, ProfileFileError
+from tui.db.link import in_background
+from tui.messages import ConnectRequested
+from tui.profiles import Profile, ProfileFileError, ProfileStore
 from tui.screens.connect import ConnectScreen
 from tui.screens.profile_form import ProfileFormScreen
 from tui.secrets import PasswordVault
@@ -22,9 +25,6 @@ from tui.services.query.history import move_history
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.dialogs.message import MessageScreen
 from tui.widgets.row_key import highlighted_key
-
-if TYPE_CHECKING:
-    from tui.app import BastionApp
 
 
 def profile_flags(profile: Profile) -> Text:
@@ -68,23 +68,36 @@ def carry_over_rename(vault: PasswordVault, old_name: str, new_name: str) -> Non
     move_history(old_name, new_name)
 
 
+class ProfileHost(Protocol):
+    """What the picker needs of the app that shows it (the app is one; the picker
+    never imports it: connecting is a `ConnectRequested` message)."""
+
+    store: ProfileStore
+    vault: PasswordVault
+
+    @property
+    def session_profiles(self) -> list[Profile]: ...
+
+    def forget_password(self, profile_name: str) -> None: ...
+
+
 class PickerScreen(Screen[None]):
     """Lists the profiles from the profiles file, with its problems below."""
 
     BINDINGS = [
-        Binding("enter", "connect", "Connect", priority=False),
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("d", "delete", "Delete"),
-        Binding("t", "test", "Test"),
-        Binding("f", "app.fleet", "Fleet"),
-        Binding("r", "reload", "Reload", show=False),
-        Binding("q", "app.quit", "Quit", show=False),
+        Binding("enter", "connect", "Connect", priority=False, id="picker.connect"),
+        Binding("a", "add", "Add", id="picker.add"),
+        Binding("e", "edit", "Edit", id="picker.edit"),
+        Binding("d", "delete", "Delete", id="picker.delete"),
+        Binding("t", "test", "Test", id="picker.test"),
+        Binding("f", "app.fleet", "Fleet", id="picker.fleet"),
+        Binding("r", "reload", "Reload", show=False, id="picker.reload"),
+        Binding("q", "app.quit", "Quit", show=False, id="picker.quit"),
     ]
 
     @property
-    def bastion(self) -> BastionApp:
-        return self.app  # type: ignore[return-value]
+    def bastion(self) -> ProfileHost:
+        return cast(ProfileHost, self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -171,7 +184,7 @@ class PickerScreen(Screen[None]):
     def action_connect(self) -> None:
         profile = self.selected_profile()
         if profile is not None:
-            self.bastion.connect(profile)
+            self.post_message(ConnectRequested(profile))
 
     def action_add(self) -> None:
         self._open_form(None)
@@ -226,12 +239,16 @@ class PickerScreen(Screen[None]):
             self.app.notify(f"Not saved: {exc}", severity="error", timeout=8)
             return
         if original is not None and profile.name != original.name:
-            old, new, vault = original.name, profile.name, self.bastion.vault
-            self.bastion.run_in_thread(lambda: carry_over_rename(vault, old, new))
+            old, new = original.name, profile.name
+            self._carry_over_rename(self.bastion.vault, old, new)
             self.app.notify(f"Renamed profile '{old}' to '{new}'.")
         else:
             self.app.notify(f"Saved profile '{profile.name}'.")
         self.refresh_profiles(select=profile.name)
+
+    @work(thread=True, group="rename", exit_on_error=False)
+    def _carry_over_rename(self, vault: PasswordVault, old: str, new: str) -> None:
+        carry_over_rename(vault, old, new)
 
     def _can_write(self) -> bool:
         if self.bastion.store.writable:
@@ -272,7 +289,7 @@ class PickerScreen(Screen[None]):
                 return
             info = connected.database.info
             route = connection_route(connected.database)  # libpq's facts, read before the close
-            self.bastion.run_in_thread(connected.database.close)
+            in_background(connected.database.close, "bastion-test-close")
             lines = [
                 f"Connected to {profile.target()}",
                 f"Server: {info.product}",

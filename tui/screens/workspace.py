@@ -12,6 +12,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.db.base import Database, ServerInfo
+from tui.db.link import in_background
 from tui.db.roles import POOLER_CONSOLE, SERVER
 from tui.messages import ConnectionLost
 from tui.profiles import Profile, ProfileFileError
@@ -23,6 +24,12 @@ RECONNECT_KEY = "f4"  # free in every pane and in the editor, and sent by termin
 FULL_WIDTH_PANES = ("activity", "migrations", "server")
 WIDE_ENOUGH = 110  # columns: below this those panes hide the catalog sidebar
 
+# The panes' modules, imported only when a workspace shows the pane (see _pane), or
+# to read every pane's key bindings (the app checking a keymap's binding ids).
+PANE_MODULES = (
+    "tui.widgets.browse", "tui.widgets.query.pane", "tui.widgets.migrations", "tui.widgets.activity",
+    "tui.widgets.server", "tui.widgets.pooler",
+)
 PANES: list[tuple[str, str]] = [
     ("browse", "Browse"), ("query", "Query"), ("migrations", "Migrations"), ("activity", "Activity"),
     ("server", "Server"),
@@ -50,14 +57,15 @@ class WorkspaceScreen(Screen[None]):
     """One open connection. Closing the screen closes the connection."""
 
     BINDINGS = [
-        Binding("1", "pane('browse')", "Browse"),
-        Binding("2", "pane('query')", "Query"),
-        Binding("3", "pane('migrations')", "Migrations"),
-        Binding("4", "pane('activity')", "Activity"),
-        Binding("5", "pane('server')", "Server"),
-        Binding("s", "focus_sidebar", "Sidebar", show=False),
-        Binding("ctrl+o", "app.picker", "Profiles"),
-        Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now"),  # shown only while the link is lost
+        Binding("1", "pane('browse')", "Browse", id="workspace.browse"),
+        Binding("2", "pane('query')", "Query", id="workspace.query"),
+        Binding("3", "pane('migrations')", "Migrations", id="workspace.migrations"),
+        Binding("4", "pane('activity')", "Activity", id="workspace.activity"),
+        Binding("5", "pane('server')", "Server", id="workspace.server"),
+        Binding("s", "focus_sidebar", "Sidebar", show=False, id="workspace.sidebar"),
+        Binding("ctrl+o", "app.picker", "Profiles", id="workspace.profiles"),
+        # Shown only while the link is lost.
+        Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now", id="workspace.reconnect"),
     ]
 
     # Textual repaints the whole screen whenever the focus moves (Screen.focused is a
@@ -70,6 +78,7 @@ class WorkspaceScreen(Screen[None]):
         self.profile = profile
         self.database = database
         self._watched_loading: set[str] = set()
+        self._panes_ready = False  # set after the first refresh: see on_mount
         self.link_banner = LinkBanner(database, reconnect_key=RECONNECT_KEY)
         self.panes = panes_for(database.info.kind)
         if profile.production:
@@ -168,7 +177,7 @@ class WorkspaceScreen(Screen[None]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fit_sidebar()
-        if event.pane.id and getattr(self, "_panes_ready", False):
+        if event.pane.id and self._panes_ready:
             self._focus_pane(event.pane.id)
         elif event.pane.id:
             self._ensure_pane(event.pane.id)
@@ -277,5 +286,4 @@ class WorkspaceScreen(Screen[None]):
         self.app.notify(f"Reconnected to {self.profile.target()}.")
 
     def on_unmount(self) -> None:
-        database = self.database
-        self.app.run_in_thread(database.close)  # type: ignore[attr-defined]
+        in_background(self.database.close, "bastion-workspace-close")

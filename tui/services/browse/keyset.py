@@ -250,7 +250,3 @@ class KeysetPager:
         page = self._make_page(rows[: self.page_size], offset == 0, not more, started,
                                None if keyed else offset)
         return page
-
-    def offset_page_for_comparison(self, offset: int) -> Page:
-        """The same page fetched with OFFSET: for the benchmark's comparison only."""
-        return self._offset_page(offset, time.perf_counter(), keyed=True)

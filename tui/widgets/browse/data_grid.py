@@ -51,17 +51,17 @@ class DataGrid(DataTable[Text]):
     """
 
     BINDINGS = [
-        Binding("n", "page('next')", "Next page"),
-        Binding("p", "page('previous')", "Prev page"),
-        Binding("g", "page('first')", "First", show=False),
-        Binding("G", "page('last')", "Last page"),
-        Binding("percent_sign", "ask('position')", "Go to %", show=False),
-        Binding("o", "sort", "Sort"),
-        Binding("f", "ask('filter')", "Filter"),
-        Binding("c", "copy('cell')", "Copy cell"),
-        Binding("J", "copy('json')", "Copy JSON", show=False),
-        Binding("I", "copy('insert')", "Copy INSERT", show=False),
-        Binding("right_square_bracket", "follow_fk", "Follow FK"),
+        Binding("n", "page('next')", "Next page", id="browse.next_page"),
+        Binding("p", "page('previous')", "Prev page", id="browse.previous_page"),
+        Binding("g", "page('first')", "First", show=False, id="browse.first_page"),
+        Binding("G", "page('last')", "Last page", id="browse.last_page"),
+        Binding("percent_sign", "ask('position')", "Go to %", show=False, id="browse.go_to_percent"),
+        Binding("o", "sort", "Sort", id="browse.sort"),
+        Binding("f", "ask('filter')", "Filter", id="browse.filter"),
+        Binding("c", "copy('cell')", "Copy cell", id="browse.copy_cell"),
+        Binding("J", "copy('json')", "Copy JSON", show=False, id="browse.copy_json"),
+        Binding("I", "copy('insert')", "Copy INSERT", show=False, id="browse.copy_insert"),
+        Binding("right_square_bracket", "follow_fk", "Follow FK", id="browse.follow_fk"),
     ]
 
     class EdgeReached(Message):

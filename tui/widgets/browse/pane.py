@@ -77,10 +77,10 @@ class BrowsePane(Widget, can_focus=False):
         # The grid's keys once more, for while Structure or Stats has the focus (the
         # grid is hidden then): the footer reads the same and paging still works.
         *DataGrid.BINDINGS,
-        Binding("enter", "view_value", "View value", show=False),
-        Binding("backspace", "back", "Back", show=False),
-        Binding("v", "cycle_view", "Data/Structure/Stats"),
-        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("enter", "view_value", "View value", show=False, id="browse.view_value"),
+        Binding("backspace", "back", "Back", show=False, id="browse.back"),
+        Binding("v", "cycle_view", "Data/Structure/Stats", id="browse.cycle_view"),
+        Binding("escape", "cancel", "Cancel", show=False, id="browse.cancel"),
     ]
 
     DEFAULT_CSS = """

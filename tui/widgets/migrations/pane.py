@@ -37,11 +37,11 @@ class MigrationsPane(Widget):
     """
 
     BINDINGS = [
-        Binding("r", "refresh_report", "Refresh"),
-        Binding("p", "preview_sql", "Preview"),
-        Binding("c", "check", "Check"),
-        Binding("l", "locate", "Locate"),
-        Binding("v", "version_table", "Table"),
+        Binding("r", "refresh_report", "Refresh", id="migrations.refresh"),
+        Binding("p", "preview_sql", "Preview", id="migrations.preview_sql"),
+        Binding("c", "check", "Check", id="migrations.check"),
+        Binding("l", "locate", "Locate", id="migrations.locate"),
+        Binding("v", "version_table", "Table", id="migrations.version_table"),
     ]
 
     # Focusable so that its keys work even when no table is shown (nothing found);

@@ -49,16 +49,16 @@ class PoolerPane(Vertical):
     """PgBouncer's own view; one admin connection, one refresh at a time."""
 
     BINDINGS = [
-        Binding("r", "refresh_now", "Refresh"),
-        Binding("p", "view('pools')", "Pools"),
-        Binding("c", "view('clients')", "Clients"),
-        Binding("v", "view('servers')", "Servers"),
-        Binding("t", "view('stats')", "Stats"),
-        Binding("d", "view('databases')", "Databases"),
-        Binding("P", "act('pause')", "Pause db"),
-        Binding("R", "act('resume')", "Resume db"),
-        Binding("C", "act('reconnect')", "Reconnect db", show=False),
-        Binding("K", "act('kill')", "Kill db", show=False),
+        Binding("r", "refresh_now", "Refresh", id="pooler.refresh_now"),
+        Binding("p", "view('pools')", "Pools", id="pooler.view_pools"),
+        Binding("c", "view('clients')", "Clients", id="pooler.view_clients"),
+        Binding("v", "view('servers')", "Servers", id="pooler.view_servers"),
+        Binding("t", "view('stats')", "Stats", id="pooler.view_stats"),
+        Binding("d", "view('databases')", "Databases", id="pooler.view_databases"),
+        Binding("P", "act('pause')", "Pause db", id="pooler.pause_db"),
+        Binding("R", "act('resume')", "Resume db", id="pooler.resume_db"),
+        Binding("C", "act('reconnect')", "Reconnect db", show=False, id="pooler.reconnect_db"),
+        Binding("K", "act('kill')", "Kill db", show=False, id="pooler.kill_db"),
     ]
     DEFAULT_CSS = """
     PoolerPane { height: 1fr; }

@@ -54,23 +54,23 @@ class QueryPane(Widget):
     # Priority: the editor (TextArea) has its own f5-f7; ours win while the pane
     # has focus. Every action has a key that survives tmux/screen (no ctrl+enter needed).
     BINDINGS = [
-        Binding("ctrl+j,f5,ctrl+enter", "run_current", "Run", priority=True),
-        Binding("ctrl+g,f9", "run_all", "Run all", priority=True),
-        Binding("escape,ctrl+c", "cancel", "Cancel", priority=True, show=False),
-        Binding("f6", "explain(False)", "Explain", priority=True),
-        Binding("f7", "explain(True)", "Analyze", priority=True),
-        Binding("f2", "toggle_focus", "Editor/results"),
-        Binding("escape", "leave_editor", "Leave editor", show=False),
-        Binding("ctrl+r", "history", "History"),
-        Binding("f8", "export", "Export"),
-        Binding("ctrl+f", "format", "Format"),
-        Binding("ctrl+space,ctrl+@", "complete", "Complete", priority=True),
-        Binding("ctrl+t", "new_tab", "New tab"),
-        Binding("f3", "next_tab", "Next tab"),
+        Binding("ctrl+j,f5,ctrl+enter", "run_current", "Run", priority=True, id="query.run_current"),
+        Binding("ctrl+g,f9", "run_all", "Run all", priority=True, id="query.run_all"),
+        Binding("escape,ctrl+c", "cancel", "Cancel", priority=True, show=False, id="query.cancel"),
+        Binding("f6", "explain(False)", "Explain", priority=True, id="query.explain"),
+        Binding("f7", "explain(True)", "Analyze", priority=True, id="query.analyze"),
+        Binding("f2", "toggle_focus", "Editor/results", id="query.toggle_focus"),
+        Binding("escape", "leave_editor", "Leave editor", show=False, id="query.leave_editor"),
+        Binding("ctrl+r", "history", "History", id="query.history"),
+        Binding("f8", "export", "Export", id="query.export"),
+        Binding("ctrl+f", "format", "Format", id="query.format"),
+        Binding("ctrl+space,ctrl+@", "complete", "Complete", priority=True, id="query.complete"),
+        Binding("ctrl+t", "new_tab", "New tab", id="query.new_tab"),
+        Binding("f3", "next_tab", "Next tab", id="query.next_tab"),
         # The completion popup's keys: the editor keeps the focus while it shows.
-        Binding("down", "completion_move(1)", "Next", show=False, priority=True),
-        Binding("up", "completion_move(-1)", "Previous", show=False, priority=True),
-        Binding("enter", "completion_accept", "Accept", show=False, priority=True),
+        Binding("down", "completion_move(1)", "Next", show=False, priority=True, id="query.completion_next"),
+        Binding("up", "completion_move(-1)", "Previous", show=False, priority=True, id="query.completion_previous"),
+        Binding("enter", "completion_accept", "Accept", show=False, priority=True, id="query.completion_accept"),
     ]
 
     # -- messages from the workers ------------------------------------------------------------

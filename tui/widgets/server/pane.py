@@ -29,8 +29,8 @@ class ServerPane(Vertical):
     """Replication and settings of a PostgreSQL server, refreshed in a worker."""
 
     BINDINGS = [
-        Binding("r", "refresh_now", "Refresh"),
-        Binding("v", "toggle_view", "Replication/Settings"),
+        Binding("r", "refresh_now", "Refresh", id="server.refresh_now"),
+        Binding("v", "toggle_view", "Replication/Settings", id="server.toggle_view"),
     ]
     DEFAULT_CSS = """
     ServerPane { height: 1fr; }

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 
 from psycopg.conninfo import conninfo_to_dict
 
-from tui.profiles import MAX_NAME_LENGTH, SSLMODES, Profile
+from tui.profiles.model import MAX_NAME_LENGTH, SSLMODES, Profile
 
 
 class SourceError(ValueError):
