@@ -31,6 +31,7 @@ PRIVATE_NAMES: list[tuple[str, str, str]] = [
     ("textual.command:CommandPalette", "_action_command_list",
      "overrides it in tui/widgets/command_palette.py"),
     ("textual.command:CommandPalette", "_gather_commands", "overrides it in tui/widgets/command_palette.py"),
+    ("textual.command:CommandPalette", "_action_cursor_down", "overrides it in tui/widgets/command_palette.py"),
     ("textual.command:CommandPalette", "_GATHER_COMMANDS_GROUP",
      "uses it as the worker group in tui/widgets/command_palette.py"),
     # tui/terminal.py: the input thread and the parser's fast paths
@@ -68,6 +69,8 @@ PRIVATE_NAMES: list[tuple[str, str, str]] = [
     ("textual._two_way_dict", "TwoWayDict", "imports it in tui/widgets/activity/session_table.py"),
     ("textual._two_way_dict:TwoWayDict", "get_key", "calls it in tui/widgets/activity/session_table.py"),
     ("textual.cache:LRUCache", "discard", "calls it in tui/widgets/activity/session_table.py"),
+    # tui/widgets/query/editor_tabs.py: the editor's height as it was before the split
+    ("textual.widget:Widget", "_has_relative_children_height", "overrides it in tui/widgets/query/editor_tabs.py"),
     # tui/widgets/query/sql_editor.py: highlighting only the lines in view
     ("textual._tree_sitter", "get_language", "imports it in tui/widgets/query/sql_editor.py"),
     ("textual.document._edit", "Edit", "imports it in tui/widgets/query/sql_editor.py"),
