@@ -115,7 +115,7 @@ async def test_production_requires_typed_pid(database, socket_profile: Profile, 
     app = PaneApp(pane)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: "sleeper" in apps_shown(pane))
-        pane.filter = pane.filter.with_text("app:sleeper")
+        pane.display_state.filter = pane.display_state.filter.with_text("app:sleeper")
         pane._render_tick()
         await pilot.pause()
         pid = pane.query_one(SessionTable).current.pid
