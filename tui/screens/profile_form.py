@@ -108,8 +108,11 @@ class ProfileFormScreen(Dialog[Profile | None]):
         return Horizontal(Static(label, classes="form-label"), widget, classes="form-row", id=f"row-{key}")
 
     def on_mount(self) -> None:
+        # A key storm may dismiss the form between its compose and this Mount
+        # (random keys, seed 3): then there is nothing left to focus.
         if not self.closing:
-            self.query_one("#f-name", Input).focus()
+            for field in self.query("#f-name").results(Input):
+                field.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
