@@ -25,8 +25,6 @@ from tui.widgets.browse.status_line import RelationTitle, StatusLine, page_summa
 from tui.widgets.browse.structure_view import FactsView
 from tui.widgets.browse.value_viewer import ValueViewer
 
-__all__ = ["VIEWS", "BrowsePane", "Place"]
-
 VIEWS = ("browse-grid", "browse-structure", "browse-stats")
 
 
