@@ -3,74 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import RenderableType
-from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Input, Static
+from textual.widgets import ContentSwitcher, Static
 
 from tui.db.base import Database
-from tui.db.link import close_in_background, in_background
-from tui.db.reader import QueryError, source_for
-from tui.messages import ConnectionLost
+from tui.db.link import close_in_background
+from tui.db.reader import source_for
 from tui.profiles import Profile
-from tui.services.browse import (
-    ForeignKey,
-    KeysetPager,
-    Page,
-    RelationInfo,
-    describe_relation,
-    foreign_keys,
-    full_row,
-    jump_target,
-    load_stats,
-    load_structure,
-    row_as_insert,
-    row_as_json,
-)
+from tui.services.browse import KeysetPager, Page, RelationInfo
+from tui.services.browse.navigation import COPIED, PAGE_MOVES, Navigation, Place, copied_text
+from tui.widgets.browse.ask_input import AskInput
 from tui.widgets.browse.data_grid import DataGrid
-from tui.widgets.browse.structure_view import FactsView, stats_renderable, structure_renderable
+from tui.widgets.browse.loader import RelationLoader
+from tui.widgets.browse.status_line import RelationTitle, StatusLine, page_summary
+from tui.widgets.browse.structure_view import FactsView
 from tui.widgets.browse.value_viewer import ValueViewer
-from tui.widgets.steady_input import SteadyInput
 
 VIEWS = ("browse-grid", "browse-structure", "browse-stats")
-# n / p / g / G: what the status line says while loading, how to move, where the cursor lands.
-PAGE_MOVES: dict[str, tuple[str, Callable[[KeysetPager], Page], int]] = {
-    "next": ("next page", KeysetPager.next, 0),
-    "previous": ("previous page", KeysetPager.previous, 10**6),
-    "first": ("first page", KeysetPager.first, 0),
-    "last": ("last page", KeysetPager.last, 10**6),
-}
-COPIED = {"cell": "cell", "json": "row as JSON", "insert": "row as INSERT"}
-
-
-@dataclass
-class Place:
-    """Where the user was: for `backspace` after a foreign-key jump."""
-
-    schema: str | None
-    name: str
-    kind: str
-    sort: str | None = None
-    descending: bool = False
-    where: str = ""
-    seek: dict[str, str] = field(default_factory=dict)
-    first_key: tuple[Any, ...] | None = None
-    cursor: tuple[int, int] = (0, 0)
 
 
 class BrowsePane(Widget, can_focus=False):
     """One relation at a time: Data (keyset-paged grid), Structure and Stats.
 
-    Every query runs in a thread worker on the pane's own connection; opening
-    another relation cancels the previous load (on the server too).
+    Every query runs in a worker of the `RelationLoader` on the pane's own
+    connection; opening another relation cancels the previous load (on the server
+    too). What is open and the way back live in a `Navigation` (no Textual).
     """
 
     BINDINGS = [
@@ -97,70 +60,32 @@ class BrowsePane(Widget, can_focus=False):
 
     show_timings = True  # the status line's "12 ms" (off in snapshot tests)
 
-    # ---- what the workers post (each carries the generation of the read it answers) -----
-    @dataclass
-    class RelationOpened(Message):
-        """A relation was described and its first (or remembered) page read."""
-
-        generation: int
-        place: Place
-        relation: RelationInfo
-        pager: KeysetPager
-        page: Page
-        fks: list[ForeignKey]
-
-    @dataclass
-    class PageLoaded(Message):
-        """A page was read by `pager` (another page, or the first under a new sort or filter)."""
-
-        generation: int
-        pager: KeysetPager
-        page: Page
-        cursor_row: int
-
-    @dataclass
-    class RowFetched(Message):
-        """A row read again in full (its cells were cut in the grid); None: it is gone."""
-
-        generation: int
-        values: list[str | None] | None
-        column: int
-        use: str  # "view", or what to copy: "cell", "json", "insert"
-
-    @dataclass
-    class ViewLoaded(Message):
-        """The Structure or Stats view of the relation, ready to show."""
-
-        generation: int
-        view: str
-        renderable: RenderableType
-
-    @dataclass
-    class LoadFailed(Message):
-        """A read failed; `rows_kept`: a new sort or filter failed, the old rows stay."""
-
-        generation: int
-        message: str
-        rows_kept: bool = False
-
     def __init__(self, database: Database, profile: Profile) -> None:
         super().__init__(id="browse-pane")
         self.database = database
         self.profile = profile
         self.source = source_for(database, profile.statement_timeout)
-        self.relation: RelationInfo | None = None
-        self.pager: KeysetPager | None = None
-        self.fks: list[ForeignKey] = []
-        self.history: list[Place] = []
-        self._place: Place | None = None
-        self._generation = 0
-        self._busy = False
+        self.nav = Navigation()
+        self.loader = RelationLoader(self.source)
         self._spinner: Timer | None = None
-        self._input_mode = "filter"
         self._cached: dict[str, RenderableType] = {}
-        self._status_text = ""
-        self._status_error = False
-        self._status_before: tuple[str, bool] = ("", False)
+
+    # What tests read: the state lives in `nav`, the status text in the status line.
+    @property
+    def relation(self) -> RelationInfo | None:
+        return self.nav.relation
+
+    @property
+    def pager(self) -> KeysetPager | None:
+        return self.nav.pager
+
+    @property
+    def _busy(self) -> bool:
+        return self.nav.busy
+
+    @property
+    def _status_text(self) -> str:
+        return self.query_one(StatusLine).text
 
     def link_restored(self) -> None:
         """The workspace reconnected: the next load checks the pane's connection first."""
@@ -171,143 +96,67 @@ class BrowsePane(Widget, can_focus=False):
         self.query_one(DataGrid).focus()
 
     def compose(self) -> ComposeResult:
-        yield Static("Browse", id="browse-title", markup=False)
-        yield Static("", id="browse-status", markup=False)
-        yield SteadyInput(id="browse-input")
+        yield RelationTitle()
+        yield StatusLine()
+        yield AskInput()
         with ContentSwitcher(initial="browse-empty"):
             yield Static("Pick a table or view in the sidebar and press enter.", id="browse-empty")
             yield DataGrid()
             yield FactsView(id="browse-structure")
             yield FactsView(id="browse-stats")
+        yield self.loader
 
-    # ---- reads off the UI thread: begin, then one named worker per kind of read ----------
+    # ---- reads off the UI thread: begin here, the loader's named workers post the results --
     def _begin(self, label: str) -> int:
         """Start a read: the previous one is cancelled, the status says what runs.
         Returns the read's generation (results of older ones are dropped)."""
-        if self._busy:
-            self._cancel_on_server()  # stop the previous query there, not only here
-        self._generation += 1
-        generation = self._generation
-        self._busy = True
-        if not self._status_text.endswith("(esc cancels)"):
-            self._status_before = (self._status_text, self._status_error)
-        self._status(f"{label}…  (esc cancels)")
+        if self.nav.busy:
+            self.loader.cancel_on_server()  # stop the previous query there, not only here
+        generation = self.nav.begin()
+        self.query_one(StatusLine).waiting(label)
         if self._spinner:
             self._spinner.stop()
         self._spinner = self.set_timer(0.3, lambda: self._show_loading(generation))
         return generation
 
-    def _read_failed(self, generation: int, exc: Exception, rows_kept: bool = False) -> None:
-        """In a worker: report a failed read (and a lost connection to the workspace)."""
-        if isinstance(exc, QueryError):
-            message = str(exc)
-            if exc.connection_lost:
-                self.post_message(ConnectionLost(message))
-                message += " (connection lost; the next load reconnects)"
-        else:
-            message = f"{type(exc).__name__}: {exc}"
-        self.post_message(self.LoadFailed(generation, message, rows_kept))
-
-    @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
-    def _open_in_background(self, generation: int, place: Place, page_size: int) -> None:
-        source = self.source
-        try:
-            relation = describe_relation(source, place.schema, place.name)
-            pager = KeysetPager(source, relation, page_size, place.sort, place.descending,
-                                place.where, place.seek)
-            page = pager.starting_at(place.first_key) if place.first_key else pager.first()
-            fks = foreign_keys(source, relation) if relation.kind != "view" else []
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never crashes the app
-            self._read_failed(generation, exc)
-        else:
-            self.post_message(self.RelationOpened(generation, place, relation, pager, page, fks))
-
-    @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
-    def _page_in_background(self, generation: int, pager: KeysetPager, move: Callable[[KeysetPager], Page],
-                            cursor_row: int, rows_kept: bool = False) -> None:
-        try:
-            page = move(pager)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never crashes the app
-            self._read_failed(generation, exc, rows_kept)
-        else:
-            self.post_message(self.PageLoaded(generation, pager, page, cursor_row))
-
-    @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
-    def _fetch_row_in_background(self, generation: int, relation: RelationInfo, key: tuple[Any, ...],
-                                 column: int, use: str) -> None:
-        try:
-            values = full_row(self.source, relation, key)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never crashes the app
-            self._read_failed(generation, exc)
-        else:
-            self.post_message(self.RowFetched(generation, values, column, use))
-
-    @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
-    def _view_in_background(self, generation: int, view: str, relation: RelationInfo) -> None:
-        try:
-            if view == "browse-structure":
-                renderable = structure_renderable(load_structure(self.source, relation))
-            else:
-                renderable = stats_renderable(relation.label, load_stats(self.source, relation))
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never crashes the app
-            self._read_failed(generation, exc)
-        else:
-            self.post_message(self.ViewLoaded(generation, view, renderable))
-
     def _show_loading(self, generation: int) -> None:
-        if generation == self._generation and self._busy:
+        if generation == self.nav.generation and self.nav.busy:
             self.query_one(ContentSwitcher).loading = True
 
     def _settle(self) -> None:
-        self._busy = False
         if self._spinner:
             self._spinner.stop()
         self.query_one(ContentSwitcher).loading = False
 
     def _answered(self, generation: int) -> bool:
         """True (and the loading state ended) when a result answers the latest read."""
-        if generation != self._generation:
-            return False  # a later load replaced this one
+        if not self.nav.answers(generation):
+            return False
         self._settle()
         return True
 
-    def _restore_status(self) -> None:
-        if self._status_text.endswith("(esc cancels)"):
-            self._status(*self._status_before)  # the result said nothing new: back to what was shown
-
-    def on_browse_pane_load_failed(self, event: BrowsePane.LoadFailed) -> None:
+    def on_relation_loader_load_failed(self, event: RelationLoader.LoadFailed) -> None:
         if not self._answered(event.generation):
             return
-        self._status(event.message, error=True)
+        self.query_one(StatusLine).say(event.message, error=True)
         if event.rows_kept:
             self.notify(f"{event.message}\n(the previous rows are still shown)", severity="error", timeout=8)
         else:
             self.notify(event.message, severity="error", timeout=6)
 
-    def _cancel_on_server(self) -> None:
-        # A cancel request is a connection of its own to the server: over a slow or
-        # dead link that takes a while, so never on the UI thread.
-        in_background(self.source.cancel, "browse-cancel")
-
     def action_cancel(self) -> None:
-        if self._busy:
-            self._generation += 1
-            self._cancel_on_server()
+        if self.nav.busy:
+            self.nav.cancel()
+            self.loader.cancel_on_server()
             self._settle()
-            self._status("cancelled")
-        elif self.query_one("#browse-input", Input).has_class("-shown"):
+            self.query_one(StatusLine).say("cancelled")
+        elif self.query_one(AskInput).shown:
             self._hide_input()
-
-    def _status(self, text: str, error: bool = False) -> None:
-        self._status_text, self._status_error = text, error
-        status = self.query_one("#browse-status", Static)
-        status.update(text)
-        status.set_class(error, "-error")
 
     # ---- opening relations ------------------------------------------------------------
     def open_relation(self, schema: str | None, name: str, kind: str) -> None:
         """Show a relation (called when the sidebar posts RelationSelected)."""
-        self.history.clear()
+        self.nav.history.clear()
         self._open(Place(schema, name, kind))
 
     def _page_size(self) -> int:
@@ -317,54 +166,40 @@ class BrowsePane(Widget, can_focus=False):
     def _open(self, place: Place) -> None:
         page_size = self._page_size()
         generation = self._begin(f"opening {place.schema + '.' if place.schema else ''}{place.name}")
-        self._open_in_background(generation, place, page_size)
+        self.loader.read_place(generation, place, page_size)
 
-    def on_browse_pane_relation_opened(self, event: BrowsePane.RelationOpened) -> None:
+    def on_relation_loader_relation_opened(self, event: RelationLoader.RelationOpened) -> None:
         if not self._answered(event.generation):
             return
         place = event.place
-        self.relation, self.pager, self.fks = event.relation, event.pager, event.fks
-        self._place = place
+        self.nav.opened(place, event.opened)
         self._cached.clear()
         self.query_one(ContentSwitcher).current = "browse-grid"
-        self._show(event.page, place.cursor[0])
+        self._show(event.opened.page, place.cursor[0])
         grid = self.query_one(DataGrid)
         grid.move_cursor(column=place.cursor[1], animate=False)
         grid.focus()
-        self._restore_status()
+        self.query_one(StatusLine).restore()
 
     def _show(self, page: Page, cursor_row: int = 0) -> None:
-        assert self.relation is not None and self.pager is not None
-        self.query_one(DataGrid).show_page(self.relation, page, cursor_row)
-        title = Text(self.relation.label)
-        pager = self.pager
-        if pager.sort:
-            title.append(f"  sorted by {pager.sort} {'↓' if pager.descending else '↑'}", style="dim")
-        if pager.where:
-            title.append(f"  where {pager.where}", style="dim")
-        if pager.seek:
-            title.append("  → " + ", ".join(f"{k} = {v}" for k, v in pager.seek.items()), style="dim")
-        self.query_one("#browse-title", Static).update(title)
-        edge = " (first page)" if page.at_start else " (last page)" if page.at_end else ""
-        count = f"{len(page.rows)} rows{edge}"
-        if page.at_start and page.at_end:
-            count = f"{len(page.rows)} rows"
-        timing = f"{page.elapsed * 1000:.0f} ms" if self.show_timings else ""
-        self._status("  ·  ".join(part for part in (count, timing, page.note) if part))
+        assert self.nav.relation is not None and self.nav.pager is not None
+        self.query_one(DataGrid).show_page(self.nav.relation, page, cursor_row)
+        self.query_one(RelationTitle).show(self.nav.pager)
+        self.query_one(StatusLine).say(page_summary(page, self.show_timings))
 
     # ---- paging --------------------------------------------------------------------------
     def _page(self, label: str, move: Callable[[KeysetPager], Page], cursor_row: int = 0) -> None:
-        pager = self.pager
+        pager = self.nav.pager
         if pager is None:
             return
-        self._page_in_background(self._begin(label), pager, move, cursor_row)
+        self.loader.read_page(self._begin(label), pager, move, cursor_row)
 
-    def on_browse_pane_page_loaded(self, event: BrowsePane.PageLoaded) -> None:
+    def on_relation_loader_page_loaded(self, event: RelationLoader.PageLoaded) -> None:
         if not self._answered(event.generation):
             return
-        self.pager = event.pager
+        self.nav.pager = event.pager
         self._show(event.page, event.cursor_row)
-        self._restore_status()
+        self.query_one(StatusLine).restore()
 
     def action_page(self, where: str) -> None:
         """Next, previous, first or last page (`n`, `p`, `g`, `G`)."""
@@ -380,7 +215,7 @@ class BrowsePane(Widget, can_focus=False):
         self._page(f"page at {fraction:.0%}", lambda pager: pager.at_fraction(fraction))
 
     def on_data_grid_edge_reached(self, event: DataGrid.EdgeReached) -> None:
-        page = self.pager.page if self.pager else None
+        page = self.nav.pager.page if self.nav.pager else None
         if page is None or (page.at_end if event.forward else page.at_start):
             return
         self.action_page("next" if event.forward else "previous")
@@ -388,13 +223,9 @@ class BrowsePane(Widget, can_focus=False):
     # ---- sort and filter ------------------------------------------------------------------
     def _replace_pager(self, label: str, **changes: Any) -> None:
         """A new pager with other sort/filter settings; on error the old one stays."""
-        old = self.pager
-        if old is None:
-            return
-        settings = {"sort": old.sort, "descending": old.descending, "where": old.where, "seek": old.seek}
-        settings.update(changes)
-        pager = KeysetPager(old.source, old.relation, old.page_size, **settings)
-        self._page_in_background(self._begin(label), pager, KeysetPager.first, 0, rows_kept=True)
+        pager = self.nav.repaged(**changes)
+        if pager is not None:
+            self.loader.read_page(self._begin(label), pager, KeysetPager.first, 0, rows_kept=True)
 
     def action_sort(self) -> None:
         """Sort by the grid's cursor column: ascending, descending, unsorted (`o`)."""
@@ -405,47 +236,34 @@ class BrowsePane(Widget, can_focus=False):
         self._sort(event.column)
 
     def _sort(self, column_index: int) -> None:
-        grid, pager = self.query_one(DataGrid), self.pager
-        if pager is None or not grid.row_count and not grid.columns:
+        grid = self.query_one(DataGrid)
+        if self.nav.pager is None or not grid.row_count and not grid.columns:
             return
-        column = pager.relation.columns[column_index].name
-        if pager.sort != column:
-            self._replace_pager(f"sorting by {column}", sort=column, descending=False)
-        elif not pager.descending:
-            self._replace_pager(f"sorting by {column} descending", sort=column, descending=True)
-        else:
-            self._replace_pager("unsorted", sort=None, descending=False)
+        label, changes = self.nav.sort_step(column_index)
+        self._replace_pager(label, **changes)
 
     def action_ask(self, mode: str) -> None:
         """Ask for a filter (`f`) or a position in the current order (`%`)."""
-        if self.pager is None:
+        if self.nav.pager is None:
             return
+        box = self.query_one(AskInput)
         if mode == "filter":
-            self._ask("filter", self.pager.where, "WHERE …   (a SQL expression; empty clears; enter applies)")
+            box.ask("filter", self.nav.pager.where, "WHERE …   (a SQL expression; empty clears; enter applies)")
         else:
-            self._ask("position", "", "go to position in the current order, in % (e.g. 75)")
+            box.ask("position", "", "go to position in the current order, in % (e.g. 75)")
 
     def on_data_grid_input_asked(self, event: DataGrid.InputAsked) -> None:
         event.stop()
         self.action_ask(event.mode)
 
-    def _ask(self, mode: str, value: str, placeholder: str) -> None:
-        self._input_mode = mode
-        box = self.query_one("#browse-input", Input)
-        box.value, box.placeholder = value, placeholder
-        box.add_class("-shown")
-        box.focus()
-
     def _hide_input(self) -> None:
-        self.query_one("#browse-input", Input).remove_class("-shown")
+        self.query_one(AskInput).hide()
         self.query_one(DataGrid).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "browse-input":
-            return
+    def on_ask_input_answered(self, event: AskInput.Answered) -> None:
         event.stop()
         self._hide_input()
-        if self._input_mode == "position":
+        if event.mode == "position":
             try:
                 self.go_to_fraction(float(event.value.strip().rstrip("%")) / 100)
             except ValueError:
@@ -454,48 +272,37 @@ class BrowsePane(Widget, can_focus=False):
         self._replace_pager("filtering", where=event.value.strip())
 
     # ---- the row under the cursor: view, copy, follow a foreign key and come back -------
-    def _row_at(self, row: int, column: int) -> tuple[int, int] | None:
-        """The grid's cell (row, column) on the page shown, or None (no rows, grid hidden)."""
-        page = self.pager.page if self.pager else None
-        if page is None or not page.rows or self.query_one(ContentSwitcher).current != "browse-grid":
-            return None
-        return min(row, len(page.rows) - 1), min(column, len(page.columns) - 1)
-
     def _with_row(self, label: str, row: int, column: int, use: str) -> None:
         """The row in full (cells in the grid may be cut), then `use` it."""
-        position = self._row_at(row, column)
-        if position is None or self.pager is None or self.pager.page is None:
+        cell = self.nav.cell(row, column) if self._grid_shown() else None
+        if cell is None or self.nav.pager is None:
             return
-        row, column = position
-        page, relation = self.pager.page, self.pager.relation
-        if not any((row, c) in page.truncated for c in range(len(page.columns))):
-            self._use_row(use, list(page.rows[row]), column)  # nothing was cut: no round trip
+        if not cell.cut:
+            self._use_row(use, cell.values, cell.column)  # nothing was cut: no round trip
             return
-        self._fetch_row_in_background(self._begin(label), relation, page.keys[row], column, use)
+        relation = self.nav.pager.relation
+        self.loader.read_row(self._begin(label), relation, cell.key, cell.column, use)
 
-    def on_browse_pane_row_fetched(self, event: BrowsePane.RowFetched) -> None:
+    def _grid_shown(self) -> bool:
+        return self.query_one(ContentSwitcher).current == "browse-grid"
+
+    def on_relation_loader_row_fetched(self, event: RelationLoader.RowFetched) -> None:
         if not self._answered(event.generation):
             return
         if event.values:
             self._use_row(event.use, event.values, event.column)
         else:
             self.notify("row no longer exists")
-        self._restore_status()
+        self.query_one(StatusLine).restore()
 
     def _use_row(self, use: str, values: list[str | None], column: int) -> None:
-        assert self.pager is not None
-        relation = self.pager.relation
+        assert self.nav.pager is not None
+        relation = self.nav.pager.relation
         if use == "view":
             col = relation.columns[column]
             self.app.push_screen(ValueViewer(col.name, col.type, values[column]))
             return
-        if use == "cell":
-            text = "NULL" if values[column] is None else values[column]
-        elif use == "json":
-            text = row_as_json(relation, values)
-        else:
-            text = row_as_insert(relation, values, self.source.dialect)
-        self.app.copy_to_clipboard(text or "")
+        self.app.copy_to_clipboard(copied_text(use, relation, values, column, self.source.dialect))
         self.notify(f"Copied {COPIED[use]} (OSC 52)", timeout=2)
 
     def action_view_value(self) -> None:
@@ -524,31 +331,23 @@ class BrowsePane(Widget, can_focus=False):
 
     def _follow_fk(self, row: int, column: int) -> None:
         """Open the row this cell's foreign key references; backspace returns."""
-        position = self._row_at(row, column)
-        if position is None or self.pager is None or self.pager.page is None or self._place is None:
+        cell = self.nav.cell(row, column) if self._grid_shown() else None
+        if cell is None or self.nav.place is None:
             return
-        row, column = position
-        page, relation = self.pager.page, self.pager.relation
-        found = jump_target(relation, self.fks, relation.columns[column].name, list(page.rows[row]))
-        if found is None:
+        target = self.nav.follow(cell)
+        if target is None:
             self.notify("no foreign key on this column (or it is NULL)", severity="warning", timeout=3)
             return
-        fk, target = found
-        here = self._place
-        here.sort, here.descending = self.pager.sort, self.pager.descending
-        here.where, here.seek = self.pager.where, dict(self.pager.seek)
-        here.first_key = page.keys[0] if relation.key_mode != "offset" else None
-        here.cursor = position
-        self.history.append(here)
-        self._open(Place(fk.to_schema, fk.to_table, "table", seek=target))
+        self._open(target)
 
     def action_back(self) -> None:
-        if self.history:
-            self._open(self.history.pop())
+        place = self.nav.back()
+        if place is not None:
+            self._open(place)
 
     # ---- Data, Structure, Stats -------------------------------------------------------------
     def action_cycle_view(self) -> None:
-        if self.relation is None:
+        if self.nav.relation is None:
             return
         switcher = self.query_one(ContentSwitcher)
         current = switcher.current if switcher.current in VIEWS else VIEWS[-1]
@@ -557,29 +356,29 @@ class BrowsePane(Widget, can_focus=False):
     def show_view(self, view: str) -> None:
         """Switch to "browse-grid", "browse-structure" or "browse-stats"."""
         switcher = self.query_one(ContentSwitcher)
-        relation = self.relation
+        relation = self.nav.relation
         if relation is None:
             return
         if view == "browse-grid":
             switcher.current = view
-            if self.pager and self.pager.page:
-                self._show(self.pager.page, self.query_one(DataGrid).cursor_row)
+            if self.nav.pager and self.nav.pager.page:
+                self._show(self.nav.pager.page, self.query_one(DataGrid).cursor_row)
             self.query_one(DataGrid).focus()
         elif view in self._cached:
             self._show_facts(view, self._cached[view])
         else:
-            self._view_in_background(self._begin(f"loading {view.removeprefix('browse-')}"), view, relation)
+            self.loader.read_view(self._begin(f"loading {view.removeprefix('browse-')}"), view, relation)
 
-    def on_browse_pane_view_loaded(self, event: BrowsePane.ViewLoaded) -> None:
+    def on_relation_loader_view_loaded(self, event: RelationLoader.ViewLoaded) -> None:
         if not self._answered(event.generation):
             return
         self._show_facts(event.view, event.renderable)
-        self._restore_status()
+        self.query_one(StatusLine).restore()
 
     def _show_facts(self, view: str, renderable: RenderableType) -> None:
-        assert self.relation is not None
+        assert self.nav.relation is not None
         self._cached[view] = renderable
-        self._status(f"{view.removeprefix('browse-')} of {self.relation.label}  ·  v: next view")
+        self.query_one(StatusLine).say(f"{view.removeprefix('browse-')} of {self.nav.relation.label}  ·  v: next view")
         self.query_one(ContentSwitcher).current = view
         facts = self.query_one(f"#{view}", FactsView)
         facts.show(renderable)
