@@ -105,8 +105,8 @@ async def one_run(app: BenchApp, figures: dict[str, list[float]]) -> None:
         pane.open_relation("public", "big", "table")
         await wait_for(pilot, lambda: pane.pager is not None and not pane._busy)
         steps: list[tuple[str, Callable[[], None]]] = [
-            ("first page", pane.action_first_page), ("next page", pane.action_next_page),
-            ("last page", pane.action_last_page), ("page at 75%", lambda: pane.go_to_fraction(0.75))]
+            ("first page", lambda: pane.action_page("first")), ("next page", lambda: pane.action_page("next")),
+            ("last page", lambda: pane.action_page("last")), ("page at 75%", lambda: pane.go_to_fraction(0.75))]
         for label, act in steps:
             started = time.perf_counter()
             act()
