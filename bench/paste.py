@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pty_terminal import PtyBastion  # noqa: E402
+from helpers.pty_terminal import PtyBastion  # noqa: E402
 
 LINE = "insert into orders (id, customer, total) values ({n}, 'customer {n}', {n}.50);\n"
 PASTE_START, PASTE_END = b"\x1b[200~", b"\x1b[201~"

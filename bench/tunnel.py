@@ -1,7 +1,7 @@
 """SSH tunnels: what going through the system ssh costs.
 
 Starts its own PostgreSQL and a throwaway sshd on 127.0.0.1 (the test suite's
-rig, tests/sshd_rig.py), then measures, direct over 127.0.0.1 versus through
+rig, tests/helpers/sshd_rig.py), then measures, direct over 127.0.0.1 versus through
 `ssh -N -L` to the same server:
 
 - connect: open_database() until the server has been probed (the tunnel's share
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from sshd_rig import SshServer  # noqa: E402
+from helpers.sshd_rig import SshServer  # noqa: E402
 
 from tui.db import open_database  # noqa: E402
 from tui.db.postgres import PostgresDatabase  # noqa: E402

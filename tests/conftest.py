@@ -3,24 +3,22 @@ config dirs, and an in-memory keyring for tests that are not about the keyring."
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
-import tempfile
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import keyring.backend
 import psycopg
 import pytest
+from helpers.clusters import throwaway_cluster
+from helpers.sshd_rig import sshd  # noqa: F401  (fixture)
+from helpers.topology_rig import pg_replica, pgbouncer  # noqa: F401  (fixtures)
 from keyring.compat import properties
 from psycopg import sql
-from sshd_rig import sshd  # noqa: F401  (fixture)
-from topology_rig import pg_replica, pgbouncer  # noqa: F401  (fixtures)
 
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
@@ -143,24 +141,6 @@ def pg_cluster() -> Iterator[LocalCluster]:
         yield cluster
 
 
-@contextlib.contextmanager
-def throwaway_cluster(
-    prefix: str, prepare: Callable[[LocalCluster, Path], None] | None = None
-) -> Iterator[LocalCluster]:
-    """A PostgreSQL in a temp dir of its own, started, and stopped and removed after."""
-    base = Path(tempfile.mkdtemp(prefix=prefix))
-    os.chmod(base, 0o755)
-    cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock")
-    if prepare is not None:
-        prepare(cluster, base)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
-
-
 @pytest.fixture
 def pg_database(pg_cluster: LocalCluster) -> Iterator[str]:
     """A fresh database for one test, dropped (with its sessions) afterwards."""
@@ -195,27 +175,12 @@ def profiles_file(tmp_path: Path) -> Path:
     return tmp_path / "profiles.yaml"
 
 
-@contextlib.contextmanager
-def database_named(cluster: LocalCluster, name: str, setup_sql: str) -> Iterator[Profile]:
-    """A database with a fixed name (snapshots show it), set up by `setup_sql`,
-    reached over the trusted socket; dropped afterwards."""
-    with psycopg.connect(cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    with psycopg.connect(cluster.socket_conninfo(name), autocommit=True) as conn:
-        conn.execute(setup_sql)
-    try:
-        yield Profile(name="shop", host=str(cluster.socket_dir), port=cluster.port,
-                      database=name, user=cluster.superuser, password="none")
-    finally:
-        with psycopg.connect(cluster.socket_conninfo(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-async def until(pilot, condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.02)
+@pytest.fixture
+def fixed_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """The folder at the fixed path the test module names in FIXED_DIR (its snapshots
+    show that path), emptied before and removed after."""
+    folder = Path(request.module.FIXED_DIR)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

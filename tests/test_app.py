@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import until
+from helpers.pilot import until
 from textual.widgets import DataTable, Input
 
 from tui.app import BastionApp

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from conftest import until
+from helpers.pilot import until
 from textual.widgets import DataTable
 
 from tui.cli import demo_app, demo_parser

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import keyring
 import pytest
-from conftest import SuiteKeyring, until
+from conftest import SuiteKeyring
+from helpers.pilot import until
 
 from tui.crash import format_crash, write_crash_report
 from tui.secrets import KeyringStore, KeyringUnavailable, PasswordVault, redact, redact_sql

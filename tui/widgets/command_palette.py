@@ -13,7 +13,7 @@ _textual_gather_commands = CommandPalette._gather_commands.__wrapped__  # type: 
 
 class SafeCommandPalette(CommandPalette):
     """Four races in Textual 8's palette crash an app when keys arrive fast (all
-    found by tests/test_random_keys.py): page-up/down before the option list is
+    found by tests/e2e/test_random_keys.py): page-up/down before the option list is
     laid out (KeyError), down before it is mounted (NoMatches), a search still
     running after the palette closed (NoMatches in a worker), and a second
     dismiss (ScreenStackError). Here each

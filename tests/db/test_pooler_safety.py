@@ -1,0 +1,165 @@
+"""bastion through a real PgBouncer in transaction pooling: no prepared
+statements that vanish between transactions, no session state left for the
+next client, and never a READ-ONLY badge the server does not back."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from helpers.browse_data import SETUP
+from helpers.topology_rig import PgBouncer
+
+from tui.db import open_database
+from tui.db.reader import source_for
+from tui.db.roles import ACTIVITY
+from tui.profiles import Profile
+from tui.services.activity import ActivityMonitor
+from tui.services.browse import KeysetPager, describe_relation
+from tui.widgets.connection_header import header_text
+
+
+def pooled(pgbouncer: PgBouncer, database: str, **changes: object) -> Profile:
+    return Profile(name="pooled", host="127.0.0.1", port=pgbouncer.port, database=database,
+                   user=pgbouncer.user, password="keyring", sslmode="disable").with_changes(**changes)
+
+
+def assert_plain_client_sees_defaults(pgbouncer: PgBouncer, database: str) -> None:
+    for _ in range(5):
+        with psycopg.connect(pgbouncer.conninfo(database), autocommit=True, prepare_threshold=None) as conn:
+            assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
+            assert conn.execute("SHOW default_transaction_read_only").fetchone() == ("off",)
+
+
+def test_activity_and_browse_through_pgbouncer(pgbouncer: PgBouncer, pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute(SETUP)
+    database = open_database(pooled(pgbouncer, pg_database, statement_timeout="5s"), pgbouncer.password)
+    try:
+        assert database.info.pooler == "pgbouncer"
+        monitor = ActivityMonitor(lambda: database.connect(ACTIVITY), database.info, interval=0.5)
+        try:
+            for _ in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
+                tick = monitor.tick()
+                assert not tick.banner, tick.banner
+        finally:
+            monitor.close()
+        source = source_for(database, "5s")
+        try:
+            pager = KeysetPager(source, describe_relation(source, "shop", "orders"), page_size=20)
+            page = pager.first()
+            for _ in range(20):
+                assert page.rows
+                page = pager.next() if not page.at_end else pager.first()
+        finally:
+            source.close()
+    finally:
+        database.close()
+    assert_plain_client_sees_defaults(pgbouncer, pg_database)
+
+
+def test_read_only_through_pgbouncer_is_never_a_false_badge(pgbouncer: PgBouncer, pg_database: str) -> None:
+    profile = pooled(pgbouncer, pg_database, read_only=True)
+    database = open_database(profile, pgbouncer.password)
+    try:
+        # PgBouncer 1.18 refused the startup options that carry read-only: the server
+        # does not enforce it, and the header says so in red instead of READ-ONLY.
+        assert not database.info.read_only
+        header = str(header_text(profile, database.info))
+        assert "READ-ONLY NOT ENFORCED" in header and "via pgbouncer" in header
+    finally:
+        database.close()
+    assert_plain_client_sees_defaults(pgbouncer, pg_database)
+
+
+def test_direct_read_only_is_enforced_and_shown(pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    profile = Profile(name="direct", host=str(pg_cluster.socket_dir), port=pg_cluster.port, database=pg_database,
+                      user=pg_cluster.superuser, password="none", read_only=True)
+    database = open_database(profile)
+    try:
+        assert database.info.read_only and database.info.pooler is None
+        header = str(header_text(profile, database.info))
+        assert " READ-ONLY " in header and "NOT ENFORCED" not in header
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            database.conn.execute("CREATE TABLE nope (x int)")  # type: ignore[attr-defined]
+    finally:
+        database.close()
+
+
+async def test_activity_views_through_pgbouncer_leave_no_timeout(pgbouncer: PgBouncer, pg_database: str,
+                                                                 memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    from helpers.pilot import until
+
+    from tui.app import BastionApp
+    from tui.profiles import ProfileStore
+    from tui.screens.workspace import WorkspaceScreen
+    from tui.settings import Settings
+    from tui.widgets.activity import ActivityPane
+
+    memory_keyring.set_password("bastion", "pooled", pgbouncer.password)
+    app = BastionApp(ProfileStore(None).load(), settings=Settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.connect(pooled(pgbouncer, pg_database))
+        await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen), timeout=15)
+        await pilot.press("4")
+        await until(pilot, lambda: bool(app.screen.query(ActivityPane))
+                    and app.screen.query_one(ActivityPane).last_tick is not None, timeout=15)
+        pane = app.screen.query_one(ActivityPane)
+        for key in ("l", "T", "I", "a"):
+            await pilot.press(key)
+            await pilot.pause(0.5)
+        assert "failed" not in str(pane.query_one("#activity-status").render()).lower()
+    assert_plain_client_sees_defaults(pgbouncer, pg_database)
+
+
+def test_read_only_not_enforced_refuses_writes_itself(pgbouncer: PgBouncer, pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    from tui.services.query.guard import READ_ONLY_REFUSAL, Guard, run_guarded
+    from tui.services.query.runner import open_session
+    from tui.services.query.splitter import split_statements
+
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute("CREATE TABLE ledger (id int)")
+    profile = pooled(pgbouncer, pg_database, read_only=True)
+    database = open_database(profile, pgbouncer.password)
+    session = open_session(database, 1000)
+    guard = Guard(production=False, profile_name=profile.name, ask=lambda question: True,
+                  read_only_unenforced=profile.read_only and not database.info.read_only)
+    try:
+        read, write, shaped = split_statements("SELECT count(*) FROM ledger; INSERT INTO ledger VALUES (1);"
+                                               " WITH x AS (DELETE FROM ledger RETURNING 1) SELECT 1")
+        assert run_guarded(session, read, guard).ok
+        for statement in (write, shaped):
+            outcome = run_guarded(session, statement, guard)
+            assert outcome.declined and outcome.error is not None and outcome.error.message == READ_ONLY_REFUSAL
+    finally:
+        session.close()
+        database.close()
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM ledger").fetchone() == (0,)
+
+
+def test_options_silently_dropped_are_noticed(pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    # Managed poolers often set ignore_startup_parameters = options: the connection
+    # works and read-only is silently gone (an INSERT landed under a READ-ONLY badge).
+    bouncer = PgBouncer(pg_cluster, ignore_startup_parameters="extra_float_digits,options").start()
+    try:
+        profile = pooled(bouncer, pg_database, read_only=True)
+        database = open_database(profile, bouncer.password)
+        try:
+            assert not database.info.read_only and database.info.pooler == "a pooler?"
+            header = str(header_text(profile, database.info))
+            assert "READ-ONLY NOT ENFORCED" in header and header.count("READ-ONLY") == 1
+        finally:
+            database.close()
+    finally:
+        bouncer.stop()
+
+
+def test_settings_a_pooler_kept_from_the_server_are_named(pgbouncer: PgBouncer, pg_database: str) -> None:
+    from tui.screens.workspace import unapplied_settings
+
+    profile = pooled(pgbouncer, pg_database, statement_timeout="5s", search_path="app")
+    database = open_database(profile, pgbouncer.password)
+    try:
+        assert unapplied_settings(profile, database.info) == "statement_timeout, search_path"
+    finally:
+        database.close()

@@ -1,0 +1,89 @@
+"""PgBouncer's admin console through a real PgBouncer in transaction pooling."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+from helpers.topology_rig import PgBouncer
+
+from tui.services.pooler import PoolerConsole, PoolerError, quote_name
+
+
+def _console(pgbouncer: PgBouncer) -> PoolerConsole:
+    return PoolerConsole(psycopg.connect(pgbouncer.conninfo("pgbouncer"), autocommit=True))
+
+
+def test_snapshot_reads_every_section(pgbouncer: PgBouncer, pg_database: str) -> None:
+    with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
+        conn.execute("SELECT 1")
+        console = _console(pgbouncer)
+        try:
+            snap = console.snapshot()
+        finally:
+            console.close()
+    assert snap.version.startswith("PgBouncer")
+    assert not snap.missing
+    pool = next(p for p in snap.pools if p.database == pg_database)
+    assert pool.pool_mode == "transaction" and pool.cl_active >= 1
+    assert pg_database in {row["database"] for row in snap.clients}
+    assert {row["name"] for row in snap.databases} >= {"pgbouncer"}
+
+
+def test_waiting_clients_show_when_paused(pgbouncer: PgBouncer, pg_database: str) -> None:
+    console = _console(pgbouncer)
+    with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
+        conn.execute("SELECT 1")  # the pool exists
+    deadline = time.monotonic() + 10
+    while pg_database not in {row["name"] for row in console.snapshot().databases}:
+        assert time.monotonic() < deadline, "PgBouncer never listed the database"
+        time.sleep(0.1)
+    assert console.command("PAUSE", pg_database) == "PAUSE"
+    done = threading.Event()
+
+    def client() -> None:
+        with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
+            conn.execute("SELECT 1")
+        done.set()
+
+    worker = threading.Thread(target=client, daemon=True)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        snap = console.snapshot()
+        while snap.waiting_clients == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            snap = console.snapshot()
+        assert snap.waiting_clients >= 1
+        assert pg_database in snap.paused_databases
+        assert max(console.waiting_history) >= 1
+        assert not done.is_set()
+    finally:
+        console.command("RESUME", pg_database)
+        worker.join(10)
+        console.close()
+    assert done.is_set()
+
+
+def test_commands_only_for_known_databases(pgbouncer: PgBouncer) -> None:
+    console = _console(pgbouncer)
+    try:
+        with pytest.raises(PoolerError, match="no database"):
+            console.command("PAUSE", 'x"; SHUTDOWN; --')
+        with pytest.raises(PoolerError, match="Unknown pooler command"):
+            console.command("SHUTDOWN", "pgbouncer")
+    finally:
+        console.close()
+    assert quote_name('we"ird') == '"we""ird"'
+
+
+def test_a_normal_database_is_not_a_console(pgbouncer: PgBouncer, pg_database: str) -> None:
+    conn = psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None)
+    console = PoolerConsole(conn)
+    try:
+        with pytest.raises(PoolerError, match="does not look like a PgBouncer admin console"):
+            console.version()
+    finally:
+        console.close()

@@ -1,0 +1,85 @@
+"""The pooler pane on a real PgBouncer's admin console: keys a person presses."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+from helpers.pilot import until
+from helpers.topology_rig import PgBouncer
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from tui.profiles import Profile
+from tui.widgets.dialogs.confirm import ConfirmScreen
+from tui.widgets.pooler import PoolerPane
+
+
+class PoolerApp(App[None]):
+    def __init__(self, pgbouncer: PgBouncer, production: bool = False) -> None:
+        super().__init__()
+        self.pgbouncer = pgbouncer
+        self.profile = Profile(name="edge-pooler", host="127.0.0.1", port=pgbouncer.port, database="pgbouncer",
+                               user=pgbouncer.user, production=production)
+
+    def compose(self) -> ComposeResult:
+        yield PoolerPane(lambda: psycopg.connect(self.pgbouncer.conninfo("pgbouncer"), autocommit=True),
+                         self.profile, interval=0.5)
+
+
+def highlight(pane: PoolerPane, database: str) -> None:
+    table = pane.query_one("#pooler-table", DataTable)
+    row = next(i for i in range(table.row_count) if pane._identity(
+        [str(c.label) for c in table.columns.values()], table.get_row_at(i))[1] == database)
+    table.move_cursor(row=row)
+    assert pane.selected_database() == database
+
+
+async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_database: str) -> None:
+    with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
+        conn.execute("SELECT 1")
+    app = PoolerApp(pgbouncer, production=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(PoolerPane)
+        await until(pilot, lambda: pane.snapshot is not None, timeout=10)
+        pane.focus_default()
+        highlight(pane, pg_database)
+        await pilot.press("P")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press(*pg_database, "enter")  # production: the database's name is typed
+        await until(pilot, lambda: pg_database in (pane.snapshot.paused_databases if pane.snapshot else []),
+                    timeout=10)
+        done = threading.Event()
+
+        def client() -> None:
+            with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as c:
+                c.execute("SELECT 1")
+            done.set()
+
+        threading.Thread(target=client, daemon=True).start()
+        await until(pilot, lambda: pane.snapshot is not None and pane.snapshot.waiting_clients >= 1, timeout=10)
+        pulse = str(pane.query_one("#pooler-pulse").render())
+        assert "waiting clients" in pulse and f"paused: {pg_database}" in pulse
+        highlight(pane, pg_database)
+        await pilot.press("R")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")  # RESUME needs no typed name
+        await until(pilot, done.is_set, timeout=10)
+        for key, title in (("c", "Clients"), ("v", "Servers"), ("t", "Stats"), ("d", "Databases")):
+            await pilot.press(key)
+            assert str(pane.query_one("#pooler-status").render()).startswith(title)
+
+
+async def test_an_admin_console_that_goes_away(pgbouncer: PgBouncer) -> None:
+    def refused() -> psycopg.Connection:
+        raise psycopg.OperationalError("connection refused")
+
+    app = PoolerApp(pgbouncer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(PoolerPane)
+        await until(pilot, lambda: pane.snapshot is not None, timeout=10)
+        pane.console.connect = refused  # from now on the pooler refuses us
+        assert pane.console.current is not None
+        pane.console.current.conn.close()  # the pooler dropped us
+        await until(pilot, lambda: "refresh failed" in str(pane.query_one("#pooler-status").render()), timeout=10)
+        assert pane.snapshot is not None  # the last figures stay on screen
