@@ -22,7 +22,7 @@ from tui.secrets import PasswordVault
 from tui.services.query import guard
 from tui.services.query.autosave import EditorAutosave
 from tui.settings import Settings
-from tui.widgets.query import pane as pane_module
+from tui.widgets.query import statement_runner as runner_module
 from tui.widgets.query.pane import QueryPane
 
 # Everything a user can press, except the two ways to quit on purpose.
@@ -147,7 +147,7 @@ async def test_random_keys_on_production_change_nothing(profiles_file: Path, soc
         outcomes.append(guard.run_guarded(*args, **kwargs))
         return outcomes[-1]
 
-    monkeypatch.setattr(pane_module, "run_guarded", counted)
+    monkeypatch.setattr(runner_module, "run_guarded", counted)
     conninfo = pg_cluster.socket_conninfo(socket_profile.database)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("create table ledger (id int primary key, amount numeric);"

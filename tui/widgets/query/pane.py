@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import TextArea
-from textual.worker import get_current_worker
 
 from tui.db.base import Database
 from tui.db.link import is_connection_lost
@@ -23,23 +19,22 @@ from tui.messages import ConnectionLost
 from tui.profiles import Profile
 from tui.services.query.classify import first_keyword
 from tui.services.query.completion import CompletionCatalog
-from tui.services.query.explain import PlanNode, explain_failure, explain_statement
-from tui.services.query.export import ExportCancelled, export
-from tui.services.query.guard import Guard, Question, acting_functions, acting_question, run_guarded
+from tui.services.query.guard import Guard
 from tui.services.query.history import HistoryStore
-from tui.services.query.results import DEFAULT_ROW_CAP, ResultSet
+from tui.services.query.results import DEFAULT_ROW_CAP
 from tui.services.query.runner import Outcome
 from tui.services.query.session_keeper import SessionKeeper
 from tui.services.query.splitter import Statement
 from tui.services.query.summary import outcome_summary, run_summary
-from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.query.completion_popup import CompletionPopup
 from tui.widgets.query.editor_tabs import EditorTabs
-from tui.widgets.query.explain_dialog import ExplainScreen
-from tui.widgets.query.export_dialog import ExportScreen
+from tui.widgets.query.guard_prompt import GuardPrompt
 from tui.widgets.query.history_dialog import HistoryScreen
+from tui.widgets.query.plan_explainer import PlanExplainer
+from tui.widgets.query.result_exporter import ResultExporter
 from tui.widgets.query.result_grid import ResultGrid
 from tui.widgets.query.results_view import ResultsView
+from tui.widgets.query.statement_runner import StatementRunner
 
 __all__ = ["QueryPane", "outcome_summary", "run_summary"]
 
@@ -73,67 +68,6 @@ class QueryPane(Widget):
         Binding("enter", "completion_accept", "Accept", show=False, priority=True, id="query.completion_accept"),
     ]
 
-    # -- messages from the workers ------------------------------------------------------------
-    class StatementStarted(Message):
-        def __init__(self, index: int, total: int) -> None:
-            super().__init__()
-            self.index, self.total = index, total
-
-    class RowsArrived(Message):
-        """The first rows of a statement's result: show them while the rest streams in."""
-
-        def __init__(self, result: ResultSet) -> None:
-            super().__init__()
-            self.result = result
-
-    class StatementDone(Message):
-        def __init__(self, index: int, outcome: Outcome) -> None:
-            super().__init__()
-            self.index, self.outcome = index, outcome
-
-    class QuestionAsked(Message):
-        """The guard wants a yes or no; the worker waits for `reply`."""
-
-        def __init__(self, question: Question, reply: Callable[[bool | None], None]) -> None:
-            super().__init__()
-            self.question, self.reply = question, reply
-
-    class TransactionLost(Message):
-        """The session died with a transaction open while the link was down."""
-
-    class SessionLost(Message):
-        """The connection went during the run: the next run reconnects."""
-
-        def __init__(self, reason: str) -> None:
-            super().__init__()
-            self.reason = reason
-
-    class RunFinished(Message):
-        """The run is over: every statement ran, one stopped it, or `error` broke it off."""
-
-        def __init__(self, error: Exception | None = None) -> None:
-            super().__init__()
-            self.error = error
-
-    class ExplainDone(Message):
-        """The plan, or why there is none."""
-
-        def __init__(self, plan: PlanNode | None, error: str | None = None) -> None:
-            super().__init__()
-            self.plan, self.error = plan, error
-
-    class ExportProgress(Message):
-        def __init__(self, rows: int) -> None:
-            super().__init__()
-            self.rows = rows
-
-    class ExportDone(Message):
-        """The rows written to `path`, or the error (ExportCancelled when esc stopped it)."""
-
-        def __init__(self, path: Path, started: float, rows: int = 0, error: Exception | None = None) -> None:
-            super().__init__()
-            self.path, self.started, self.rows, self.error = path, started, rows, error
-
     def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP) -> None:
         super().__init__(id="query-pane")
         self.database = database
@@ -143,21 +77,25 @@ class QueryPane(Widget):
         self.editor_tabs = EditorTabs(profile.name, id="query-editor")
         self.results = ResultsView(id="query-results")
         self.completion = CompletionPopup(database, id="completion")
+        self.prompt = GuardPrompt()
+        self.explainer = PlanExplainer(database, self.sessions, profile.production)
+        self.exporter = ResultExporter(database)
+        self.runner = StatementRunner(self.sessions, self.history)
         self.outcomes: list[Outcome] = []
         self.running = False
-        self._stop_requested = threading.Event()  # set by cancel: the whole run stops
-        self._asking = False  # the worker waits for a confirmation
-        self._explaining = False  # an EXPLAIN uses the session's connection
         self._total, self._current_index = 1, 0  # statements in the run, the one running
         self._current_started = 0.0
         self._status_timer: Timer | None = None
-        self._export_cancel: threading.Event | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="query-body"):
             yield self.editor_tabs
             yield self.results
         yield self.completion
+        yield self.runner
+        yield self.prompt
+        yield self.explainer
+        yield self.exporter
 
     def on_mount(self) -> None:
         self._set_status("ready")
@@ -250,7 +188,7 @@ class QueryPane(Widget):
 
     def _busy(self) -> bool:
         """A statement or an EXPLAIN is using the session's connection."""
-        return self.running or self._explaining
+        return self.running or self.explainer.busy
 
     def _run(self, statements: list[Statement]) -> None:
         if self._busy():
@@ -262,14 +200,13 @@ class QueryPane(Widget):
         # No confirmation here: on production each statement is judged by the
         # server in a read-only trial, in the worker (tui/services/query/guard.py).
         self.running = True
-        self._stop_requested = threading.Event()
         self._total, self._current_index = len(statements), 0
         self.outcomes = []
         self.results.begin(len(statements))
         self._current_started = time.perf_counter()
         self._set_status(f"running 1 of {len(statements)} …")
         self._status_timer = self.set_interval(STATUS_INTERVAL, self._tick)
-        self._run_statements(statements, self._stop_requested)
+        self.runner.run(statements, self._guard())
 
     def link_restored(self) -> None:
         """The workspace reconnected: check the editor's session before the next run
@@ -280,94 +217,26 @@ class QueryPane(Widget):
 
     def _guard(self) -> Guard:
         return Guard(production=self.profile.production, profile_name=self.profile.name,
-                     ask=self._ask_from_thread,
+                     ask=self.prompt.ask,
                      read_only_unenforced=self.profile.read_only and not self.database.info.read_only)
 
-    def _ask_from_thread(self, question: Question) -> bool:
-        """Show a confirmation from the worker and wait for the answer (no if the app goes)."""
-        answered = threading.Event()
-        answers: list[bool] = []
-
-        def reply(yes: bool | None) -> None:
-            answers.append(bool(yes))
-            answered.set()
-
-        worker = get_current_worker()
-        try:
-            self.post_message(self.QuestionAsked(question, reply))
-            while not answered.wait(0.1):
-                if worker.is_cancelled or not self.app.is_running:
-                    return False
-        except RuntimeError:  # the app is shutting down
-            return False
-        return answers[0]
-
-    @on(QuestionAsked)
-    def _show_question(self, message: QuestionAsked) -> None:
-        # Built and pushed on the UI thread; the worker waits for the reply.
-        def answered(yes: bool | None) -> None:
-            self._asking = False
-            message.reply(yes)
-
-        question = message.question
-        self._asking = True
-        self.app.push_screen(ConfirmScreen(question.title, question.body, question.require_text), answered)
-
-    @work(thread=True, group="query", exclusive=True, exit_on_error=False)
-    def _run_statements(self, statements: list[Statement], stop: threading.Event) -> None:
-        """Run the statements one after the other until one does not succeed or esc stops the run."""
-        streaming: ResultSet | None = None
-
-        def rows_arrived(result: ResultSet) -> None:
-            nonlocal streaming
-            if result is not streaming:  # the first batch is shown at once
-                streaming = result
-                self.post_message(self.RowsArrived(result))
-
-        try:
-            session, lost_transaction = self.sessions.ensure()
-            if lost_transaction:
-                self.post_message(self.TransactionLost())
-            guard = self._guard()
-            for index, statement in enumerate(statements):
-                if stop.is_set():
-                    break  # cancelled between two statements: the rest never starts
-                self.post_message(self.StatementStarted(index, len(statements)))
-                outcome = run_guarded(session, statement, guard, on_rows=rows_arrived)
-                if not outcome.declined:
-                    self.history.add(statement.text, outcome.elapsed,
-                                     len(outcome.result) if outcome.result is not None else outcome.rowcount,
-                                     outcome.ok, outcome.error.message if outcome.error else None)
-                self.post_message(self.StatementDone(index, outcome))
-                if session.transaction_status() == "connection lost":
-                    # Never a silent wrong result: say so, and reconnect on the next run.
-                    self.sessions.drop(session)
-                    self.post_message(self.SessionLost(
-                        outcome.error.message if outcome.error else "the connection was closed"))
-                    break
-                if not outcome.ok:
-                    break
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
-            self.post_message(self.RunFinished(exc))
-        else:
-            self.post_message(self.RunFinished())
-
-    @on(TransactionLost)
+    @on(StatementRunner.TransactionLost)
+    @on(PlanExplainer.TransactionLost)
     def _transaction_lost(self) -> None:
         self._message("The open transaction was lost with the connection (the server rolled "
                       "it back); this runs on a new connection, in autocommit.", "bold red")
 
-    @on(SessionLost)
-    def _session_lost(self, message: SessionLost) -> None:
+    @on(StatementRunner.SessionLost)
+    def _session_lost(self, message: StatementRunner.SessionLost) -> None:
         self._message("The connection was lost; the next run reconnects.", "bold red")
         self.post_message(ConnectionLost(message.reason))
 
-    @on(RowsArrived)
-    def _show_streaming(self, message: RowsArrived) -> None:
+    @on(StatementRunner.RowsArrived)
+    def _show_streaming(self, message: StatementRunner.RowsArrived) -> None:
         self.results.show_streaming(message.result)
 
-    @on(StatementStarted)
-    def _statement_started(self, message: StatementStarted) -> None:
+    @on(StatementRunner.StatementStarted)
+    def _statement_started(self, message: StatementRunner.StatementStarted) -> None:
         self._current_started = time.perf_counter()
         self._current_index, self._total = message.index, message.total
 
@@ -379,14 +248,14 @@ class QueryPane(Widget):
         self.grid.rows_changed()
         total = self._total
         which = f" {self._current_index + 1} of {total}" if total > 1 else ""
-        if self._asking:
+        if self.prompt.waiting:
             self._set_status(f"statement{which} waiting for your answer")
             return
         seconds = f" · {elapsed:.1f} s" if self.timings else ""
         self._set_status(f"running{which} · {rows:,} rows so far{seconds} · esc cancels the run")
 
-    @on(StatementDone)
-    async def _statement_done(self, message: StatementDone) -> None:
+    @on(StatementRunner.StatementDone)
+    async def _statement_done(self, message: StatementRunner.StatementDone) -> None:
         outcome, error = message.outcome, message.outcome.error
         self.outcomes.append(outcome)
         error_at = None
@@ -394,8 +263,8 @@ class QueryPane(Widget):
             error_at = self.editor_tabs.select_character(error.position)  # the cursor on the culprit
         await self.results.show_outcome(message.index, outcome, self.timings, error_at, self.database.info.in_recovery)
 
-    @on(RunFinished)
-    def _run_finished(self, message: RunFinished) -> None:
+    @on(StatementRunner.RunFinished)
+    def _run_finished(self, message: StatementRunner.RunFinished) -> None:
         if any(first_keyword(o.statement) in ("CREATE", "ALTER", "DROP") for o in self.outcomes if o.ok):
             self.completion.load_catalog()  # new names to complete
         self.running = False
@@ -417,10 +286,9 @@ class QueryPane(Widget):
         if self._completion_open():
             self.completion.hide()
             return
-        if self._export_cancel is not None:
-            self._export_cancel.set()
+        self.exporter.cancel()
         if self.running:
-            self._stop_requested.set()  # the whole run stops, not just this statement
+            self.runner.stop()  # the whole run stops, not just this statement
             if self.sessions.session is not None:
                 self._message("Cancelling …", "yellow")
                 self.sessions.cancel()
@@ -430,7 +298,7 @@ class QueryPane(Widget):
             return self._completion_open()
         if action == "cancel":
             # Only while something runs; otherwise esc/ctrl+c keep their usual meaning.
-            return self.running or self._export_cancel is not None or self._completion_open()
+            return self.running or self.exporter.exporting or self._completion_open()
         return True
 
     # -- explain, history, export, format ---------------------------------------------------
@@ -439,45 +307,16 @@ class QueryPane(Widget):
 
     def _explain(self, analyze: bool) -> None:
         statements = self.editor_tabs.selected_or_current()
-        if not statements or self._busy():
-            return
-        statement = statements[0]
-        if self.database.info.kind != "postgresql":
-            self.app.notify("EXPLAIN trees are for PostgreSQL.", severity="warning")
-            return
-        acting = acting_functions(statement)
-        if analyze and acting:
-            # ANALYZE runs the statement, and a rollback does not undo what these do.
-            question = acting_question(statement, acting, self._guard())
-            self.app.push_screen(ConfirmScreen(question.title, question.body, question.require_text),
-                                 lambda yes: self._start_explain(statement, analyze) if yes else None)
-            return
-        self._start_explain(statement, analyze)
+        if statements and not self._busy():
+            self.explainer.explain(statements[0], analyze, self._guard())
 
-    def _start_explain(self, statement: Statement, analyze: bool) -> None:
-        self._explaining = True
-        self._explain_statement(statement, analyze, read_only=analyze and self.profile.production)
-        self._message(f"EXPLAIN{' ANALYZE (rolled back)' if analyze else ''} …", "dim")
+    @on(PlanExplainer.Started)
+    def _explain_started(self, message: PlanExplainer.Started) -> None:
+        self._message(f"EXPLAIN{' ANALYZE (rolled back)' if message.analyze else ''} …", "dim")
 
-    @work(thread=True, group="explain", exclusive=True, exit_on_error=False)
-    def _explain_statement(self, statement: Statement, analyze: bool, read_only: bool) -> None:
-        try:
-            session, lost_transaction = self.sessions.ensure()
-            if lost_transaction:
-                self.post_message(self.TransactionLost())
-            plan = explain_statement(session, statement, analyze, read_only)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
-            self.post_message(self.ExplainDone(None, explain_failure(exc, read_only)))
-        else:
-            self.post_message(self.ExplainDone(plan))
-
-    @on(ExplainDone)
-    def _explain_done(self, message: ExplainDone) -> None:
-        self._explaining = False
-        if message.plan is not None:
-            self.app.push_screen(ExplainScreen("Plan", message.plan))
-        else:
-            self._message(f"EXPLAIN failed: {message.error}", "bold red")
+    @on(PlanExplainer.Failed)
+    def _explain_failed(self, message: PlanExplainer.Failed) -> None:
+        self._message(f"EXPLAIN failed: {message.error}", "bold red")
 
     def action_history(self) -> None:
         def chosen(sql: str | None) -> None:
@@ -492,14 +331,7 @@ class QueryPane(Widget):
         if index is None:
             self.app.notify("Run a statement that returns rows first.", severity="warning")
             return
-        statement = self.outcomes[index].statement
-
-        def chosen(choice: tuple[str, Path] | None) -> None:
-            if choice:
-                self._export_cancel = threading.Event()
-                self._export(statement, *choice, self._export_cancel)
-
-        self.app.push_screen(ExportScreen(), chosen)
+        self.exporter.start(self.outcomes[index].statement)
 
     def _shown_outcome_index(self) -> int | None:
         for index, outcome in enumerate(self.outcomes):
@@ -507,32 +339,11 @@ class QueryPane(Widget):
                 return index
         return None
 
-    @work(thread=True, group="export", exit_on_error=False)
-    def _export(self, statement: Statement, fmt: str, path: Path, cancel: threading.Event) -> None:
-        started = time.perf_counter()
-        try:
-            rows = export(self.database, statement, fmt, path,
-                          lambda rows: self.post_message(self.ExportProgress(rows)), cancel)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the app keeps running
-            self.post_message(self.ExportDone(path, started, error=exc))
-        else:
-            self.post_message(self.ExportDone(path, started, rows=rows))
-
-    @on(ExportProgress)
-    def _export_progress(self, message: ExportProgress) -> None:
-        self._set_status(f"exporting · {message.rows:,} rows · esc cancels")
-
-    @on(ExportDone)
-    def _export_done(self, message: ExportDone) -> None:
-        self._export_cancel = None
-        if message.error is None:
-            seconds = time.perf_counter() - message.started
-            self._set_status(f"exported {message.rows:,} rows to {message.path} in {seconds:.1f} s")
-        elif isinstance(message.error, ExportCancelled):
-            self._set_status("export cancelled; the partial file was removed")
-        else:
-            self._set_status("export failed")
-            self._message(f"Export failed: {message.error}", "bold red")
+    @on(ResultExporter.StatusChanged)
+    def _export_status(self, message: ResultExporter.StatusChanged) -> None:
+        self._set_status(message.status)
+        if message.failure:
+            self._message(message.failure, "bold red")
 
     def action_format(self) -> None:
         self.editor_tabs.format_sql()
