@@ -23,6 +23,9 @@ from psycopg import sql
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 
+# Fixtures kept beside the helpers they use (the pty sessions: start_bastion, sqlite_db).
+pytest_plugins = ["helpers.pty_sessions"]
+
 CLEARED_ENV = (
     "BASTION_PROFILES", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGSERVICE",
     "PGSERVICEFILE", "PGPASSFILE", "PGSSLMODE", "PGSSLROOTCERT", "PGCONNECT_TIMEOUT", "PGAPPNAME",

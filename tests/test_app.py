@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers.apps import FIXED_ENV, make_app, wait_for_screen
 from helpers.pilot import until
 from textual.widgets import DataTable, Input
 
@@ -22,25 +23,6 @@ from tui.services.query.autosave import EditorAutosave, buffer_autosaves
 from tui.services.query.history import HistoryStore
 from tui.settings import Settings
 from tui.widgets.dialogs.confirm import ConfirmScreen
-
-FIXED_ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
-
-
-def make_app(profiles_file: Path, *profiles: Profile, vault: PasswordVault | None = None,
-             start: Profile | None = None) -> BastionApp:
-    store = ProfileStore(profiles_file).load()
-    for profile in profiles:
-        store.put(profile)
-    return BastionApp(store, vault or PasswordVault(), Settings(path=profiles_file.parent / "settings.yaml"),
-                      start_profile=start, environ=FIXED_ENV)
-
-
-async def wait_for_screen(pilot, screen_type: type, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if isinstance(pilot.app.screen, screen_type):
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"expected {screen_type.__name__}, on {pilot.app.screen!r}")
 
 
 async def type_text(pilot, text: str) -> None:

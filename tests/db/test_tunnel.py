@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from helpers.sshd_rig import SshServer, ssh_processes_for
+from helpers.tunnels import ssh_config, tunnel_profile, wait_for_no_ssh
 
 from tui.cli import main
 from tui.db import ConnectFailure, open_database
@@ -20,28 +21,7 @@ from tui.db.postgres import PostgresDatabase
 from tui.db.roles import WORKSPACE
 from tui.db.tunnel import forward_spec, live_tunnels, ssh_command, ssh_hint
 from tui.demo.cluster import LocalCluster
-from tui.profiles import Profile, ProfileStore, SshConfig
-
-
-def ssh_config(sshd: SshServer, identity: Path | None = None, known_hosts: Path | None = None) -> SshConfig:
-    return SshConfig(host=sshd.host, user=sshd.user, port=sshd.port,
-                     identity_file=str(identity or sshd.identity_file),
-                     options=tuple(sshd.ssh_options(known_hosts)))
-
-
-def tunnel_profile(sshd: SshServer, pg_cluster: LocalCluster, pg_database: str, **changes: object) -> Profile:
-    """The database as the jump host sees it (127.0.0.1 there), reached through the tunnel."""
-    profile = Profile(name="via-jump", host="127.0.0.1", port=pg_cluster.port, database=pg_database,
-                      user=pg_cluster.superuser, password="prompt", sslmode="disable", ssh=ssh_config(sshd))
-    return profile.with_changes(**changes)
-
-
-def wait_for_no_ssh(marker: str, timeout: float = 5) -> list[str]:
-    deadline = time.monotonic() + timeout
-    while (left := ssh_processes_for(marker)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return left
-
+from tui.profiles import ProfileStore, SshConfig
 
 # -- pure parts ---------------------------------------------------------------------
 
@@ -282,8 +262,8 @@ def test_psycopg_through_the_tunnel_sees_the_same_server(sshd: SshServer, pg_clu
 def test_closing_the_terminal_stops_bastion_and_its_tunnel(
     sshd: SshServer, pg_cluster: LocalCluster, pg_database: str, tmp_path: Path, isolated_env: Path,
 ) -> None:
+    from helpers.tmux import CONNECT_TIMEOUT, Tmux, base_env, bastion_command, wait_for, wait_until
     from sshd_rig import descendants
-    from test_e2e_tmux import CONNECT_TIMEOUT, Tmux, base_env, bastion_command, wait_for, wait_until
 
     pgpass = tmp_path / "pgpass"
     pgpass.write_text(f"*:*:*:{pg_cluster.superuser}:{pg_cluster.password}\n")
@@ -314,7 +294,7 @@ def test_closing_the_terminal_stops_bastion_and_its_tunnel(
 async def test_the_app_connects_through_the_tunnel_and_shows_ssh_failures(
     sshd: SshServer, pg_cluster: LocalCluster, pg_database: str, profiles_file: Path, memory_keyring,
 ) -> None:
-    from test_app import make_app, wait_for_screen
+    from helpers.apps import make_app, wait_for_screen
 
     from tui.screens.connect import ConnectScreen
     from tui.screens.picker import PickerScreen
@@ -350,7 +330,7 @@ async def test_a_lost_tunnel_shows_the_banner_and_comes_back(
     """The ssh process dies (killed, link down): bastion, its parent, notices at once
     rather than at the next heartbeat, says the tunnel dropped (not the server), and
     is back through a new tunnel within 2 s; the first query then works."""
-    from test_link_banner import banner_of, banner_shown, banner_text, make_app, wait_until
+    from helpers.link_banner import banner_of, banner_shown, banner_text, make_app, wait_until
 
     from tui.screens.workspace import WorkspaceScreen
     from tui.widgets.query.pane import QueryPane

@@ -5,13 +5,12 @@ os.write each), as ssh delivers it."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from helpers.pty_sessions import editor_text, open_query_editor
 from helpers.pty_terminal import PtyBastion
 from helpers.sshd_rig import SshServer, ssh_processes_for
 
@@ -22,47 +21,14 @@ REPEAT = 10
 CTRL_A, CTRL_K, BACKSPACE, ESC, ENTER = b"\x01", b"\x0b", b"\x7f", b"\x1b", b"\r"
 
 
-def child_env(home: Path) -> dict[str, str]:
-    """The test's isolated dirs (see conftest.isolated_env), this checkout on the path."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    env["LANG"] = "C.UTF-8"
-    return env
 
 
-@pytest.fixture
-def start_bastion(isolated_env: Path, tmp_path: Path) -> Iterator[Callable[..., PtyBastion]]:
-    started: list[PtyBastion] = []
-
-    def start(*args: str) -> PtyBastion:
-        bastion = PtyBastion(list(args), env=child_env(isolated_env), cwd=tmp_path)
-        started.append(bastion)
-        return bastion
-
-    yield start
-    for bastion in started:
-        bastion.close()
 
 
-@pytest.fixture
-def sqlite_db(tmp_path: Path) -> Path:
-    path = tmp_path / "shop.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("create table orders (id integer primary key, total numeric)")
-    return path
 
 
-def editor_text(home: Path) -> str:
-    """What the Query editor held when bastion quit (its autosave of the ad-hoc profile)."""
-    return (home / "xdg_data_home" / "bastion" / "editor" / "ad-hoc.sql").read_text(encoding="utf-8")
 
 
-def open_query_editor(bastion: PtyBastion) -> None:
-    bastion.wait_for("orders")  # the sidebar is loaded: the workspace is up
-    mark = bastion.mark()
-    bastion.write(b"2")
-    bastion.wait_for("Run all", since=mark)
-    time.sleep(0.3)
 
 
 def crash_reports(home: Path) -> list[Path]:
@@ -152,7 +118,7 @@ def test_a_hung_up_terminal_ends_bastion_within_a_second_and_stops_its_tunnel(
     # The SSH session to the jump host closes while a stalled link has filled the
     # terminal: Textual's writer thread died on EIO, the app blocked on its full
     # output queue until the forced exit 5 s later.
-    from test_tunnel import tunnel_profile, wait_for_no_ssh
+    from helpers.tunnels import tunnel_profile, wait_for_no_ssh
 
     pgpass = tmp_path / "pgpass"
     pgpass.write_text(f"*:*:*:{pg_cluster.superuser}:{pg_cluster.password}\n")

@@ -13,15 +13,14 @@ from pathlib import Path
 import psycopg
 import pytest
 from helpers.clusters import database_named, throwaway_cluster
+from helpers.link_banner import banner_of, banner_shown, banner_text, make_app, wait_until
 
-from tui.app import BastionApp
 from tui.db import ConnectFailure, open_database
 from tui.demo.cluster import LocalCluster
-from tui.profiles import Profile, ProfileStore
+from tui.profiles import Profile
 from tui.screens.workspace import WorkspaceScreen
 from tui.services.query.runner import open_session
 from tui.services.query.splitter import split_statements
-from tui.settings import Settings
 from tui.widgets import link_banner
 from tui.widgets.activity import ActivityPane
 from tui.widgets.browse import BrowsePane
@@ -29,7 +28,6 @@ from tui.widgets.link_banner import LinkBanner, server_answered
 from tui.widgets.query.pane import QueryPane, outcome_summary
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
-FIXED_ENV = {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
 SLEEPING = "select pg_sleep(30)"
 
 
@@ -52,17 +50,8 @@ def slow_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(LinkBanner, "retry_seconds", 300)
 
 
-def make_app(folder: Path) -> BastionApp:
-    return BastionApp(ProfileStore(folder / "profiles.yaml").load(), settings=Settings(),
-                      theme_name="bastion-dark", environ=FIXED_ENV)
 
 
-async def wait_until(pilot, condition, timeout: float = 15.0, what: str = "condition") -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"{what} not met within {timeout} s")
 
 
 def terminate_backends(conninfo: str, database: str) -> int:
@@ -81,19 +70,10 @@ def sleeping_on_server(conninfo: str, database: str) -> bool:
     return bool(row and row[0])
 
 
-def banner_of(app) -> LinkBanner:
-    return app.screen.query_one(LinkBanner)
 
 
-def banner_shown(app) -> bool:
-    """Shown and laid out: before its first layout the banner has no width and
-    would shorten the reason to nothing."""
-    banner = banner_of(app)
-    return banner.display and banner.size.width > 0
 
 
-def banner_text(app) -> str:
-    return str(banner_of(app).render())
 
 
 def messages_of(app) -> str:

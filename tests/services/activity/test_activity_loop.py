@@ -3,7 +3,7 @@ what the keys choose to show."""
 
 from __future__ import annotations
 
-from test_activity_snapshots import NOW, SESSIONS
+from helpers.activity_fixed import NOW, SESSIONS
 
 from tui.services.activity import Tick
 from tui.services.activity.blocking import root_blockers

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from helpers.alembic_projects import BRANCHED, Rev, alembic, linear, pg_execute, pg_url, write_project
-from test_migrations_snapshots import PaneScreen
+from helpers.migrations_screen import PaneScreen
 from textual.app import App
 from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 

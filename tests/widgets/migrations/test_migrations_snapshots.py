@@ -14,9 +14,8 @@ import psycopg
 import pytest
 from helpers.alembic_projects import BRANCHED, alembic, pg_url, write_project
 from helpers.migration_tables import PG_TOOLS
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from helpers.migrations_screen import PaneScreen
+from textual.widgets import DataTable
 
 from tui.app import BastionApp
 from tui.db import open_database
@@ -31,16 +30,6 @@ DEMO_ALEMBIC = Path(__file__).resolve().parent.parent / "tui" / "demo" / "alembi
 DB_NAME = "snapshot_migrations"
 
 
-class PaneScreen(Screen[None]):
-    """Just the Migrations pane and the footer."""
-
-    def __init__(self, pane: MigrationsPane) -> None:
-        super().__init__()
-        self.pane = pane
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-        yield Footer()
 
 
 

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from helpers.pty_sessions import editor_text, open_query_editor
 from helpers.pty_terminal import PtyBastion
-from test_input_bursts import editor_text, open_query_editor, sqlite_db, start_bastion  # noqa: F401
 from textual.app import App, ComposeResult
 from textual.widgets import TextArea
 

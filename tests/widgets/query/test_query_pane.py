@@ -400,7 +400,7 @@ async def test_editor_tabs_keep_their_own_text(shop, socket_profile: Profile) ->
 async def test_keys_typed_in_one_burst_run_the_whole_statement(shop, socket_profile: Profile) -> None:
     """Over SSH a fast typist's last characters and ctrl+j arrive together: the run
     key is a priority binding, so it must still see every character typed before it."""
-    from test_random_keys import send_key
+    from helpers.keys import send_key
 
     app = PaneApp(shop, socket_profile)
     async with app.run_test(size=(100, 30)) as pilot:
