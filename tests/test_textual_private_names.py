@@ -69,6 +69,8 @@ PRIVATE_NAMES: list[tuple[str, str, str]] = [
     ("textual._two_way_dict", "TwoWayDict", "imports it in tui/widgets/activity/session_table.py"),
     ("textual._two_way_dict:TwoWayDict", "get_key", "calls it in tui/widgets/activity/session_table.py"),
     ("textual.cache:LRUCache", "discard", "calls it in tui/widgets/activity/session_table.py"),
+    # tui/widgets/steady_select.py: a Select dismissed while it mounts
+    ("textual.widgets._select:Select", "_init_selected_option", "overrides it in tui/widgets/steady_select.py"),
     # tui/widgets/query/editor_tabs.py: the editor's height as it was before the split
     ("textual.widget:Widget", "_has_relative_children_height", "overrides it in tui/widgets/query/editor_tabs.py"),
     # tui/widgets/query/sql_editor.py: highlighting only the lines in view

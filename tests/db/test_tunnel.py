@@ -132,7 +132,7 @@ def test_tunnel_failures_show_ssh_own_message(sshd: SshServer, pg_cluster: Local
         profile = tunnel_profile(sshd, pg_cluster, pg_database).with_changes(
             ssh=ssh_config(sshd, identity=sshd.other_identity_file))
     else:
-        from sshd_rig import free_port
+        from helpers.sshd_rig import free_port
 
         profile = tunnel_profile(sshd, pg_cluster, pg_database, port=free_port())
     with pytest.raises(ConnectFailure) as raised:
@@ -168,7 +168,7 @@ def test_profiles_test_reports_each_hop(sshd: SshServer, pg_cluster: LocalCluste
 
 def test_profiles_test_stops_at_the_failing_hop(sshd: SshServer, pg_cluster: LocalCluster, pg_database: str,
                                                 tmp_path: Path, memory_keyring, capsys) -> None:
-    from sshd_rig import free_port
+    from helpers.sshd_rig import free_port
 
     profiles = tmp_path / "profiles.yaml"
     ProfileStore(profiles).load().put(tunnel_profile(sshd, pg_cluster, pg_database, port=free_port()))
@@ -218,7 +218,7 @@ def test_no_ssh_process_outlives_bastion(sshd: SshServer, pg_cluster: LocalClust
     pgpass.chmod(0o600)
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    env = {**os.environ, "PGPASSFILE": str(pgpass), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PGPASSFILE": str(pgpass), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     child = subprocess.Popen(
         [sys.executable, str(script), sshd.host, sshd.user, str(sshd.port), str(sshd.identity_file),
          "|".join(sshd.ssh_options()), str(pg_cluster.port), pg_database, pg_cluster.superuser, ending],
@@ -262,8 +262,8 @@ def test_psycopg_through_the_tunnel_sees_the_same_server(sshd: SshServer, pg_clu
 def test_closing_the_terminal_stops_bastion_and_its_tunnel(
     sshd: SshServer, pg_cluster: LocalCluster, pg_database: str, tmp_path: Path, isolated_env: Path,
 ) -> None:
+    from helpers.sshd_rig import descendants
     from helpers.tmux import CONNECT_TIMEOUT, Tmux, base_env, bastion_command, wait_for, wait_until
-    from sshd_rig import descendants
 
     pgpass = tmp_path / "pgpass"
     pgpass.write_text(f"*:*:*:{pg_cluster.superuser}:{pg_cluster.password}\n")

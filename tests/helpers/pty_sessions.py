@@ -16,7 +16,7 @@ from helpers.pty_terminal import PtyBastion
 def child_env(home: Path) -> dict[str, str]:
     """The test's isolated dirs (see conftest.isolated_env), this checkout on the path."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])  # the repository
     env["LANG"] = "C.UTF-8"
     return env
 

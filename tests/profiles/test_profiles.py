@@ -160,7 +160,7 @@ def test_location_env_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_example_file_is_valid_and_documents_every_key() -> None:
-    example = Path(__file__).resolve().parent.parent / "profiles.example.yaml"
+    example = Path(__file__).resolve().parents[2] / "profiles.example.yaml"
     store = ProfileStore(example).load()
     assert store.file_error is None and store.errors() == []
     text = example.read_text()

@@ -21,6 +21,7 @@ from tui.profiles import (
 )
 from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
+from tui.widgets.steady_select import SteadySelect
 
 # (key, label, placeholder) for the text fields, in the order shown.
 TEXT_FIELDS: list[tuple[str, str, str]] = [
@@ -68,7 +69,7 @@ class ProfileFormScreen(Dialog[Profile | None]):
                 yield self._row("name", "Name", SteadyInput(p.name if p else "", placeholder="staging", id="f-name"))
                 yield self._row(
                     "driver", "Driver",
-                    Select([(d, d) for d in DRIVERS], value=p.driver if p else "postgresql",
+                    SteadySelect([(d, d) for d in DRIVERS], value=p.driver if p else "postgresql",
                            allow_blank=False, id="f-driver"),
                 )
                 for key, label, placeholder in TEXT_FIELDS:
@@ -83,12 +84,12 @@ class ProfileFormScreen(Dialog[Profile | None]):
                                     SteadyInput(text, placeholder=placeholder, id=f"f-ssh-{key}"))
                 yield self._row(
                     "sslmode", "SSL mode",
-                    Select([(m, m) for m in SSLMODES], value=(p.sslmode if p and p.sslmode else Select.NULL),
+                    SteadySelect([(m, m) for m in SSLMODES], value=(p.sslmode if p and p.sslmode else Select.NULL),
                            prompt="libpq default (prefer)", id="f-sslmode"),
                 )
                 yield self._row(
                     "password", "Password from",
-                    Select([(s, s) for s in PASSWORD_SOURCES], value=p.password if p else "keyring",
+                    SteadySelect([(s, s) for s in PASSWORD_SOURCES], value=p.password if p else "keyring",
                            allow_blank=False, id="f-password"),
                 )
                 with Horizontal(classes="form-row"):

@@ -17,6 +17,7 @@ from helpers.migration_tables import PG_TOOLS
 from helpers.migrations_screen import PaneScreen
 from textual.widgets import DataTable
 
+import tui
 from tui.app import BastionApp
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
@@ -26,7 +27,7 @@ from tui.widgets.migrations import MigrationsPane
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 FIXED_DIR = Path("/tmp/bastion-migrations-snapshots")
-DEMO_ALEMBIC = Path(__file__).resolve().parent.parent / "tui" / "demo" / "alembic"
+DEMO_ALEMBIC = Path(tui.__file__).resolve().parent / "demo" / "alembic"
 DB_NAME = "snapshot_migrations"
 
 

@@ -12,6 +12,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widgets import TextArea
 
+import tui
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
@@ -26,7 +27,7 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"
 class PaneApp(App[None]):
     """The Query pane alone, on a real database."""
 
-    CSS_PATH = Path(__file__).resolve().parent.parent / "tui" / "bastion.tcss"
+    CSS_PATH = Path(tui.__file__).resolve().parent / "bastion.tcss"
 
     def __init__(self, database, profile: Profile) -> None:
         super().__init__()
