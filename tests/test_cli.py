@@ -135,7 +135,7 @@ def test_a_huge_profiles_file_is_a_clear_error(profiles_file: Path, capsys) -> N
 
 
 def test_profiles_add_help_documents_every_option(capsys) -> None:
-    from tui.cli import profiles_parser
+    from tui.commands.profiles import profiles_parser
 
     with pytest.raises(SystemExit) as exited:
         main(["profiles", "add", "--help"])

@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 from helpers.pilot import until
 from textual.widgets import DataTable
 
-from tui.cli import demo_app, demo_parser
+from tui.commands.demo import demo_app, demo_parser
 from tui.demo.cluster import LocalCluster, cluster_temp_dir
 from tui.demo.runner import SYSTEM_BASE_DIR, DemoEnvironment, DemoError, default_base_dir
 from tui.demo.seed import APPLIED_REVISION, DEMO_DBNAME

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Label, LoadingIndicator, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import get_current_worker
 
 from tui.db import ConnectFailure
 from tui.profiles import Profile
@@ -25,6 +27,14 @@ class ConnectScreen(Dialog[Connected | None]):
         Binding("escape", "cancel", "Cancel"),
         Binding("r", "retry", "Retry", show=False),
     ]
+
+    class Attempted(Message, bubble=False):
+        """The connect worker finished: connected, or the error that stopped it."""
+
+        def __init__(self, connected: Connected | None, error: BaseException | None = None) -> None:
+            super().__init__()
+            self.connected = connected
+            self.error = error
 
     def __init__(self, profile: Profile, vault: PasswordVault) -> None:
         super().__init__()
@@ -59,23 +69,27 @@ class ConnectScreen(Dialog[Connected | None]):
         self.query_one("#connect-error", Static).update("")
         self.query_one("#connect-hint", Static).update("")
         self.query_one("#connect-keys", Static).update("esc cancel")
-        self.run_worker(
-            lambda: self._connect(password), thread=True, exit_on_error=False,
-            group="connect", exclusive=True,
-        )
+        self._connect(password)
 
-    def _connect(self, password: str | None) -> Connected | None:
-        # Runs in a worker thread. A libpq connect cannot be interrupted, so a
-        # cancelled attempt is left to finish and its connection closed here.
+    @work(thread=True, group="connect", exclusive=True, exit_on_error=False)
+    def _connect(self, password: str | None) -> None:
+        # A libpq connect cannot be interrupted, so a cancelled attempt is left to
+        # finish and its connection closed here.
         steps = {"progress": self._step_from_thread, "cancelled": self._abandoned}
-        if password is None:
-            connected = connect_first_try(self.profile, self.vault, **steps)
-        else:
-            connected = connect_with_password(self.profile, self.vault, password, **steps)
+        try:
+            if password is None:
+                connected = connect_first_try(self.profile, self.vault, **steps)
+            else:
+                connected = connect_with_password(self.profile, self.vault, password, **steps)
+        except Exception as exc:  # noqa: BLE001 - shown in the dialog, whatever it is
+            if not get_current_worker().is_cancelled:
+                self.post_message(self.Attempted(None, exc))
+            return
         if self._abandoned.is_set():
             connected.database.close()
-            return None
-        return connected
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Attempted(connected))
 
     def _step_from_thread(self, text: str) -> None:
         if not self._abandoned.is_set():
@@ -85,14 +99,11 @@ class ConnectScreen(Dialog[Connected | None]):
         if self.is_attached:
             self.query_one("#connect-step", Static).update(text)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "connect":
-            return
-        if event.state == WorkerState.SUCCESS:
-            if event.worker.result is not None and not self._abandoned.is_set():
-                self.dismiss(event.worker.result)
-        elif event.state == WorkerState.ERROR:
-            self._handle_failure(event.worker.error)
+    def on_connect_screen_attempted(self, event: Attempted) -> None:
+        if event.error is not None:
+            self._handle_failure(event.error)
+        elif event.connected is not None and not self._abandoned.is_set():
+            self.dismiss(event.connected)
 
     def _handle_failure(self, error: BaseException | None) -> None:
         if not self.is_attached or not self.query("#connect-progress"):

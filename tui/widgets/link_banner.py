@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 from time import monotonic
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import RenderResult
 from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.worker import Worker, WorkerState
+from textual.worker import get_current_worker
 
 from tui.db.base import ConnectFailure, Database, ServerInfo
 from tui.formatting import first_line
@@ -60,6 +61,22 @@ class LinkBanner(Widget):
             super().__init__()
             self.info = info
 
+    class Pinged(Message, bubble=False):
+        """A heartbeat's answer: whether the link answered, or the error the ping raised."""
+
+        def __init__(self, answered: bool | None, error: BaseException | None = None) -> None:
+            super().__init__()
+            self.answered = answered
+            self.error = error
+
+    class Attempted(Message, bubble=False):
+        """A reconnect attempt ended: the server's info, or the error that stopped it."""
+
+        def __init__(self, info: ServerInfo | None, error: BaseException | None = None) -> None:
+            super().__init__()
+            self.info = info
+            self.error = error
+
     def __init__(self, database: Database, reconnect_key: str = "f4") -> None:
         super().__init__(id="link-banner")
         self.database = database
@@ -95,7 +112,23 @@ class LinkBanner(Widget):
         if self.lost or self.attempting or self._suspended or self._pinging or not self.is_attached:
             return
         self._pinging = True
-        self.run_worker(self.database.ping, thread=True, exit_on_error=False, group="link-ping")
+        self._ping()
+
+    @work(thread=True, group="link-ping", exit_on_error=False)
+    def _ping(self) -> None:
+        try:
+            answered = self.database.ping()
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the link is in doubt
+            self.post_message(self.Pinged(None, exc))
+        else:
+            self.post_message(self.Pinged(answered))
+
+    def on_link_banner_pinged(self, event: Pinged) -> None:
+        self._pinging = False
+        if event.error is not None:
+            self.post_message(ConnectionLost(first_line(event.error)))
+        elif event.answered is False:
+            self.post_message(ConnectionLost(self.HEARTBEAT_REASON))
 
     def connection_lost(self, reason: str) -> None:
         """Show the banner and start the countdown (no-op if already lost)."""
@@ -158,44 +191,41 @@ class LinkBanner(Widget):
         self._stop_timers()
         self.attempting = True
         self.refresh()
-        database = self.database
+        self._reconnect(fresh)
 
-        def reconnect() -> ServerInfo:
+    @work(thread=True, group="link-reconnect", exclusive=True, exit_on_error=False)
+    def _reconnect(self, fresh: bool) -> None:
+        database = self.database
+        try:
             # A pane may have lost only its own connection: if the main one answers,
             # there is nothing to replace (the pane reopens its own on next use).
             if fresh or not database.ping():
                 database.reconnect()
-            return database.info
+            info = database.info
+        except Exception as exc:  # noqa: BLE001 - shown on the banner, whatever it is
+            attempted = self.Attempted(None, exc)
+        else:
+            attempted = self.Attempted(info)
+        if not get_current_worker().is_cancelled:  # a newer attempt took over
+            self.post_message(attempted)
 
-        self.run_worker(reconnect, thread=True, exit_on_error=False, group="link-reconnect", exclusive=True)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker: Worker[Any] = event.worker
-        if not worker.is_finished:
+    def on_link_banner_attempted(self, event: Attempted) -> None:
+        self.attempting = False
+        if event.error is None:
+            self.reason, self.attempt = None, 0
+            self.display = False
+            self.post_message(self.Reconnected(event.info))
             return
-        if worker.group == "link-ping":
-            self._pinging = False
-            if worker.state == WorkerState.ERROR:
-                self.post_message(ConnectionLost(first_line(worker.error or self.HEARTBEAT_REASON)))
-            elif worker.state == WorkerState.SUCCESS and worker.result is False:
-                self.post_message(ConnectionLost(self.HEARTBEAT_REASON))
-        elif worker.group == "link-reconnect":
-            self.attempting = False
-            if worker.state == WorkerState.SUCCESS:
-                self.reason, self.attempt = None, 0
-                self.display = False
-                self.post_message(self.Reconnected(worker.result))
-                return
-            error = worker.error
-            message = error.message if isinstance(error, ConnectFailure) else first_line(error or "cancelled")
-            self._server_answered = server_answered(error)
-            if not self.lost:  # a reconnect asked for on a fine link failed: lost now
-                self.post_message(ConnectionLost(message))
-                return
-            self.reason = first_line(message) or self.reason
-            self.attempt = max(1, self.attempt) + 1
-            self.display = True
-            self._wait()
+        error = event.error
+        message = error.message if isinstance(error, ConnectFailure) else first_line(error)
+        self._server_answered = server_answered(error)
+        if not self.lost:  # a reconnect asked for on a fine link failed: lost now
+            self.post_message(ConnectionLost(message))
+            return
+        self.reason = first_line(message) or self.reason
+        self.attempt = max(1, self.attempt) + 1
+        self.display = True
+        self._wait()
 
     # -- drawing --------------------------------------------------------------------
     def countdown_text(self, short: bool = False) -> str:

@@ -1,0 +1,39 @@
+"""`bastion fleet [--group NAME]`: every server of the profiles on one screen."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.commands.errors import EXIT_USAGE, CliError
+from tui.commands.profiles import add_profiles_option
+from tui.commands.running import run_app
+from tui.profiles import ProfileStore
+from tui.secrets import PasswordVault
+
+
+def fleet_parser() -> argparse.ArgumentParser:
+    """The options of `bastion fleet`."""
+    parser = argparse.ArgumentParser(
+        prog="bastion fleet",
+        description="Every server of the profiles on one screen, polled at once and read-only.")
+    parser.add_argument("--group", metavar="NAME", help="only the profiles whose `group:` is NAME")
+    parser.add_argument("--theme", metavar="NAME", help="theme to use (remembered)")
+    add_profiles_option(parser)
+    return parser
+
+
+def run_fleet(argv: list[str]) -> int:
+    """Open the fleet screen; a group no profile belongs to is a usage error."""
+    from tui.app import BastionApp
+    from tui.services.fleet import FleetError, select_profiles
+    from tui.settings import Settings
+
+    args = fleet_parser().parse_args(argv)
+    store = ProfileStore(args.profiles).load()
+    try:
+        select_profiles(list(store.profiles.values()), args.group)
+    except FleetError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    app = BastionApp(store, PasswordVault(), Settings.load(), theme_name=args.theme,
+                     start_fleet=True, fleet_group=args.group)
+    return run_app(app)
