@@ -45,7 +45,7 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         pane.focus_default()
         highlight(pane, pg_database)
         await pilot.press("P")
-        assert isinstance(app.screen, ConfirmScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press(*pg_database, "enter")  # production: the database's name is typed
         await until(pilot, lambda: pg_database in (pane.snapshot.paused_databases if pane.snapshot else []),
                     timeout=10)
@@ -62,12 +62,12 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         assert "waiting clients" in pulse and f"paused: {pg_database}" in pulse
         highlight(pane, pg_database)
         await pilot.press("R")
-        assert isinstance(app.screen, ConfirmScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")  # RESUME needs no typed name
         await until(pilot, done.is_set, timeout=10)
         for key, title in (("c", "Clients"), ("v", "Servers"), ("t", "Stats"), ("d", "Databases")):
             await pilot.press(key)
-            assert str(pane.query_one("#pooler-status").render()).startswith(title)
+            await until(pilot, lambda title=title: str(pane.query_one("#pooler-status").render()).startswith(title))
 
 
 async def test_an_admin_console_that_goes_away(pgbouncer: PgBouncer) -> None:
