@@ -17,6 +17,10 @@ Fixtures: `pgbouncer` (session-scoped, in front of `pg_cluster`) and
 hot_standby_feedback never show in the other tests' cluster, and its standby),
 exported through conftest.py.
 Both skip when the programs are missing (`.ci/run` installs them).
+
+A test that needs other console users starts a `PgBouncer` of its own with
+`users` (name: password, added to the userlist) and `stats_users` (added to the
+superuser in `stats_users`; `admin_users` stays the superuser alone).
 """
 
 from __future__ import annotations
@@ -60,13 +64,16 @@ class PgBouncer:
     is reachable under its own name, plus the admin console `pgbouncer`."""
 
     def __init__(self, cluster: LocalCluster, pool_mode: str = "transaction",
-                 ignore_startup_parameters: str = "extra_float_digits") -> None:
+                 ignore_startup_parameters: str = "extra_float_digits",
+                 users: dict[str, str] | None = None, stats_users: tuple[str, ...] = ()) -> None:
         self.cluster = cluster
         self.port = free_port()
         self.user = cluster.superuser
         self.password = cluster.password
         self.pool_mode = pool_mode
         self.ignore_startup_parameters = ignore_startup_parameters
+        self.users = {self.user: self.password, **(users or {})}
+        self.stats_users = (self.user, *stats_users)
         self.folder = Path(tempfile.mkdtemp(prefix="bastion-test-pgbouncer-"))
         self.log = self.folder / "pgbouncer.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -83,7 +90,7 @@ class PgBouncer:
             "auth_type = scram-sha-256",
             f"auth_file = {self.folder / 'userlist.txt'}",
             f"admin_users = {self.user}",
-            f"stats_users = {self.user}",
+            f"stats_users = {', '.join(self.stats_users)}",
             f"ignore_startup_parameters = {self.ignore_startup_parameters}",
             "default_pool_size = 4",
             "max_client_conn = 200",
@@ -96,7 +103,8 @@ class PgBouncer:
     def start(self) -> PgBouncer:
         if not Path(PGBOUNCER).is_file():
             raise TopologyRigError(f"{PGBOUNCER} is missing (Debian package pgbouncer)")
-        (self.folder / "userlist.txt").write_text(f'"{self.user}" "{self.password}"\n')
+        (self.folder / "userlist.txt").write_text("".join(f'"{name}" "{secret}"\n'
+                                                          for name, secret in self.users.items()))
         config = self.folder / "pgbouncer.ini"
         config.write_text(self._config())
         command = [PGBOUNCER, str(config)]
@@ -122,9 +130,11 @@ class PgBouncer:
                 self.process.wait(timeout=5)
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def conninfo(self, dbname: str, **extra: str) -> str:
-        """libpq key=value string through the pooler (password authentication)."""
-        base = f"host=127.0.0.1 port={self.port} user={self.user} password={self.password} dbname={dbname}"
+    def conninfo(self, dbname: str, user: str | None = None, **extra: str) -> str:
+        """libpq key=value string through the pooler (password authentication), as
+        the superuser or as one of `users`."""
+        user = user or self.user
+        base = f"host=127.0.0.1 port={self.port} user={user} password={self.users[user]} dbname={dbname}"
         return " ".join([base, *(f"{k}={v}" for k, v in extra.items())])
 
     def admin(self, command: str) -> list[dict[str, object]]:
@@ -188,6 +198,20 @@ def pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
     if not Path(PGBOUNCER).is_file():
         pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
     bouncer = PgBouncer(pg_cluster)
+    try:
+        yield bouncer.start()
+    finally:
+        bouncer.stop()
+
+
+@pytest.fixture
+def pgbouncer_console_users(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
+    """A PgBouncer of this test's own with two more users: `app` (in neither
+    admin_users nor stats_users: the console refuses it) and `watcher` (stats_users
+    only: SHOW, but no PAUSE/RESUME/RECONNECT/KILL)."""
+    if not Path(PGBOUNCER).is_file():
+        pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
+    bouncer = PgBouncer(pg_cluster, users={"app": "app-pw", "watcher": "watcher-pw"}, stats_users=("watcher",))
     try:
         yield bouncer.start()
     finally:

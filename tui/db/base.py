@@ -69,7 +69,7 @@ class ConnectFailure(Exception):
 
     KINDS = (
         "password_required", "auth", "unreachable", "timeout", "tls",
-        "missing_file", "database_missing", "unsupported", "tunnel", "not_postgres", "other",
+        "missing_file", "database_missing", "unsupported", "tunnel", "not_postgres", "not_allowed", "other",
     )
 
     def __init__(self, kind: str, message: str, hint: str = ""):

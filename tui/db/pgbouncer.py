@@ -5,6 +5,9 @@ The workspace shows the pooler pane for it instead of the catalog panes."""
 
 from __future__ import annotations
 
+import getpass
+import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +32,10 @@ from tui.formatting import first_line
 from tui.profiles import Profile
 
 ADMIN_DATABASE = "pgbouncer"
+# PgBouncer's words to a user in neither admin_users nor stats_users (at login,
+# whatever the password), and to a stats_users-only user's PAUSE, KILL, ….
+_NOT_ALLOWED = re.compile(r"FATAL:\s+not allowed\s*$")
+ADMIN_NEEDED = "admin access needed"
 
 
 def is_admin_console(dbname: str | None) -> bool:
@@ -42,6 +49,49 @@ def console_params(profile: Profile, password: str | None, tunnel: SshTunnel | N
     params = connection_params(profile, password, tunnel)
     params.pop("options", None)
     return params
+
+
+def console_refused(user: str) -> ConnectFailure:
+    """The console turned `user` away: which pgbouncer.ini setting lets it in."""
+    return ConnectFailure(
+        "not_allowed", f"PgBouncer does not let {user} use its admin console (the `pgbouncer` database).",
+        f"In pgbouncer.ini, add {user} to stats_users (SHOW only) or admin_users (SHOW, PAUSE, RESUME, "
+        "RECONNECT, KILL) and reload PgBouncer; or log in as a user listed there.")
+
+
+def stats_only_reason(user: str) -> str:
+    """Why a stats_users-only user's PAUSE/RESUME/RECONNECT/KILL is refused."""
+    return (f"Read-only: {user} is in PgBouncer's stats_users, not admin_users; PAUSE, RESUME, RECONNECT and "
+            f"KILL need {user} in admin_users in pgbouncer.ini.")
+
+
+def connect_console(params: dict[str, Any], profile: Profile, tunnel: SshTunnel | None) -> psycopg.Connection[Any]:
+    """connect_with for the console, its refusal said with the setting that grants it."""
+    try:
+        return connect_with(params, profile, tunnel)
+    except ConnectFailure as failure:
+        if _NOT_ALLOWED.search(failure.message):
+            user = params.get("user") or profile.user or os.environ.get("PGUSER") or getpass.getuser()
+            raise console_refused(str(user)) from None
+        raise
+
+
+def console_may_act(conn: psycopg.Connection[Any]) -> bool | None:
+    """True when the console's user may PAUSE/RESUME/RECONNECT/KILL (admin_users),
+    False when it may only SHOW (stats_users), None when SHOW CONFIG does not say."""
+    user = conn.info.user
+    if user == "pgbouncer" and conn.info.host.startswith("/"):
+        return None  # PgBouncer's own OS user on its socket is admin whatever the lists say
+    try:
+        with psycopg.ClientCursor(conn) as cursor:
+            cursor.execute("SHOW CONFIG")
+            rows = cursor.fetchall()
+    except psycopg.Error:
+        return None
+    admins = next((str(row[1] or "") for row in rows if row[0] == "admin_users"), None)
+    if admins is None:
+        return None
+    return user in re.split(r"[\s,]+", admins)
 
 
 def console_version(conn: psycopg.Connection[Any]) -> str:
@@ -70,17 +120,24 @@ class PgBouncerConsole:
     @classmethod
     def open(cls, profile: Profile, password: str | None = None, *,
              progress: Callable[[str], None] | None = None, cancelled: threading.Event | None = None,
-             ) -> PgBouncerConsole:
-        tunnel = tunnel_for(profile)
-        with tunnel_started(tunnel, progress=progress, cancelled=cancelled):
+             tunnel: SshTunnel | None = None) -> PgBouncerConsole:
+        """Connect (through the profile's ssh tunnel, started here, or through
+        `tunnel` if one is given: its owner keeps it when connecting fails)."""
+        owned = tunnel is None
+        if tunnel is None:
+            tunnel = tunnel_for(profile)
+        with tunnel_started(tunnel, progress=progress, cancelled=cancelled, owned=owned):
             params = console_params(profile, password, tunnel)
-            conn = connect_with(params, profile, tunnel)
+            conn = connect_console(params, profile, tunnel)
             try:
                 version = console_version(conn)
             except ConnectFailure:
                 conn.close()
                 raise
-        info = ServerInfo(kind="pgbouncer", version=version, current_user=profile.user, database=profile.database)
+            # A stats_users-only console: SHOW works, the commands are refused.
+            read_only = console_may_act(conn) is False
+        info = ServerInfo(kind="pgbouncer", version=version, current_user=conn.info.user, database=profile.database,
+                          read_only=read_only)
         return cls(conn=conn, info=info, profile=profile, params=params, tunnel=tunnel)
 
     def connect(self, role: Role | str) -> psycopg.Connection[Any]:
@@ -88,7 +145,7 @@ class PgBouncerConsole:
         if self.tunnel is not None:
             self.tunnel.ensure_up()
             self.params["port"] = str(self.tunnel.local_port)
-        return connect_with(role_params(self.params, role_named(role)), self.profile, self.tunnel)
+        return connect_console(role_params(self.params, role_named(role)), self.profile, self.tunnel)
 
 
     def catalog_rows(self, query: str, params: Params = None) -> list[Row]:
@@ -99,6 +156,10 @@ class PgBouncerConsole:
         """Rows of one console command (SHOW …), in the simple query protocol."""
         with psycopg.ClientCursor(self.conn, row_factory=dict_row) as cursor:
             return list(cursor.execute(query, params).fetchall())
+
+    def tls_session(self) -> str | None:
+        """The console has no SQL that names the TLS protocol: None (transport() says whether TLS is used)."""
+        return None
 
     def quote_table(self, schema: str, name: str) -> str:
         return quote_table(self.conn, schema, name)

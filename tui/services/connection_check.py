@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.db import ConnectFailure
+from tui.db.pgbouncer import PgBouncerConsole, is_admin_console, stats_only_reason
 from tui.db.postgres import DEFAULT_CONNECT_TIMEOUT, PostgresDatabase, tunnel_for
 from tui.db.tunnel import LOCALHOST, SshTunnel, gist, ssh_hint
 from tui.profiles import Profile
@@ -23,7 +24,7 @@ from tui.services.connect import known_password
 # Which hop a connection failure belongs to.
 _FAILED_HOP = {
     "unreachable": "tcp", "timeout": "tcp", "tls": "tls", "tunnel": "ssh tunnel",
-    "password_required": "auth", "auth": "auth", "database_missing": "auth",
+    "password_required": "auth", "auth": "auth", "database_missing": "auth", "not_allowed": "auth",
 }
 CHANNEL_WAIT = 1.0  # seconds to see whether ssh drops a forwarded connection it could not open
 
@@ -147,9 +148,12 @@ def _check_connection(
 ) -> list[Hop]:
     password = known_password(profile, vault)
     source = _password_source(profile, password)
+    # PgBouncer's admin console answers SHOW only: it is opened as the picker opens it.
+    opener = PgBouncerConsole.open if is_admin_console(profile.database) else PostgresDatabase.open
+    database: PostgresDatabase | PgBouncerConsole
     for _attempt in range(3):
         try:
-            database = PostgresDatabase.open(profile, password, tunnel=tunnel)
+            database = opener(profile, password, tunnel=tunnel)
             break
         except ConnectFailure as failure:
             if failure.wants_password and ask_password is not None:
@@ -177,7 +181,7 @@ def _password_source(profile: Profile, password: str | None) -> str:
     return ""
 
 
-def _tls_hop(profile: Profile, database: PostgresDatabase) -> Hop:
+def _tls_hop(profile: Profile, database: PostgresDatabase | PgBouncerConsole) -> Hop:
     sslmode = profile.sslmode or os.environ.get("PGSSLMODE") or "prefer"
     if not database.transport().tls:
         if (profile.host or "").startswith("/") or not profile.host and not profile.service:
@@ -192,7 +196,7 @@ def _tls_hop(profile: Profile, database: PostgresDatabase) -> Hop:
                "Set sslmode=verify-full and sslrootcert to your provider's CA file.")
 
 
-def _auth_hop(database: PostgresDatabase, source: str) -> Hop:
+def _auth_hop(database: PostgresDatabase | PgBouncerConsole, source: str) -> Hop:
     user = database.info.current_user
     if source:
         how = f"password {source}" if source.startswith("typed") else f"password from {source}"
@@ -203,8 +207,13 @@ def _auth_hop(database: PostgresDatabase, source: str) -> Hop:
     return Hop("auth", True, f"as {user}: {how}")
 
 
-def _server_hop(database: PostgresDatabase) -> Hop:
+def _server_hop(database: PostgresDatabase | PgBouncerConsole) -> Hop:
     info = database.info
+    if info.kind == "pgbouncer":
+        if info.read_only:
+            return Hop("server", True, f"{info.product} admin console · read-only (SHOW only)",
+                       stats_only_reason(info.current_user or "this user"))
+        return Hop("server", True, f"{info.product} admin console")
 
     def yes(flag: bool) -> str:
         return "yes" if flag else "no"
