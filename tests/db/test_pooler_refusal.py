@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
 from helpers.pilot import until
 from helpers.topology_rig import PgBouncer, pgbouncer_console_users  # noqa: F401  (fixture)
@@ -16,6 +17,7 @@ from tui.cli import main
 from tui.db import ConnectFailure, open_database
 from tui.profiles import Profile, ProfileStore
 from tui.screens.connect import ConnectScreen
+from tui.services.pooler import PoolerConsole, PoolerError
 from tui.settings import Settings
 
 
@@ -66,3 +68,28 @@ async def test_the_picker_says_why_the_console_refused(pgbouncer_console_users: 
         hint = str(app.screen.query_one("#connect-hint", Static).render())
         assert "admin_users" in hint and "stats_users" in hint
         assert isinstance(app.screen, ConnectScreen)  # no password prompt: the password was right
+
+
+def test_a_refused_command_makes_the_console_read_only(pgbouncer_console_users: PgBouncer) -> None:  # noqa: F811
+    # Before any snapshot SHOW CONFIG was not read: PgBouncer's own refusal teaches it.
+    console = PoolerConsole(psycopg.connect(pgbouncer_console_users.conninfo("pgbouncer", user="watcher")))
+    try:
+        with pytest.raises(PoolerError, match="admin_users in pgbouncer.ini"):
+            console.command("PAUSE", "pgbouncer")
+        assert console.may_act is False and "stats_users" in console.snapshot().read_only
+    finally:
+        console.close()
+
+
+def test_the_header_of_a_stats_only_console_says_read_only(pgbouncer_console_users: PgBouncer) -> None:  # noqa: F811
+    database = open_database(console_profile(pgbouncer_console_users, "watcher"), "watcher-pw")
+    try:
+        assert database.info.read_only and database.info.current_user == "watcher"
+    finally:
+        database.close()
+    admin = open_database(console_profile(pgbouncer_console_users, pgbouncer_console_users.user),
+                          pgbouncer_console_users.password)
+    try:
+        assert not admin.info.read_only
+    finally:
+        admin.close()

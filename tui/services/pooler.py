@@ -22,6 +22,7 @@ from typing import Any
 
 import psycopg
 
+from tui.db.pgbouncer import ADMIN_NEEDED, console_may_act, stats_only_reason
 from tui.formatting import first_line
 
 SECTIONS = ("POOLS", "STATS", "DATABASES", "CLIENTS", "SERVERS")
@@ -101,6 +102,7 @@ class PoolerSnapshot:
     servers: list[dict[str, Any]] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # SHOW this pooler refused, and why
     seconds: float = 0.0
+    read_only: str = ""  # why PAUSE/RESUME/RECONNECT/KILL are refused (a stats_users-only user); "" when not
 
     @property
     def waiting_clients(self) -> int:
@@ -124,6 +126,8 @@ class PoolerConsole:
         self.waiting_history: deque[float] = deque(maxlen=HISTORY)
         self.maxwait_history: deque[float] = deque(maxlen=HISTORY)
         self._known_databases: set[str] = set()
+        self.may_act: bool | None = None  # admin_users (True), stats_users only (False), not known yet (None)
+        self._may_act_read = False
 
     def _show(self, what: str) -> list[dict[str, Any]]:
         # A ClientCursor sends the text as one simple query, which the console needs.
@@ -147,6 +151,10 @@ class PoolerConsole:
         """Every section this PgBouncer knows; a refused SHOW is noted, not fatal."""
         started = time.perf_counter()
         snap = PoolerSnapshot(version=self.version())
+        if not self._may_act_read:  # once per connection: the lists change only with a RELOAD
+            self._may_act_read = True
+            self.may_act = console_may_act(self.conn)
+        snap.read_only = self.read_only_reason()
         for section in SECTIONS:
             try:
                 rows = self._show(section)
@@ -171,11 +179,17 @@ class PoolerConsole:
         snap.seconds = time.perf_counter() - started
         return snap
 
+    def read_only_reason(self) -> str:
+        """Why this console may only SHOW, for a person; "" when it may act (or is not known to be refused)."""
+        return stats_only_reason(self.conn.info.user) if self.may_act is False else ""
+
     def command(self, verb: str, database: str) -> str:
         """PAUSE, RESUME, RECONNECT or KILL one database seen in SHOW DATABASES."""
         verb = verb.upper()
         if verb not in COMMANDS:
             raise PoolerError(f"Unknown pooler command {verb!r}: one of {', '.join(COMMANDS)}.")
+        if self.may_act is False:
+            raise PoolerError(self.read_only_reason())
         if database not in self._known_databases:  # one that appeared since the last refresh
             self._known_databases = {str(row.get("name")) for row in self._show("DATABASES")}
         if database not in self._known_databases:
@@ -185,6 +199,9 @@ class PoolerConsole:
                 cursor.execute(f"{verb} {quote_name(database)}")
                 return cursor.statusmessage or verb
         except psycopg.Error as exc:
+            if ADMIN_NEEDED in str(exc):  # SHOW CONFIG did not tell; PgBouncer just did
+                self.may_act = False
+                raise PoolerError(self.read_only_reason()) from None
             raise PoolerError(f"{verb} {database} failed: {first_line(exc)}") from None
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ import threading
 
 import psycopg
 from helpers.pilot import until
-from helpers.topology_rig import PgBouncer
+from helpers.topology_rig import PgBouncer, pgbouncer_console_users  # noqa: F401  (fixture)
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
@@ -16,15 +16,16 @@ from tui.widgets.pooler import PoolerPane
 
 
 class PoolerApp(App[None]):
-    def __init__(self, pgbouncer: PgBouncer, production: bool = False) -> None:
+    def __init__(self, pgbouncer: PgBouncer, production: bool = False, user: str | None = None) -> None:
         super().__init__()
         self.pgbouncer = pgbouncer
+        self.user = user or pgbouncer.user
         self.profile = Profile(name="edge-pooler", host="127.0.0.1", port=pgbouncer.port, database="pgbouncer",
-                               user=pgbouncer.user, production=production)
+                               user=self.user, production=production)
 
     def compose(self) -> ComposeResult:
-        yield PoolerPane(lambda: psycopg.connect(self.pgbouncer.conninfo("pgbouncer"), autocommit=True),
-                         self.profile, interval=0.5)
+        yield PoolerPane(lambda: psycopg.connect(self.pgbouncer.conninfo("pgbouncer", user=self.user),
+                                                 autocommit=True), self.profile, interval=0.5)
 
 
 def highlight(pane: PoolerPane, database: str) -> None:
@@ -83,3 +84,29 @@ async def test_an_admin_console_that_goes_away(pgbouncer: PgBouncer) -> None:
         pane.console.current.conn.close()  # the pooler dropped us
         await until(pilot, lambda: "refresh failed" in str(pane.query_one("#pooler-status").render()), timeout=10)
         assert pane.snapshot is not None  # the last figures stay on screen
+
+
+async def test_a_stats_only_user_gets_the_pane_read_only(pgbouncer_console_users: PgBouncer,  # noqa: F811
+                                                         pg_database: str) -> None:
+    bouncer = pgbouncer_console_users
+    with psycopg.connect(bouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
+        conn.execute("SELECT 1")
+    app = PoolerApp(bouncer, production=True, user="watcher")
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(PoolerPane)
+        await until(pilot, lambda: pane.snapshot is not None and any(
+            p.database == pg_database for p in pane.snapshot.pools), timeout=10)
+        status = str(pane.query_one("#pooler-status").render())
+        assert "read-only" in status and "stats_users" in status
+        pane.focus_default()
+        highlight(pane, pg_database)
+        for key in ("P", "R", "C", "K"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, ConfirmScreen)  # refused before asking
+        await until(pilot, lambda: len(app._notifications) >= 4)
+        texts = [n.message for n in app._notifications]
+        assert all("admin_users" in text and "pgbouncer.ini" in text for text in texts), texts
+        assert not [row for row in bouncer.admin("SHOW DATABASES") if row["name"] == pg_database and row["paused"]]
+        await pilot.press("d")
+        await until(pilot, lambda: str(pane.query_one("#pooler-status").render()).startswith("Databases"))

@@ -203,6 +203,8 @@ class PoolerPane(Vertical):
         elif rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         status = [f"{VIEWS[self.view]} · every {self.interval:g} s"]
+        if self.snapshot is not None and self.snapshot.read_only:
+            status.append("read-only: stats_users, not admin_users")
         if self.snapshot is not None and self.snapshot.missing:
             status.append("this PgBouncer has no " + ", ".join(f"SHOW {s}" for s in self.snapshot.missing))
         if self.error:
@@ -232,6 +234,9 @@ class PoolerPane(Vertical):
 
     def action_act(self, action: str) -> None:
         verb = ACTIONS[action]
+        if self.snapshot is not None and self.snapshot.read_only:  # PgBouncer would refuse it: do not ask
+            self.app.notify(self.snapshot.read_only, title=f"{verb} refused", severity="warning")
+            return
         database = self.selected_database()
         if database is None:
             self.app.notify("Highlight a pool or database first.", severity="warning")
