@@ -16,6 +16,9 @@ from tui.app import BastionApp
 from tui.db import open_database
 from tui.profiles import Profile, ProfileStore
 from tui.screens.workspace import WorkspaceScreen
+from tui.services.query.runner import open_session
+from tui.services.query.splitter import split_statements
+from tui.services.query.standby import standby_hint
 from tui.settings import Settings
 from tui.widgets.activity import ActivityPane
 from tui.widgets.connection_header import ConnectionHeader
@@ -94,3 +97,23 @@ async def test_promotion_shows_in_the_panes_and_the_header(standby: Replica, fix
         await pilot.pause(0.5)
         assert not server.error and server.report is not None and not server.report.in_recovery
 
+
+
+def test_a_write_in_a_transaction_begun_before_the_promotion(standby: Replica) -> None:
+    """A transaction begun on the standby stays read-only after the promotion: the
+    message says what to do, and after a ROLLBACK the same session writes."""
+    database = open_database(profile_of(standby))
+    session = open_session(database, 100)
+    try:
+        for statement in split_statements("BEGIN; SELECT 1"):
+            assert session.run(statement).error is None
+        promote(standby)
+        outcome = session.run(split_statements("CREATE TABLE promoted_meanwhile (id int)")[0])
+        assert outcome.error is not None and outcome.error.sqlstate == "25006"
+        hint = standby_hint(outcome.error.sqlstate, outcome.error.message, database.info.in_recovery)
+        assert hint is not None and "If it is being promoted, ROLLBACK and run them again" in hint
+        for statement in split_statements("ROLLBACK; CREATE TABLE promoted_meanwhile (id int)"):
+            assert session.run(statement).error is None
+    finally:
+        session.close()
+        database.close()
