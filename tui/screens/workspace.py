@@ -282,7 +282,8 @@ class WorkspaceScreen(Screen[None]):
         # Only this fact changed: read-only is the session's default_transaction_read_only,
         # which a promotion leaves as it was. The Query pane's standby hint reads it too.
         self.database.info = replace(info, in_recovery=event.in_recovery)
-        self.query_one(ConnectionHeader).show_info(self.database.info)
+        for header in self.query(ConnectionHeader):  # none while the screen is being closed
+            header.show_info(self.database.info)
         if event.in_recovery:
             self.app.notify(f"{self.profile.target()} is a standby now (in recovery): it takes no writes.",
                             severity="warning", timeout=12)
