@@ -25,3 +25,13 @@ class ConnectRequested(Message):
     def __init__(self, profile: Profile) -> None:
         super().__init__()
         self.profile = profile
+
+
+class RecoveryChanged(Message):
+    """A pane read pg_is_in_recovery() and it differs from what it read before (or
+    this is its first read): e.g. a standby promoted while the workspace is open.
+    The workspace brings the header's facts up to date."""
+
+    def __init__(self, in_recovery: bool) -> None:
+        super().__init__()
+        self.in_recovery = in_recovery

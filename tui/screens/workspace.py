@@ -3,6 +3,8 @@ pooler pane alone on PgBouncer's admin console)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -14,7 +16,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from tui.db.base import Database, ServerInfo
 from tui.db.link import in_background
 from tui.db.roles import POOLER_CONSOLE, SERVER
-from tui.messages import ConnectionLost
+from tui.messages import ConnectionLost, RecoveryChanged
 from tui.profiles import Profile, ProfileFileError
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.connection_header import ConnectionHeader
@@ -269,6 +271,25 @@ class WorkspaceScreen(Screen[None]):
         event.stop()
         self.link_banner.connection_lost(event.reason)
         self.refresh_bindings()
+
+    def on_recovery_changed(self, event: RecoveryChanged) -> None:
+        """A pane read pg_is_in_recovery() anew: a standby promoted while we are
+        connected keeps its connections, so no reconnect would tell the header."""
+        event.stop()
+        info = self.database.info
+        if event.in_recovery == info.in_recovery:
+            return
+        # Only this fact changed: read-only is the session's default_transaction_read_only,
+        # which a promotion leaves as it was. The Query pane's standby hint reads it too.
+        self.database.info = replace(info, in_recovery=event.in_recovery)
+        for header in self.query(ConnectionHeader):  # none while the screen is being closed
+            header.show_info(self.database.info)
+        if event.in_recovery:
+            self.app.notify(f"{self.profile.target()} is a standby now (in recovery): it takes no writes.",
+                            severity="warning", timeout=12)
+        else:
+            self.app.notify(f"{self.profile.target()} was promoted: it is a primary now and takes writes.",
+                            severity="warning", timeout=12)
 
     def on_link_banner_reconnected(self, event: LinkBanner.Reconnected) -> None:
         # Only what may have changed: the header's facts and a sidebar that failed.

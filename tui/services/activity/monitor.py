@@ -28,6 +28,7 @@ class Tick:
     roots: list[int] = field(default_factory=list)
     banner: str = ""
     seconds: float = 0.0  # wall time of the fetch, server round trips included
+    in_recovery: bool | None = None  # pg_is_in_recovery() as read now; None: the totals were not readable
 
 
 class ActivityMonitor:
@@ -131,7 +132,7 @@ class ActivityMonitor:
         reading.receiver_down = receiver_down
         return Tick(snapshot=snapshot, pulse=reading, roots=root_blockers(snapshot.sessions),
                     banner=privilege_banner(self.info, self.features),
-                    seconds=time.perf_counter() - started)
+                    seconds=time.perf_counter() - started, in_recovery=totals.in_recovery if totals else None)
 
     def _replication(self, in_recovery: bool) -> tuple[float | None, list[Replica], bool]:
         """(standby's replay lag, a primary's standbys, whether the WAL receiver is down)."""

@@ -16,7 +16,7 @@ from tui.db.base import Database
 from tui.db.link import close_in_background, is_connection_lost
 from tui.db.roles import ACTIVITY, ACTIVITY_ACTIONS
 from tui.formatting import first_line
-from tui.messages import ConnectionLost
+from tui.messages import ConnectionLost, RecoveryChanged
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor, Tick, blocking_tree
 from tui.services.activity.actions import ActionConnection
@@ -110,6 +110,7 @@ class ActivityPane(Widget):
         self.display_state = DisplayState()
         self.refresh_loop = RefreshLoop()
         self.last_tick: Tick | None = None
+        self.in_recovery: bool | None = None  # as the last tick read it
         self._timer: Timer | None = None
 
     # What the keys change lives in display_state; these names are the pane's own.
@@ -197,6 +198,9 @@ class ActivityPane(Widget):
             delay = self.refresh_loop.succeeded(interval)
             self.last_tick = event.tick
             self._render_tick()
+            if event.tick.in_recovery is not None and event.tick.in_recovery != self.in_recovery:
+                self.in_recovery = event.tick.in_recovery
+                self.post_message(RecoveryChanged(self.in_recovery))  # a promotion: the header follows
         else:
             error = event.error or Exception("cancelled")
             lost = is_connection_lost(error)

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 
 from tui.db.link import close_in_background
 from tui.formatting import bytes_text, duration, first_line
+from tui.messages import RecoveryChanged
 from tui.services.replication import ReplicationReport, ServerReader, Setting
 
 INTERVAL = 5.0
@@ -61,6 +62,7 @@ class ServerPane(Vertical):
         self.error = ""
         self.refreshing = False
         self.poll_timer: Timer | None = None
+        self.in_recovery: bool | None = None  # as the last refresh read it
 
     def compose(self) -> ComposeResult:
         yield Static("", id="server-summary")
@@ -101,6 +103,10 @@ class ServerPane(Vertical):
         self.error = event.error
         if event.report is not None:
             self.report = event.report
+            if event.report.in_recovery != self.in_recovery:
+                # A promotion: the workspace's header must stop saying STANDBY.
+                self.in_recovery = event.report.in_recovery
+                self.post_message(RecoveryChanged(self.in_recovery))
         if event.settings is not None:
             self.settings = event.settings
         self._show()
