@@ -71,10 +71,13 @@ CONNECTION_CHECK = Role("connection check", note="`profiles test`: opens like th
 FLEET_MONITOR = Role("fleet monitor", application_name="bastion fleet", startup_options=False,
                      lock_timeout="500ms", read_only=True, connect_timeout=5,
                      note="statement_timeout per poll, the poller's deadline; one host must not hold up others")
+BROWSE_WRITE = Role("browse write", statement_timeout=PROFILE_TIMEOUT, lock_timeout="5s",
+                   note="Browse's staged edits: one transaction per change set, opened for it and closed after; "
+                        "a locked row gives up after lock_timeout")
 
 ROLES: dict[str, Role] = {role.name: role for role in (
     WORKSPACE, QUERY, BROWSE, ACTIVITY, ACTIVITY_ACTIONS, SERVER, POOLER_CONSOLE, MIGRATIONS, COMPLETION,
-    EXPORT, CONNECTION_CHECK, FLEET_MONITOR,
+    EXPORT, CONNECTION_CHECK, FLEET_MONITOR, BROWSE_WRITE,
 )}
 
 
@@ -120,5 +123,5 @@ def role_transaction(conn: psycopg.Connection[Any], role: Role, *, statement_tim
 __all__ = [
     "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "COMPLETION", "CONNECTION_CHECK", "EXPORT", "FLEET_MONITOR",
     "MIGRATIONS", "POOLER_CONSOLE", "PROFILE_TIMEOUT", "QUERY", "ROLES", "Role", "SERVER", "WORKSPACE",
-    "role_named", "role_params", "role_transaction",
+    "role_named", "role_params", "role_transaction", "BROWSE_WRITE",
 ]

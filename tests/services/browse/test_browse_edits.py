@@ -1,0 +1,245 @@
+"""Editing in Browse, as a service: staged changes applied in one transaction, read
+back over a separate connection, against the suite's real PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import pytest
+
+from tui.db import Database, open_database
+from tui.db.reader import Source, source_for
+from tui.demo.cluster import LocalCluster
+from tui.profiles import Profile
+from tui.services.browse import KeysetPager, describe_relation
+from tui.services.browse.edit_apply import ApplyFailed, ChangeWriter, check_value
+from tui.services.browse.edit_sql import change_statements, sql_preview
+from tui.services.browse.editable import EditTarget, edit_target
+from tui.services.browse.edits import DEFAULT, ChangeSet, SeenRow, seen_on_page
+
+ODD = 'odd "name" here'
+ODD_QUOTED = '"odd ""name"" here"'
+SETUP = f"""
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE TABLE things (
+  id int PRIMARY KEY, label text, note text DEFAULT 'fresh', at timestamptz, tags text[],
+  doc jsonb, feel mood, raw bytea, code varchar(5), qty numeric(8,2) CHECK (qty >= 0), ok boolean,
+  uid uuid, big text);
+INSERT INTO things VALUES
+  (1, 'one', 'a', '2024-01-02 03:04:05+00', '{{a,b}}', '{{"k": 1}}', 'ok', '\\xdead', 'abc', 1.5, true,
+   '00000000-0000-0000-0000-000000000001', repeat('z', 900)),
+  (2, 'two', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (3, 'three', '', NULL, NULL, NULL, NULL, NULL, NULL, 0, false, NULL, NULL);
+CREATE TABLE pairs (a text, b int, v text, PRIMARY KEY (a, b));
+INSERT INTO pairs VALUES ('x', 1, 'p'), ('x', 2, 'q');
+CREATE TABLE {ODD_QUOTED} ("the ""key"" col" int PRIMARY KEY, "a value" text);
+INSERT INTO {ODD_QUOTED} VALUES (1, 'v');
+CREATE TABLE heap (a int, b text);
+INSERT INTO heap VALUES (1, 'h');
+CREATE VIEW plain_view AS SELECT id, label FROM things;
+CREATE VIEW joined_view AS SELECT t.id, p.v FROM things t CROSS JOIN pairs p;
+CREATE TABLE serial_rows (id serial PRIMARY KEY, name text NOT NULL);
+INSERT INTO serial_rows (name) VALUES ('first');
+"""
+THINGS = "SELECT id, label, note, at, tags, doc::text, feel, raw, code, qty, ok, uid FROM things ORDER BY id"
+
+
+@pytest.fixture
+def shop(pg_cluster: LocalCluster, pg_database: str, socket_profile: Profile) -> Iterator[Database]:
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute(SETUP)
+    database = open_database(socket_profile)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def other(pg_cluster: LocalCluster, pg_database: str) -> Iterator[psycopg.Connection[Any]]:
+    """Another session: reads back what was committed, changes rows under the user's feet."""
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+        conn.execute("SET timezone = 'UTC'")
+        yield conn
+
+
+class Editing:
+    """One relation opened for edits: its first page, a change set, a writer."""
+
+    def __init__(self, database: Database, name: str, schema: str | None = "public") -> None:
+        self.database = database
+        self.reader: Source = source_for(database)
+        self.relation = describe_relation(self.reader, schema, name)
+        self.page = KeysetPager(self.reader, self.relation, 50).first()
+        self.target: EditTarget = edit_target(self.reader, self.relation, database.profile, database.info)
+        self.changes = ChangeSet(self.target)
+        self.writer = ChangeWriter(database, self.reader)
+
+    def row(self, index: int) -> SeenRow:
+        return seen_on_page(self.page, index, len(self.target.key))
+
+    def apply(self) -> str:
+        return self.writer.apply(self.changes).summary()
+
+
+def test_types_round_trip_with_null_empty_and_default(shop: Database, other: psycopg.Connection[Any]) -> None:
+    ed = Editing(shop, "things")
+    assert ed.target.refusal == ""
+    assert ed.target.column("feel").choices == ("sad", "ok", "happy")
+    assert ed.target.column("code").cast_type == "character varying"
+    two, three = ed.row(1), ed.row(2)
+    for column, value in {"label": None, "note": "", "at": "2025-06-07 08:09:10+02", "tags": '{x,"y z",NULL}',
+                          "doc": '{"b": [1, null]}', "feel": "happy", "raw": "\\x00ff", "code": "abcde",
+                          "qty": "12.345", "ok": "true", "uid": "00000000-0000-0000-0000-0000000000aa"}.items():
+        ed.changes.edit_cell(two, column, value)
+    ed.changes.edit_cell(three, "note", DEFAULT)
+    ed.changes.edit_cell(three, "label", "")
+    preview = sql_preview(ed.changes)
+    assert 'UPDATE "public"."things" SET "label" = NULL, "note" = $1::text' in preview
+    assert "$2 = '2025-06-07 08:09:10+02'" in preview and "%s" not in preview
+    assert ed.apply() == "committed: 2 updated"
+    rows = other.execute(THINGS).fetchall()
+    assert rows[1][1:] == (None, "", datetime(2025, 6, 7, 6, 9, 10, tzinfo=timezone.utc),
+                           ["x", "y z", None], '{"b": [1, null]}', "happy", b"\x00\xff", "abcde",
+                           Decimal("12.35"), True, UUID("00000000-0000-0000-0000-0000000000aa"))
+    assert rows[2][1:3] == ("", "fresh")
+
+
+def test_bad_values_get_the_servers_message_and_change_nothing(shop: Database,
+                                                               other: psycopg.Connection[Any]) -> None:
+    ed = Editing(shop, "things")
+    before = other.execute(THINGS).fetchall()
+    assert "invalid input syntax for type numeric" in check_value(ed.reader, ed.target.column("qty"), "lots")
+    assert "invalid input value for enum mood" in check_value(ed.reader, ed.target.column("feel"), "angry")
+    assert check_value(ed.reader, ed.target.column("doc"), '{"a": 1}') == ""
+    ed.changes.edit_cell(ed.row(0), "label", "changed")  # fine on its own: rolled back with the others
+    ed.changes.edit_cell(ed.row(1), "code", "too long")
+    with pytest.raises(ApplyFailed) as failed:
+        ed.apply()
+    assert "value too long for type character varying(5)" in failed.value.message
+    assert failed.value.column == "code" and failed.value.statement.ref == (2,)
+    ed.changes.undo()
+    ed.changes.edit_cell(ed.row(1), "qty", "-1")
+    with pytest.raises(ApplyFailed, match="violates check constraint"):
+        ed.apply()
+    assert other.execute(THINGS).fetchall() == before
+    assert not ed.changes.empty  # the staged set is kept
+
+
+def test_insert_duplicate_delete_composite_key_and_quoted_names(shop: Database,
+                                                                other: psycopg.Connection[Any]) -> None:
+    pairs = Editing(shop, "pairs")
+    assert pairs.target.key == ["a", "b"]
+    pairs.changes.toggle_delete(pairs.row(0))
+    pairs.changes.edit_cell(pairs.row(1), "v", "Q")
+    pairs.changes.insert_row({"a": "y", "b": "1", "v": None})
+    assert pairs.changes.summary() == "3 changes: 1 edited, 1 inserted, 1 deleted"
+    assert [s.kind for s in change_statements(pairs.changes)] == ["delete", "update", "insert"]
+    assert pairs.apply() == "committed: 1 updated, 1 inserted, 1 deleted"
+    assert other.execute("SELECT * FROM pairs ORDER BY a, b").fetchall() == [("x", 2, "Q"), ("y", 1, None)]
+
+    odd = Editing(shop, ODD)
+    odd.changes.edit_cell(odd.row(0), "a value", "w'; DROP TABLE pairs; --")
+    odd.changes.duplicate_row(["1", "v"])
+    odd.changes.edit_inserted(0, 'the "key" col', "2")
+    assert odd.apply() == "committed: 1 updated, 1 inserted"
+    assert other.execute(f"SELECT * FROM {ODD_QUOTED} ORDER BY 1").fetchall() == [
+        (1, "w'; DROP TABLE pairs; --"), (2, "v")]
+
+    serial = Editing(shop, "serial_rows")
+    serial.changes.duplicate_row(["1", "first"])  # the serial key is left to its default
+    assert serial.apply() == "committed: 1 inserted"
+    assert other.execute("SELECT * FROM serial_rows ORDER BY id").fetchall() == [(1, "first"), (2, "first")]
+
+
+def test_a_row_changed_since_it_was_read_stops_everything(shop: Database, other: psycopg.Connection[Any]) -> None:
+    ed = Editing(shop, "things")
+    ed.changes.edit_cell(ed.row(0), "label", "mine")
+    ed.changes.edit_cell(ed.row(1), "label", "mine too")  # a cut cell (big) on row 0 is matched by its prefix
+    other.execute("UPDATE things SET note = 'theirs' WHERE id = 2")
+    with pytest.raises(ApplyFailed) as failed:
+        ed.apply()
+    conflict = failed.value.conflict
+    assert conflict is not None and conflict.differences() == [("note", None, "theirs")]
+    assert "changed by someone else" in failed.value.message and "nothing was applied" in failed.value.message
+    assert other.execute("SELECT label FROM things ORDER BY id").fetchall() == [("one",), ("two",), ("three",)]
+    other.execute("DELETE FROM things WHERE id = 3")
+    fresh = Editing(shop, "things")
+    fresh.changes.toggle_delete(fresh.row(0))
+    fresh.changes.toggle_delete(SeenRow((3,), ed.row(2).values))
+    with pytest.raises(ApplyFailed, match="was deleted by someone else"):
+        fresh.apply()
+    assert other.execute("SELECT count(*) FROM things").fetchone() == (2,)
+
+
+def test_refusals(shop: Database, socket_profile: Profile, pg_cluster: LocalCluster, pg_database: str,
+                  other: psycopg.Connection[Any]) -> None:
+    assert "not updatable" in Editing(shop, "joined_view").target.refusal
+    assert "no key" in Editing(shop, "plain_view").target.refusal
+    assert "no primary key" in Editing(shop, "heap").target.refusal
+    read_only = open_database(socket_profile.with_changes(read_only=True))
+    try:
+        target = Editing(read_only, "things").target
+        assert target.refusal.startswith("read-only")
+        with pytest.raises(ValueError, match="read-only"):
+            ChangeSet(target).edit_cell(SeenRow((1,), ()), "label", "x")
+    finally:
+        read_only.close()
+    other.execute("CREATE ROLE clerk LOGIN; GRANT SELECT, INSERT ON things TO clerk; GRANT UPDATE (label) ON things TO clerk")
+    clerk = open_database(socket_profile.with_changes(user="clerk"))
+    try:
+        target = Editing(clerk, "things").target
+        assert target.update_refusal("label") == ""
+        assert "no column privilege" in target.update_refusal("note")
+        assert "may not DELETE" in target.action_refusal("delete")
+    finally:
+        clerk.close()
+        other.execute("DROP OWNED BY clerk; DROP ROLE clerk")
+
+
+@pytest.fixture
+def lite(tmp_path: Path) -> Iterator[tuple[Database, Path]]:
+    path = tmp_path / "lite.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""
+            CREATE TABLE "we""ird" (id integer primary key, name text, b blob);
+            INSERT INTO "we""ird" VALUES (1, 'one', x'00ff'), (2, NULL, NULL);
+            CREATE TABLE pairs (a text, b int, v text, PRIMARY KEY (a, b)) WITHOUT ROWID;
+            INSERT INTO pairs VALUES ('x', 1, 'p');
+            CREATE VIEW names AS SELECT name FROM "we""ird";
+        """)
+    database = open_database(Profile(name="lite", driver="sqlite", path=str(path)))
+    yield database, path
+    database.close()
+
+
+def test_sqlite_round_trip_conflict_and_refusals(lite: tuple[Database, Path]) -> None:
+    database, path = lite
+    ed = Editing(database, 'we"ird', None)
+    assert ed.target.key == ["rowid"]
+    ed.changes.edit_cell(ed.row(0), "name", "")
+    ed.changes.edit_cell(ed.row(1), "b", "x'beef'")
+    ed.changes.insert_row({"name": "new"})
+    assert "rowid = $" in sql_preview(ed.changes)
+    assert ed.apply() == "committed: 2 updated, 1 inserted"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute('SELECT * FROM "we""ird" ORDER BY id').fetchall() == [
+            (1, "", b"\x00\xff"), (2, None, b"\xbe\xef"), (3, "new", None)]
+        conn.execute('UPDATE "we""ird" SET name = \'theirs\' WHERE id = 1')
+    ed.changes.applied()
+    ed.changes.toggle_delete(ed.row(0))  # saw name 'one'
+    with pytest.raises(ApplyFailed, match="changed by someone else"):
+        ed.apply()
+    pairs = Editing(database, "pairs", None)
+    assert pairs.target.key == ["a", "b"]
+    assert "a view" in Editing(database, "names", None).target.refusal
+    read_only = open_database(Profile(name="ro", driver="sqlite", path=str(path), read_only=True))
+    try:
+        assert Editing(read_only, "pairs", None).target.refusal.startswith("read-only")
+    finally:
+        read_only.close()

@@ -1,0 +1,189 @@
+"""Staged changes to one relation: edited cells, inserted and duplicated rows, deletions.
+
+Nothing here touches the database: the change set records what the user saw
+(for the lost-update check) and what they want; tui.services.browse.edit_sql
+turns it into statements and tui.services.browse.edit_apply runs them.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from tui.formatting import plural
+from tui.services.browse.editable import EditTarget
+from tui.services.browse.keyset import Page
+
+
+class Default:
+    """The column's DEFAULT (distinct from NULL and from '')."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT = Default()
+# A new value: text the server parses with the column's type, None for NULL, or DEFAULT.
+CellValue: TypeAlias = "str | None | Default"
+
+
+@dataclass(frozen=True)
+class InsertedRef:
+    """The n-th staged new row (an existing row is named by its key tuple)."""
+
+    index: int
+
+
+# Which row: a key tuple (a row that exists) or an InsertedRef.
+RowRef: TypeAlias = "tuple[Any, ...] | InsertedRef"
+
+
+def value_text(value: CellValue) -> str | None:
+    """What the grid shows for a staged value (None: NULL)."""
+    return "DEFAULT" if isinstance(value, Default) else value
+
+
+@dataclass(frozen=True)
+class SeenRow:
+    """A row as the page showed it: its key, its cells as text, which cells were cut."""
+
+    key: tuple[Any, ...]
+    values: tuple[str | None, ...]
+    cut: frozenset[int] = frozenset()
+
+
+def seen_on_page(page: Page, row: int, key_length: int) -> SeenRow:
+    """The page's row `row` as the user saw it (its key without a sort column in front)."""
+    cut = frozenset(c for c in range(len(page.columns)) if (row, c) in page.truncated)
+    return SeenRow(tuple(page.keys[row][-key_length:]), tuple(page.rows[row]), cut)
+
+
+@dataclass
+class RowEdit:
+    """New values for some cells of an existing row."""
+
+    seen: SeenRow
+    cells: dict[str, CellValue] = field(default_factory=dict)
+
+
+@dataclass
+class RowInsert:
+    """A new row; the columns not in `cells` are left to the server (defaults, identities)."""
+
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    duplicated: bool = False
+
+
+class ChangeSet:
+    """Everything staged for one relation, with an undo history (one step per change)."""
+
+    def __init__(self, target: EditTarget) -> None:
+        self.target = target
+        self.edits: dict[tuple[Any, ...], RowEdit] = {}
+        self.deletes: dict[tuple[Any, ...], SeenRow] = {}
+        self.inserts: list[RowInsert] = []
+        self.errors: dict[tuple[RowRef, str], str] = {}  # (row, column) -> the server's message
+        self._history: list[tuple[Any, ...]] = []
+
+    # ---- what is staged ------------------------------------------------------------------
+    @property
+    def empty(self) -> bool:
+        return not (self.edits or self.deletes or self.inserts)
+
+    def counts(self) -> tuple[int, int, int]:
+        """(edited rows, inserted rows, deleted rows); a deleted row is not also counted as edited."""
+        edited = sum(1 for key in self.edits if key not in self.deletes)
+        return edited, len(self.inserts), len(self.deletes)
+
+    def summary(self) -> str:
+        """"3 changes: 2 edited, 1 deleted"."""
+        edited, inserted, deleted = self.counts()
+        parts = [f"{n} {word}" for n, word in ((edited, "edited"), (inserted, "inserted"), (deleted, "deleted")) if n]
+        return f"{plural(edited + inserted + deleted, 'change')}: {', '.join(parts)}" if parts else "no changes"
+
+    def staged_value(self, ref: RowRef, column: str) -> tuple[bool, CellValue]:
+        """(staged?, the staged value) for one cell."""
+        if isinstance(ref, InsertedRef):
+            cells = self.inserts[ref.index].cells if ref.index < len(self.inserts) else {}
+        else:
+            edit = self.edits.get(ref)
+            cells = edit.cells if edit else {}
+        return (column in cells, cells.get(column))
+
+    # ---- changes (each one undoable) -----------------------------------------------------
+    def _remember(self) -> None:
+        self._history.append(copy.deepcopy((self.edits, self.deletes, self.inserts, self.errors)))
+
+    def edit_cell(self, seen: SeenRow, column: str, value: CellValue) -> None:
+        """Stage a new value for a cell of an existing row."""
+        refusal = self.target.update_refusal(column)
+        if refusal:
+            raise ValueError(refusal)
+        self._remember()
+        edit = self.edits.setdefault(seen.key, RowEdit(seen))
+        edit.cells[column] = value
+        self.errors.pop((seen.key, column), None)
+
+    def edit_inserted(self, index: int, column: str, value: CellValue) -> None:
+        """Set a cell of a staged new row."""
+        self._remember()
+        self.inserts[index].cells[column] = value
+        self.errors.pop((InsertedRef(index), column), None)
+
+    def insert_row(self, cells: dict[str, CellValue] | None = None, duplicated: bool = False) -> int:
+        """Stage a new row (empty: every column left to the server); returns its index."""
+        refusal = self.target.action_refusal("insert")
+        if refusal:
+            raise ValueError(refusal)
+        self._remember()
+        self.inserts.append(RowInsert(dict(cells or {}), duplicated))
+        return len(self.inserts) - 1
+
+    def duplicate_row(self, values: list[str | None]) -> int:
+        """Stage a copy of a row (its full values): columns the server fills, and key
+        columns with a default (serials, identities), are left to the server."""
+        cells: dict[str, CellValue] = {}
+        for column, value in zip(self.target.columns, values, strict=True):
+            if column.server_filled or not column.can_insert or column.name == "rowid":
+                continue
+            if column.name in self.target.key and column.has_default:
+                continue
+            cells[column.name] = value
+        return self.insert_row(cells, duplicated=True)
+
+    def toggle_delete(self, seen: SeenRow) -> bool:
+        """Mark the row for deletion, or unmark it; True when it is now marked."""
+        if seen.key not in self.deletes:
+            refusal = self.target.action_refusal("delete")
+            if refusal:
+                raise ValueError(refusal)
+        self._remember()
+        if self.deletes.pop(seen.key, None) is not None:
+            return False
+        self.deletes[seen.key] = seen
+        return True
+
+    def drop_insert(self, index: int) -> None:
+        """Take a staged new row out again."""
+        self._remember()
+        del self.inserts[index]
+        self.errors = {k: v for k, v in self.errors.items() if not isinstance(k[0], InsertedRef)}
+
+    def undo(self) -> bool:
+        """Back one change; False when there was none."""
+        if not self._history:
+            return False
+        self.edits, self.deletes, self.inserts, self.errors = self._history.pop()
+        return True
+
+    def discard(self) -> None:
+        """Forget every staged change (undoable)."""
+        if not self.empty:
+            self._remember()
+        self.edits, self.deletes, self.inserts, self.errors = {}, {}, [], {}
+
+    def applied(self) -> None:
+        """After a commit: nothing staged, nothing to undo."""
+        self.edits, self.deletes, self.inserts, self.errors = {}, {}, [], {}
+        self._history.clear()
