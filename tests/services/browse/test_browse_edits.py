@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -104,7 +104,7 @@ def test_types_round_trip_with_null_empty_and_default(shop: Database, other: psy
     assert "$2 = '2025-06-07 08:09:10+02'" in preview and "%s" not in preview
     assert ed.apply() == "committed: 2 updated"
     rows = other.execute(THINGS).fetchall()
-    assert rows[1][1:] == (None, "", datetime(2025, 6, 7, 6, 9, 10, tzinfo=timezone.utc),
+    assert rows[1][1:] == (None, "", datetime(2025, 6, 7, 6, 9, 10, tzinfo=UTC),
                            ["x", "y z", None], '{"b": [1, null]}', "happy", b"\x00\xff", "abcde",
                            Decimal("12.35"), True, UUID("00000000-0000-0000-0000-0000000000aa"))
     assert rows[2][1:3] == ("", "fresh")
@@ -190,7 +190,8 @@ def test_refusals(shop: Database, socket_profile: Profile, pg_cluster: LocalClus
             ChangeSet(target).edit_cell(SeenRow((1,), ()), "label", "x")
     finally:
         read_only.close()
-    other.execute("CREATE ROLE clerk LOGIN; GRANT SELECT, INSERT ON things TO clerk; GRANT UPDATE (label) ON things TO clerk")
+    other.execute("CREATE ROLE clerk LOGIN; GRANT SELECT, INSERT ON things TO clerk;"
+                  "GRANT UPDATE (label) ON things TO clerk")
     clerk = open_database(socket_profile.with_changes(user="clerk"))
     try:
         target = Editing(clerk, "things").target
@@ -243,3 +244,13 @@ def test_sqlite_round_trip_conflict_and_refusals(lite: tuple[Database, Path]) ->
         assert Editing(read_only, "pairs", None).target.refusal.startswith("read-only")
     finally:
         read_only.close()
+
+
+def test_a_percent_sign_in_a_name_is_not_a_placeholder(shop: Database, other: psycopg.Connection[Any]) -> None:
+    other.execute('CREATE TABLE "100%" (id int PRIMARY KEY, "a %s b" text); INSERT INTO "100%" VALUES (1, \'x\')')
+    relation = describe_relation(source_for(shop), "public", "100%")
+    target = edit_target(source_for(shop), relation, shop.profile, shop.info)
+    changes = ChangeSet(target)
+    changes.edit_cell(SeenRow((1,), ("1", "x")), "a %s b", "y")
+    ChangeWriter(shop, source_for(shop)).apply(changes)
+    assert other.execute('SELECT "a %s b" FROM "100%"').fetchone() == ("y",)

@@ -19,9 +19,9 @@ from psycopg import sql
 from tui.db.base import ConnectFailure, Database
 from tui.db.reader import QueryError, Source
 from tui.db.roles import BROWSE_WRITE, role_transaction
+from tui.services.browse.edit_sql import Statement, change_statements, param_text
 from tui.services.browse.editable import EditColumn, EditTarget
 from tui.services.browse.edits import ChangeSet, SeenRow
-from tui.services.browse.edit_sql import Statement, change_statements, param_text
 from tui.services.browse.rows import full_row
 
 
@@ -157,7 +157,7 @@ class ChangeWriter:
                 self._conn = conn
             with role_transaction(conn, BROWSE_WRITE, statement_timeout=BROWSE_WRITE.statement_timeout_for(profile)):
                 for current in statements:
-                    cursor = conn.execute(current.query, current.params)
+                    cursor = conn.execute(current.text, current.params)
                     if current.checked and cursor.rowcount != 1:
                         raise _RowChanged(current)
                 current, committing = None, True
@@ -185,7 +185,7 @@ class ChangeWriter:
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("BEGIN IMMEDIATE")
             for current in statements:
-                cursor = conn.execute(current.query.as_string(None), current.params)
+                cursor = conn.execute(current.text, current.params)
                 if current.checked and cursor.rowcount != 1:
                     raise _RowChanged(current)
             current = None

@@ -18,6 +18,8 @@ from tui.services.browse.editable import EditColumn, EditTarget
 from tui.services.browse.edits import CellValue, ChangeSet, Default, InsertedRef, RowRef, SeenRow
 from tui.services.browse.keyset import CELL_LIMIT
 
+# Where a parameter goes, until the text is final: a `%` in a name must not read as a placeholder.
+_MARK = "\x00"
 _SQLITE_BLOB = re.compile(r"^[xX]'((?:[0-9a-fA-F]{2})*)'$")
 
 
@@ -27,7 +29,7 @@ class Statement:
 
     kind: str  # "update", "delete" or "insert"
     ref: RowRef
-    query: sql.Composed  # with the dialect's placeholders
+    text: str  # what runs: `%s` (psycopg) or `?` (sqlite3) placeholders
     params: list[Any]
     preview: str  # `$n` placeholders and the values under it
     columns: list[str] = field(default_factory=list)  # the columns it sets
@@ -49,7 +51,7 @@ class _Builder:
         self.params.append(value)
         if self.preview:
             return sql.SQL(f"${len(self.params)}")
-        return sql.Placeholder() if self.dialect == "postgresql" else sql.SQL("?")
+        return sql.SQL(_MARK if self.dialect == "postgresql" else "?")
 
     def ident(self, name: str) -> sql.Composable:
         # SQLite's rowid resolves only unquoted (a column named "rowid" would shadow it).
@@ -129,10 +131,12 @@ def param_text(value: Any, width: int = 70) -> str:
 
 def _statement(kind: str, ref: RowRef, target: EditTarget, build: Any, columns: list[str]) -> Statement:
     run, shown = _Builder(target.dialect, preview=False), _Builder(target.dialect, preview=True)
-    query, preview_query = build(run), build(shown)
+    text, preview_query = build(run).as_string(None), build(shown)
+    if target.dialect == "postgresql":
+        text = text.replace("%", "%%").replace(_MARK, "%s")
     lines = [preview_query.as_string(None) + ";"]
     lines += [f"    ${n} = {param_text(v)}" for n, v in enumerate(shown.params, start=1)]
-    return Statement(kind, ref, query, run.params, "\n".join(lines), columns)
+    return Statement(kind, ref, text, run.params, "\n".join(lines), columns)
 
 
 def change_statements(changes: ChangeSet) -> list[Statement]:
