@@ -251,7 +251,7 @@ def test_every_role_is_named_once_with_todays_application_names() -> None:
 
     assert set(ROLES) == {"workspace", "query", "browse", "activity", "activity actions", "server",
                           "pooler console", "migrations", "completion", "export", "connection check",
-                          "fleet monitor"}
+                          "fleet monitor", "browse write"}
     assert {r.application_name for r in ROLES.values()} == {
         None, "bastion activity", "bastion activity actions", "bastion fleet"}
     assert role_named("fleet monitor") is ROLES["fleet monitor"]
