@@ -187,3 +187,34 @@ class ChangeSet:
         """After a commit: nothing staged, nothing to undo."""
         self.edits, self.deletes, self.inserts, self.errors = {}, {}, [], {}
         self._history.clear()
+
+
+@dataclass
+class Overlay:
+    """What the grid draws over a page: staged cells, rows marked for deletion, new rows."""
+
+    cells: dict[tuple[int, int], tuple[str | None, str]] = field(default_factory=dict)  # (row, col) -> (text, error)
+    deleted: set[int] = field(default_factory=set)  # page rows
+    inserted: list[list[tuple[str | None, bool, str]]] = field(default_factory=list)  # (text, staged?, error)
+
+
+def page_overlay(changes: ChangeSet, page: Page) -> Overlay:
+    """The staged changes that show on this page, and the new rows under it."""
+    overlay = Overlay()
+    names = page.columns
+    key_length = len(changes.target.key)
+    for row, keys in enumerate(page.keys):
+        key = tuple(keys[-key_length:]) if key_length else None
+        if key is None:
+            continue
+        if key in changes.deletes:
+            overlay.deleted.add(row)
+        edit = changes.edits.get(key)
+        for column, value in (edit.cells.items() if edit else ()):
+            overlay.cells[(row, names.index(column))] = (value_text(value), changes.errors.get((key, column), ""))
+    for index, new in enumerate(changes.inserts):
+        ref = InsertedRef(index)
+        overlay.inserted.append([
+            (value_text(new.cells[name]), True, changes.errors.get((ref, name), "")) if name in new.cells
+            else (None, False, "") for name in names])
+    return overlay

@@ -12,9 +12,12 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from tui.services.browse import Page, RelationInfo
+from tui.services.browse.edits import Overlay
 
 # Grid cells are cut to this width; the value viewer shows the whole value.
 CELL_WIDTH = 32
+# Staged edits: styles that read on every theme, the 16-colour one too.
+EDITED, REFUSED, DELETED, INSERTED = "reverse", "bold white on red", "strike red", "green"
 
 
 def cell_text(value: str | None, numeric: bool, truncated: bool) -> Text:
@@ -43,6 +46,25 @@ def column_widths(labels: list[Text], rows: list[list[Text]]) -> list[int]:
     return widths
 
 
+def staged_cells(overlay: Overlay, cells: list[list[Text]], numeric: list[bool]) -> list[list[Text]]:
+    """Restyle the page's cells (in place) with the staged edits; return the new rows' cells."""
+    for (row, column), (value, error) in overlay.cells.items():
+        cells[row][column] = cell_text(value, numeric[column], False)
+        cells[row][column].stylize(REFUSED if error else EDITED)
+    for row in overlay.deleted:
+        for text in cells[row]:
+            text.stylize(DELETED)
+    new_rows = []
+    for new in overlay.inserted:
+        texts = []
+        for column, (value, staged, error) in enumerate(new):
+            text = cell_text(value, numeric[column], False) if staged else Text("default", style="dim italic")
+            text.stylize(REFUSED if error else INSERTED)
+            texts.append(text)
+        new_rows.append(texts)
+    return new_rows
+
+
 class DataGrid(DataTable[Text]):
     """A DataTable over one page (Textual renders only the visible lines).
 
@@ -62,6 +84,14 @@ class DataGrid(DataTable[Text]):
         Binding("J", "copy('json')", "Copy JSON", show=False, id="browse.copy_json"),
         Binding("I", "copy('insert')", "Copy INSERT", show=False, id="browse.copy_insert"),
         Binding("right_square_bracket", "follow_fk", "Follow FK", id="browse.follow_fk"),
+        # Editing: staged until ctrl+s (not in the footer: the changes bar says them once something is staged).
+        Binding("e", "edit('cell')", "Edit cell", show=False, id="browse.edit_cell"),
+        Binding("i", "edit('insert')", "Insert row", show=False, id="browse.insert_row"),
+        Binding("D", "edit('duplicate')", "Duplicate row", show=False, id="browse.duplicate_row"),
+        Binding("d,delete", "edit('delete')", "Mark row for deletion", show=False, id="browse.mark_delete"),
+        Binding("ctrl+s", "edit('review')", "Review and save changes", show=False, id="browse.review_changes"),
+        Binding("ctrl+z", "edit('undo')", "Undo last change", show=False, id="browse.undo_change"),
+        Binding("X", "edit('discard')", "Discard all changes", show=False, id="browse.discard_changes"),
     ]
 
     class EdgeReached(Message):
@@ -113,16 +143,27 @@ class DataGrid(DataTable[Text]):
     class FollowForeignKey(CellMessage):
         """`]`: open the row this cell's foreign key references."""
 
+    class EditRequested(CellMessage):
+        """`e`, `i`, `D`, `d`, `ctrl+s`, `ctrl+z`, `X`: stage or review an edit here."""
+
+        def __init__(self, row: int, column: int, action: str) -> None:
+            super().__init__(row, column)
+            self.action = action  # "cell", "insert", "duplicate", "delete", "review", "undo", "discard"
+
     def __init__(self) -> None:
         super().__init__(id="browse-grid", cursor_type="cell", zebra_stripes=True)
 
-    def show_page(self, relation: RelationInfo, page: Page, cursor_row: int = 0) -> None:
-        """Replace the grid's rows and columns with one page, sized to fit it."""
+    def show_page(self, relation: RelationInfo, page: Page, cursor_row: int = 0,
+                  overlay: Overlay | None = None) -> None:
+        """Replace the grid's rows and columns with one page, sized to fit it; staged
+        edits (`overlay`) drawn over it, new rows under it."""
         column = self.cursor_column
         self.clear(columns=True)
         numeric = [c.numeric for c in relation.columns]
         cells = [[cell_text(v, numeric[c], (r, c) in page.truncated) for c, v in enumerate(row)]
                  for r, row in enumerate(page.rows)]
+        if overlay is not None:
+            cells += staged_cells(overlay, cells, numeric)
         labels = [
             # Key columns underlined: a key glyph (⚿) has an ambiguous width in terminals.
             Text(name, style="bold underline" if name in relation.key else "bold",
@@ -133,8 +174,8 @@ class DataGrid(DataTable[Text]):
             self.add_column(label, key=str(index), width=width)
         for row in cells:
             self.add_row(*row)
-        if page.rows:
-            self.move_cursor(row=min(max(cursor_row, 0), len(page.rows) - 1),
+        if cells:
+            self.move_cursor(row=min(max(cursor_row, 0), len(cells) - 1),
                              column=min(column, len(page.columns) - 1), animate=False)
 
     def action_cursor_down(self) -> None:
@@ -164,6 +205,9 @@ class DataGrid(DataTable[Text]):
 
     def action_follow_fk(self) -> None:
         self.post_message(self.FollowForeignKey(self.cursor_row, self.cursor_column))
+
+    def action_edit(self, action: str) -> None:
+        self.post_message(self.EditRequested(self.cursor_row, self.cursor_column, action))
 
     def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         # `enter` is DataTable's own select_cursor, reported as CellSelected.

@@ -20,12 +20,21 @@ from tui.services.browse import KeysetPager, Page, RelationInfo
 from tui.services.browse.navigation import COPIED, PAGE_MOVES, Navigation, Place, copied_text
 from tui.widgets.browse.ask_input import AskInput
 from tui.widgets.browse.data_grid import DataGrid
+from tui.widgets.browse.edit_session import EditSession, request_for
 from tui.widgets.browse.loader import RelationLoader
-from tui.widgets.browse.status_line import RelationTitle, StatusLine, page_summary
+from tui.widgets.browse.status_line import ChangesBar, RelationTitle, StatusLine, page_summary
 from tui.widgets.browse.structure_view import FactsView
 from tui.widgets.browse.value_viewer import ValueViewer
 
 VIEWS = ("browse-grid", "browse-structure", "browse-stats")
+
+
+def reread_page(pager: KeysetPager) -> Page:
+    """The page shown, read again (after a commit): from its first row on."""
+    page = pager.page
+    if page is None or not page.rows or page.offset is not None or page.at_start:
+        return pager.first()
+    return pager.starting_at(page.keys[0])
 
 
 class BrowsePane(Widget, can_focus=False):
@@ -51,6 +60,8 @@ class BrowsePane(Widget, can_focus=False):
     BrowsePane #browse-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
     BrowsePane #browse-status { height: 1; padding: 0 1; color: $text-muted; }
     BrowsePane #browse-status.-error { color: $error; text-style: bold; }
+    BrowsePane #browse-changes { height: 1; padding: 0 1; display: none; background: $warning 30%; }
+    BrowsePane #browse-changes.-shown { display: block; }
     BrowsePane #browse-input { height: 1; border: none; padding: 0 1; display: none; }
     BrowsePane #browse-input.-shown { display: block; }
     BrowsePane ContentSwitcher { height: 1fr; }
@@ -67,6 +78,7 @@ class BrowsePane(Widget, can_focus=False):
         self.source = source_for(database, profile.statement_timeout)
         self.nav = Navigation()
         self.loader = RelationLoader(self.source)
+        self.edits = EditSession(database, profile, self.source)
         self._spinner: Timer | None = None
         self._cached: dict[str, RenderableType] = {}
 
@@ -98,6 +110,7 @@ class BrowsePane(Widget, can_focus=False):
     def compose(self) -> ComposeResult:
         yield RelationTitle()
         yield StatusLine()
+        yield ChangesBar()
         yield AskInput()
         with ContentSwitcher(initial="browse-empty"):
             yield Static("Pick a table or view in the sidebar and press enter.", id="browse-empty")
@@ -105,6 +118,7 @@ class BrowsePane(Widget, can_focus=False):
             yield FactsView(id="browse-structure")
             yield FactsView(id="browse-stats")
         yield self.loader
+        yield self.edits
 
     # ---- reads off the UI thread: begin here, the loader's named workers post the results --
     def _begin(self, label: str) -> int:
@@ -145,7 +159,9 @@ class BrowsePane(Widget, can_focus=False):
             self.notify(event.message, severity="error", timeout=6)
 
     def action_cancel(self) -> None:
-        if self.nav.busy:
+        if self.edits.saving:
+            self.edits.cancel_save()
+        elif self.nav.busy:
             self.nav.cancel()
             self.loader.cancel_on_server()
             self._settle()
@@ -183,9 +199,11 @@ class BrowsePane(Widget, can_focus=False):
 
     def _show(self, page: Page, cursor_row: int = 0) -> None:
         assert self.nav.relation is not None and self.nav.pager is not None
-        self.query_one(DataGrid).show_page(self.nav.relation, page, cursor_row)
+        relation = self.nav.relation
+        self.query_one(DataGrid).show_page(relation, page, cursor_row, self.edits.overlay(relation, page))
         self.query_one(RelationTitle).show(self.nav.pager)
         self.query_one(StatusLine).say(page_summary(page, self.show_timings))
+        self.query_one(ChangesBar).show(self.edits.bar_text(relation))
 
     # ---- paging --------------------------------------------------------------------------
     def _page(self, label: str, move: Callable[[KeysetPager], Page], cursor_row: int = 0) -> None:
@@ -344,6 +362,35 @@ class BrowsePane(Widget, can_focus=False):
         place = self.nav.back()
         if place is not None:
             self._open(place)
+
+    # ---- editing: staged in the EditSession, drawn over the page -------------------------------
+    def action_edit(self, action: str) -> None:
+        grid = self.query_one(DataGrid)
+        self._edit(action, grid.cursor_row, grid.cursor_column)
+
+    def on_data_grid_edit_requested(self, event: DataGrid.EditRequested) -> None:
+        event.stop()
+        self._edit(event.action, event.row, event.column)
+
+    def _edit(self, action: str, row: int, column: int) -> None:
+        pager = self.nav.pager
+        request = request_for(action, self.nav.relation, pager.page if pager else None, row, column)
+        if request is not None and self._grid_shown():
+            self.edits.request(request)
+
+    def on_edit_session_changed(self, event: EditSession.Changed) -> None:
+        page = self.nav.pager.page if self.nav.pager else None
+        if page is not None:
+            grid = self.query_one(DataGrid)
+            self._show(page, grid.cursor_row if event.cursor_row is None else event.cursor_row)
+
+    def on_edit_session_refused(self, event: EditSession.Refused) -> None:
+        self.query_one(StatusLine).say(event.reason, error=True)
+        self.notify(event.reason, severity="error", timeout=6)
+
+    def on_edit_session_committed(self, event: EditSession.Committed) -> None:
+        self.notify(event.summary, timeout=4)
+        self._page("reloading", reread_page, self.query_one(DataGrid).cursor_row)
 
     # ---- Data, Structure, Stats -------------------------------------------------------------
     def action_cycle_view(self) -> None:

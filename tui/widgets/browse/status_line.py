@@ -61,3 +61,16 @@ class StatusLine(Static):
         """A result said nothing new: back to what was shown before the wait."""
         if self.text.endswith(WAITING):
             self.say(*self._before)
+
+
+class ChangesBar(Static):
+    """The staged changes' count and keys; hidden while nothing is staged."""
+
+    def __init__(self) -> None:
+        super().__init__("", id="browse-changes", markup=False)
+        self.text = ""
+
+    def show(self, text: str) -> None:
+        self.text = text
+        self.update(text)
+        self.set_class(bool(text), "-shown")
