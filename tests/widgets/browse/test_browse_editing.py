@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -13,6 +14,7 @@ from helpers.pilot import until
 from textual.app import App, ComposeResult
 from textual.widgets import Footer
 
+import tui
 from tui.db import Database, open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
@@ -34,7 +36,9 @@ INSERT INTO heap VALUES (1, 'h');
 
 
 class EditApp(App[None]):
-    """The Browse tab alone, as the workspace holds it."""
+    """The Browse tab alone, as the workspace holds it, with bastion's stylesheet (the dialogs)."""
+
+    CSS_PATH = Path(tui.__file__).resolve().parent / "bastion.tcss"
 
     def __init__(self, database: Database, profile: Profile) -> None:
         super().__init__()

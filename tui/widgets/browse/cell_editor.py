@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 
 from tui.services.browse.editable import EditColumn
 from tui.services.browse.edits import DEFAULT, CellValue, Default
@@ -45,6 +45,12 @@ class CellEditor(Dialog[EditedValue | None]):
     """One cell's new value. enter (ctrl+s in the multi-line editor) stages it;
     ctrl+n stages NULL and ctrl+d the column's DEFAULT, distinct from ''."""
 
+    DEFAULT_CSS = """
+    CellEditor #cell-editor { width: 80; }
+    CellEditor #cell-text { height: auto; max-height: 20; min-height: 5; }
+    CellEditor #cell-choices { height: auto; max-height: 10; }
+    """
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cell_editor.cancel"),
         Binding("ctrl+s", "save", "Stage", priority=True, id="cell_editor.save"),
@@ -68,7 +74,7 @@ class CellEditor(Dialog[EditedValue | None]):
             except ValueError:
                 pass
         with Vertical(classes="dialog", id="cell-editor"):
-            yield Label(f"{self.label}  ({self.column.type})", classes="dialog-title", markup=False)
+            yield Static(f"{self.label}  ({self.column.type})", classes="dialog-title", markup=False)
             if now:
                 yield Static(f"now {now}", classes="dialog-note", markup=False)
             if self.column.choices:

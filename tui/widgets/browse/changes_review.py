@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
@@ -14,6 +14,11 @@ from tui.widgets.steady_input import SteadyInput
 class ChangesReview(Dialog[bool]):
     """The exact SQL, in one transaction. `y` applies; on a production profile the
     profile's name must be typed instead. esc (or n) goes back, the changes kept."""
+
+    DEFAULT_CSS = """
+    ChangesReview #changes-review { width: 110; }
+    ChangesReview #changes-sql { max-height: 70vh; }
+    """
 
     BINDINGS = [
         Binding("escape", "answer(False)", "Back", id="changes_review.back"),
@@ -30,7 +35,7 @@ class ChangesReview(Dialog[bool]):
     def compose(self) -> ComposeResult:
         danger = " -danger" if self.require_name else ""
         with Vertical(classes="dialog" + danger, id="changes-review"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-scroll", id="changes-sql"):
                 yield Static(self.preview, markup=False)
             if self.require_name:
