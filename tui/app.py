@@ -292,6 +292,7 @@ class BastionApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         from tui.screens.fleet import FleetScreen
+        from tui.widgets.browse import BrowsePane
         from tui.widgets.query.pane import QueryPane
         from tui.widgets.query.result_grid import ResultGrid
 
@@ -302,6 +303,7 @@ class BastionApp(App[None]):
             ("Workspace", list(WorkspaceScreen.BINDINGS)),
             ("Query", [*QueryPane.BINDINGS, Binding("escape,ctrl+c", "", "Cancel the running statement")]),
             ("Query results", list(ResultGrid.BINDINGS)),
+            ("Browse", list(BrowsePane.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections, self.keymap))
 
