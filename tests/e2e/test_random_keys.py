@@ -21,6 +21,9 @@ from tui.secrets import PasswordVault
 from tui.services.query import guard
 from tui.services.query.autosave import EditorAutosave
 from tui.settings import Settings
+from tui.widgets.browse import BrowsePane
+from tui.widgets.browse import edit_session as edit_session_module
+from tui.widgets.browse.changes_review import ChangesReview
 from tui.widgets.query import statement_runner as runner_module
 from tui.widgets.query.pane import QueryPane
 
@@ -91,8 +94,28 @@ drop table ledger;
 """
 # Run, run all, move between statements, say yes: pressed far more often here.
 PRODUCTION_KEYS = KEYS + ["f9", "ctrl+j", "up", "down", "y", "enter", "f7"] * 4
+# Browse's editing keys: stage edits, inserts, deletions, then review and say yes.
+BROWSE_KEYS = KEYS + ["e", "i", "D", "d", "delete", "ctrl+s", "ctrl+z", "X", "y", "enter", "ctrl+n", "ctrl+d"] * 3
 PRODUCTION_STEPS = int(os.environ.get("BASTION_FUZZ_STEPS", "1500"))  # ~20 s on an idle machine
 LEDGER_CHECKSUM = "select md5(string_agg(id || ':' || amount, ',' order by id)) from ledger"
+
+
+async def back_to_the_ledger_in_browse(app: App) -> None:
+    """Close what is open, go to Browse and open the ledger, the grid focused."""
+    for _ in range(8):
+        if not isinstance(app.screen, ModalScreen):
+            break
+        send_key(app, "escape")
+        await asyncio.sleep(0.05)
+    if isinstance(app.screen, PickerScreen):
+        send_key(app, "enter")
+        await asyncio.sleep(0.5)
+    send_key(app, "1")
+    await asyncio.sleep(0.05)
+    for pane in app.screen.query(BrowsePane).results():
+        pane.open_relation("public", "ledger", "table")
+        await asyncio.sleep(0.3)
+        pane.focus_default()
 
 
 async def back_to_the_dangerous_editor(app: App, rng: random.Random) -> None:
@@ -128,6 +151,14 @@ async def test_random_keys_on_production_change_nothing(profiles_file: Path, soc
         return outcomes[-1]
 
     monkeypatch.setattr(runner_module, "run_guarded", counted)
+    reviews: list[str] = []
+
+    class CountedReview(ChangesReview):
+        def __init__(self, title: str, preview: str, require_name: str | None = None) -> None:
+            reviews.append(title)
+            super().__init__(title, preview, require_name)
+
+    monkeypatch.setattr(edit_session_module, "ChangesReview", CountedReview)
     conninfo = pg_cluster.socket_conninfo(socket_profile.database)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("create table ledger (id int primary key, amount numeric);"
@@ -143,9 +174,10 @@ async def test_random_keys_on_production_change_nothing(profiles_file: Path, soc
     rng = random.Random(SEEDS[0])
     async with app.run_test(size=(80, 24)) as pilot:
         for step in range(PRODUCTION_STEPS):
+            in_browse = step % 400 >= 300  # one hundred keys in four: Browse's edits on the ledger
             if step % 100 == 0:
-                await back_to_the_dangerous_editor(app, rng)
-            key = rng.choice(PRODUCTION_KEYS)
+                await (back_to_the_ledger_in_browse(app) if in_browse else back_to_the_dangerous_editor(app, rng))
+            key = rng.choice(BROWSE_KEYS if in_browse else PRODUCTION_KEYS)
             send_key(app, key)
             await asyncio.sleep(0.004 if step % 50 else 0.1)
             assert app.is_running, f"app stopped after key {step} ({key!r}): {app._exception!r}"
@@ -157,3 +189,5 @@ async def test_random_keys_on_production_change_nothing(profiles_file: Path, soc
     declined = [o.statement.text for o in outcomes if o.declined]
     print(len(outcomes), "statements reached the guard;", len(declined), "declined:", sorted(set(declined)))
     assert declined  # the walk did reach the confirmations
+    print(len(reviews), "Browse change sets reached the review (the profile's name is never typed)")
+    assert reviews  # and Browse's review of staged edits

@@ -120,14 +120,14 @@ class EditSession(Widget):
         return page_overlay(changes, page) if changes is not None and not changes.empty else None
 
     def bar_text(self, relation: RelationInfo | None) -> str:
-        """"3 changes: 2 edited, 1 deleted — ctrl+s review · …", or "" when nothing is staged."""
+        """"3 changes: 2 edited, 1 deleted — ^s review · …" (^s: ctrl+s, as the footer writes it), or ""."""
         changes = self.change_sets.get(relation.label) if relation else None
         if changes is None or (changes.empty and not self.saving):
             return ""
         refused = f" · {len(changes.errors)} refused by the server (red)" if changes.errors else ""
         if self.saving:
             return f"{changes.summary()} — saving… (esc cancels)"
-        return f"{changes.summary()}{refused} — ctrl+s review · ctrl+z undo last · X discard"
+        return f"{changes.summary()}{refused} — ^s review · ^z undo · X discard"
 
     # ---- keys -------------------------------------------------------------------------------
     def request(self, request: EditRequest) -> None:
