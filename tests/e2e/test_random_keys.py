@@ -110,12 +110,19 @@ async def back_to_the_ledger_in_browse(app: App) -> None:
     if isinstance(app.screen, PickerScreen):
         send_key(app, "enter")
         await asyncio.sleep(0.5)
+    app.screen.set_focus(None)  # the editor (or an input) would type the key
     send_key(app, "1")
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # the tab takes the focus when it shows: then the grid's is given
     for pane in app.screen.query(BrowsePane).results():
         pane.open_relation("public", "ledger", "table")
-        await asyncio.sleep(0.3)
+        for _ in range(60):
+            await asyncio.sleep(0.05)
+            if pane.relation is not None and pane.relation.name == "ledger" and not pane._busy:
+                break
         pane.focus_default()
+        for key in ("d", "i", "ctrl+s", "y", "enter"):  # staged, reviewed, said yes to: the name is not typed
+            send_key(app, key)
+            await asyncio.sleep(0.2)
 
 
 async def back_to_the_dangerous_editor(app: App, rng: random.Random) -> None:

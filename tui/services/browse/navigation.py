@@ -27,6 +27,14 @@ PAGE_MOVES: dict[str, tuple[str, Callable[[KeysetPager], Page], int]] = {
 COPIED = {"cell": "cell", "json": "row as JSON", "insert": "row as INSERT"}
 
 
+def reread_page(pager: KeysetPager) -> Page:
+    """The page shown, read again (after a commit): from its first row on."""
+    page = pager.page
+    if page is None or not page.rows or page.offset is not None or page.at_start:
+        return pager.first()
+    return pager.starting_at(page.keys[0])
+
+
 @dataclass
 class Place:
     """Where the user was: for `backspace` after a foreign-key jump."""

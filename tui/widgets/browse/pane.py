@@ -17,7 +17,7 @@ from tui.db.link import close_in_background
 from tui.db.reader import source_for
 from tui.profiles import Profile
 from tui.services.browse import KeysetPager, Page, RelationInfo
-from tui.services.browse.navigation import COPIED, PAGE_MOVES, Navigation, Place, copied_text
+from tui.services.browse.navigation import COPIED, PAGE_MOVES, Navigation, Place, copied_text, reread_page
 from tui.widgets.browse.ask_input import AskInput
 from tui.widgets.browse.data_grid import DataGrid
 from tui.widgets.browse.edit_session import EditSession, request_for
@@ -27,14 +27,6 @@ from tui.widgets.browse.structure_view import FactsView
 from tui.widgets.browse.value_viewer import ValueViewer
 
 VIEWS = ("browse-grid", "browse-structure", "browse-stats")
-
-
-def reread_page(pager: KeysetPager) -> Page:
-    """The page shown, read again (after a commit): from its first row on."""
-    page = pager.page
-    if page is None or not page.rows or page.offset is not None or page.at_start:
-        return pager.first()
-    return pager.starting_at(page.keys[0])
 
 
 class BrowsePane(Widget, can_focus=False):
