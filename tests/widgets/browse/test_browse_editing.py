@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from helpers.pilot import until
 from textual.app import App, ComposeResult
-from textual.widgets import Footer
+from textual.widgets import Footer, TextArea
 
 import tui
 from tui.db import Database, open_database
@@ -30,8 +30,9 @@ from tui.widgets.dialogs.message import MessageScreen
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 SETUP = """
 CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
-CREATE TABLE things (id int PRIMARY KEY, label text, qty numeric(8,2), feel mood, note text DEFAULT 'fresh');
-INSERT INTO things SELECT g, 'thing ' || g, g * 1.5, 'ok', CASE WHEN g % 2 = 0 THEN NULL ELSE '' END
+CREATE TABLE things (id int PRIMARY KEY, label text, qty numeric(8,2), feel mood, note text DEFAULT 'fresh',
+                     doc jsonb);
+INSERT INTO things SELECT g, 'thing ' || g, g * 1.5, 'ok', CASE WHEN g % 2 = 0 THEN NULL ELSE '' END, '{"n": 1}'
   FROM generate_series(1, 30) g;
 CREATE TABLE heap (a int, b text);
 INSERT INTO heap VALUES (1, 'h');
@@ -140,13 +141,23 @@ def test_a_bad_value_is_marked_and_a_failed_save_changes_nothing(
                 await until(pilot, lambda: "invalid input syntax" in pane._status_text)
                 assert "1 refused by the server" in pane.query_one("#browse-changes").text
                 await edit_cell(pilot, 0, 1, "ctrl+a", "ctrl+k", *"changed", "enter")
+                pilot.app.query_one(DataGrid).move_cursor(row=0, column=5)
+                await pilot.press("e")  # JSON: the multi-line editor, checked before it is staged
+                await until(pilot, lambda: isinstance(app.screen, CellEditor))
+                assert app.screen.query_one(TextArea).text == '{\n  "n": 1\n}'
+                app.screen.query_one(TextArea).text = '{"n": '
+                await pilot.press("ctrl+s")
+                await until(pilot, lambda: "not valid JSON" in str(app.screen.query_one("#cell-error").render()))
+                app.screen.query_one(TextArea).text = '{"n": 2}'
+                await pilot.press("ctrl+s")
+                await until(pilot, lambda: not isinstance(app.screen, CellEditor))
                 await pilot.press("ctrl+s")
                 await until(pilot, lambda: isinstance(app.screen, ChangesReview))
                 await pilot.press("y")
                 await until(pilot, lambda: isinstance(app.screen, MessageScreen))
                 assert "invalid input syntax for type numeric" in app.screen.body
                 await pilot.press("escape")
-                assert "2 changes" in pane.query_one("#browse-changes").text  # kept
+                assert "2 changes" in pane.query_one("#browse-changes").text  # kept (2 rows edited)
         finally:
             database.close()
         assert things.execute("SELECT label, qty FROM things WHERE id IN (1, 2) ORDER BY id").fetchall() == [

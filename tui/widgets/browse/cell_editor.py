@@ -80,8 +80,8 @@ class CellEditor(Dialog[EditedValue | None]):
             if self.column.choices:
                 yield OptionList(*self.column.choices, id="cell-choices")
             if self.multi_line:
-                yield TextArea(text, id="cell-text", soft_wrap=True, show_line_numbers=False,
-                               language="json" if self.column.is_json else None)
+                # No tree-sitter language: its grammars crash with some wheel combinations (see value_viewer).
+                yield TextArea(text, id="cell-text", soft_wrap=True, show_line_numbers=False)
             else:
                 yield SteadyInput(text, id="cell-input")
             yield Static("", id="cell-error", classes="dialog-error")
