@@ -254,3 +254,45 @@ def test_a_percent_sign_in_a_name_is_not_a_placeholder(shop: Database, other: ps
     changes.edit_cell(SeenRow((1,), ("1", "x")), "a %s b", "y")
     ChangeWriter(shop, source_for(shop)).apply(changes)
     assert other.execute('SELECT "a %s b" FROM "100%"').fetchone() == ("y",)
+
+
+def test_a_timeout_or_a_lost_connection_during_save_changes_nothing(
+        shop: Database, socket_profile: Profile, pg_cluster: LocalCluster, pg_database: str,
+        other: psycopg.Connection[Any]) -> None:
+    import threading
+    import time
+
+    with psycopg.connect(pg_cluster.socket_conninfo(pg_database)) as locker:
+        locker.execute("SELECT * FROM things WHERE id = 2 FOR UPDATE")  # held until the block ends
+        hurried = open_database(socket_profile.with_changes(statement_timeout="300ms"))
+        try:
+            ed = Editing(hurried, "things")
+            ed.changes.edit_cell(ed.row(0), "label", "first")
+            ed.changes.edit_cell(ed.row(1), "label", "locked")
+            with pytest.raises(ApplyFailed, match="statement timeout"):
+                ed.apply()
+        finally:
+            hurried.close()
+        ed = Editing(shop, "things")
+        ed.changes.edit_cell(ed.row(0), "label", "first")
+        ed.changes.edit_cell(ed.row(1), "label", "locked")
+        failures: list[ApplyFailed] = []
+
+        def save() -> None:
+            try:
+                ed.apply()
+            except ApplyFailed as exc:
+                failures.append(exc)
+
+        saving = threading.Thread(target=save)
+        saving.start()
+        for _ in range(100):  # the save waits on the row lock: its connection is cut there
+            waiting = other.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                    "AND datname = current_database()").fetchall()
+            if waiting:
+                other.execute("SELECT pg_terminate_backend(%s)", waiting[0])
+                break
+            time.sleep(0.05)
+        saving.join(10)
+    assert failures and failures[0].connection_lost and "rolled the transaction back" in failures[0].message
+    assert other.execute("SELECT label FROM things ORDER BY id").fetchall() == [("one",), ("two",), ("three",)]

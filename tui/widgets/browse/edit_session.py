@@ -304,7 +304,10 @@ class EditSession(Widget):
         if values is None or changes is None:
             self.post_message(self.Refused(message.error))
         elif request.action == "duplicate":
-            self._duplicate(request, changes, values)
+            try:
+                self._duplicate(request, changes, values)
+            except ValueError as refusal:
+                self.post_message(self.Refused(str(refusal)))
         else:
             self._open_editor(request, values[request.column])
 
