@@ -170,6 +170,21 @@ def test_a_dump_through_the_ssh_tunnel(pg_cluster: LocalCluster, shop: str, sshd
     assert (tmp_path / "via-jump.dump").read_bytes().startswith(b"PGDMP")
 
 
+def test_a_dump_over_verified_tls_uses_the_profiles_ca(pg_cluster: LocalCluster, shop: str, tmp_path: Path) -> None:
+    ca = pg_cluster.tls_files["ca.crt"]  # type: ignore[attr-defined]
+    verified = password_profile(pg_cluster, shop, host="localhost", sslmode="verify-full", sslrootcert=str(ca))
+    assert run_dump(verified, pg_cluster.password, DumpRequest(tmp_path / "tls.dump"))[-1].done == 3
+    # The child checks the certificate itself: told another CA, it refuses, and no file is left.
+    database = open_database(verified, pg_cluster.password)
+    database.params["sslrootcert"] = str(pg_cluster.tls_files["other-ca.crt"])  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(TransferError, match="certificate verify failed"):
+            dump_database(database, DumpRequest(tmp_path / "refused.dump"), lambda _p: None, threading.Event())
+    finally:
+        database.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "tls.dump"]
+
+
 def test_too_old_a_pg_dump_says_which_version_is_needed(
         pg_cluster: LocalCluster, shop: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     old = tmp_path / "old-bin"
