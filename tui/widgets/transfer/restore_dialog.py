@@ -79,6 +79,9 @@ class RestoreDialog(TransferJobDialog):
 
         def job(cancel: threading.Event, progress: Callable[[TransferProgress], None]) -> str:
             result = restore_database(database, profile, path, progress, cancel, clean=clean, jobs=jobs)
-            return f"Restored {result.path} ({plural(result.tables, 'table')})."
+            said = f"Restored {result.path} ({plural(result.tables, 'table')})."
+            if profile.is_sqlite:  # a connection opened before the rename still reads the old file
+                said += " The Query editor's open session still sees the old file: reopen the profile (ctrl+o)."
+            return said
 
         return job
