@@ -4,6 +4,7 @@ request, and nothing it says lost when it fails."""
 from __future__ import annotations
 
 import collections
+import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -12,6 +13,8 @@ from typing import IO
 
 from tui.services.transfer import TransferCancelled, TransferError
 
+# "pg_dump: error: …", "psql:<stdin>:3: ERROR:  …", "FATAL:  …" (not a table named errors).
+_ERROR_LINE = re.compile(r"\b(error|ERROR|fatal|FATAL|DETAIL|HINT):")
 POLL_SECONDS = 0.1
 STOP_SECONDS = 3.0
 
@@ -75,6 +78,6 @@ class ChildRun:
         if self.cancel.is_set():
             raise TransferCancelled()
         if code != 0:
-            errors = [line for line in self.said if "error" in line.lower() or "fatal" in line.lower()]
+            errors = [line for line in self.said if _ERROR_LINE.search(line)]
             said = "\n".join((errors or [line for line in self.said if keep(line)])[-6:])
             raise TransferError(f"{what} failed (exit code {code}):\n{said}".rstrip())
