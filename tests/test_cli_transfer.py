@@ -15,6 +15,12 @@ from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile, ProfileStore
 
 
+@pytest.fixture(autouse=True)
+def suite_client_programs(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pg_dump, pg_restore and psql from the suite's own server binaries (its major)."""
+    monkeypatch.setenv("BASTION_PG_BINDIR", str(pg_cluster.bindir))
+
+
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(argv)
     out = capsys.readouterr()

@@ -45,6 +45,12 @@ SELECT (SELECT md5(string_agg(c::text, ',' ORDER BY id)) FROM sales.customers c)
 """
 
 
+
+@pytest.fixture(autouse=True)
+def suite_client_programs(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pg_dump, pg_restore and psql from the suite's own server binaries (its major)."""
+    monkeypatch.setenv("BASTION_PG_BINDIR", str(pg_cluster.bindir))
+
 @pytest.fixture
 def fresh_database(pg_cluster: LocalCluster) -> Iterator[str]:
     """A second, empty database to restore into."""
