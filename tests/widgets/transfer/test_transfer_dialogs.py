@@ -21,6 +21,7 @@ from tui.profiles import Profile
 from tui.screens.workspace import WorkspaceScreen
 from tui.services.transfer import TransferProgress
 from tui.widgets.catalog_tree import CatalogTree
+from tui.widgets.transfer.copy_file_dialog import CopyFileDialog
 from tui.widgets.transfer.dump_dialog import DumpDialog
 from tui.widgets.transfer.import_dialog import ImportDialog
 from tui.widgets.transfer.job_dialog import TransferJobDialog
@@ -37,7 +38,7 @@ class DialogApp(App[None]):
 
     CSS_PATH = Path(tui.__file__).resolve().parent / "bastion.tcss"
 
-    def __init__(self, dialog: TransferJobDialog) -> None:
+    def __init__(self, dialog: TransferJobDialog | CopyFileDialog) -> None:
         super().__init__()
         self.dialog = dialog
 
@@ -102,6 +103,20 @@ def test_snapshot_import_preview_then_progress(snap_compare, people: Database, f
 
     dialog = ImportDialog(SHOWN, people, "public", "people", path=csv)
     assert snap_compare(DialogApp(dialog), run_before=run, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_copy_to_stdout_asks_for_a_new_file(snap_compare, fixed_dir: Path, size) -> None:
+    (fixed_dir / "taken.csv").write_text("x\n")
+
+    async def run(pilot) -> None:  # type: ignore[no-untyped-def]
+        dialog = pilot.app.dialog
+        await until(pilot, lambda: dialog.is_attached and dialog.query("#copy-path"))
+        dialog.query_one("#copy-path", Input).value = f"{FIXED_DIR}/taken.csv"
+        await pilot.press("enter")
+        await until(pilot, lambda: "exists" in str(dialog.query_one("#copy-error", Static).render()))
+
+    assert snap_compare(DialogApp(CopyFileDialog("to")), run_before=run, terminal_size=size)
 
 
 async def test_dump_import_and_restore_from_the_workspace_keys(tmp_path: Path, profiles_file: Path) -> None:
@@ -171,3 +186,24 @@ async def test_restore_into_production_wants_the_typed_name_and_read_only_is_ref
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: app.dialog.is_attached and app.dialog.state == "done")
         assert "'shop' is read-only" in str(app.dialog.query_one("#job-error", Static).render())
+
+
+async def test_esc_cancels_a_running_dump_and_leaves_no_file(people: Database, pg_cluster: LocalCluster,
+                                                             socket_profile: Profile, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASTION_PG_BINDIR", str(pg_cluster.bindir))
+    app = DialogApp(DumpDialog(SHOWN, people, folder=tmp_path))
+    # A lock holds pg_dump at the table until esc stops it.
+    with psycopg.connect(pg_cluster.socket_conninfo(socket_profile.database or "")) as blocker:
+        blocker.execute("LOCK TABLE people IN ACCESS EXCLUSIVE MODE")
+        async with app.run_test(size=(100, 30)) as pilot:
+            dialog = app.dialog
+            await until(pilot, lambda: dialog.is_attached and dialog.query("#dump-path"))
+            dialog.query_one("#dump-path", Input).value = str(tmp_path / "held.dump")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: "starting" not in str(dialog.query_one("#job-progress", Static).render()))
+            await pilot.press("escape")
+            await until(pilot, lambda: dialog.state == "done")
+            assert str(dialog.query_one("#job-result", Static).render()) == "Cancelled: nothing was kept."
+        blocker.rollback()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
