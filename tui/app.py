@@ -321,6 +321,7 @@ class BastionApp(App[None]):
         yield SystemCommand("Fleet", "Every server of the profiles on one screen", self.action_fleet)
         if self._workspace() is not None:
             yield SystemCommand("Reconnect", "A fresh connection; tabs, text and results stay", self.action_reconnect)
+            yield from (SystemCommand(*command) for command in self._workspace().transfer_commands())  # type: ignore[union-attr]
         for _name, profile in sorted(self.store.profiles.items()):
             yield SystemCommand(
                 f"Switch to {profile.title}", profile.target(),

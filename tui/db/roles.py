@@ -71,10 +71,16 @@ CONNECTION_CHECK = Role("connection check", note="`profiles test`: opens like th
 FLEET_MONITOR = Role("fleet monitor", application_name="bastion fleet", startup_options=False,
                      lock_timeout="500ms", read_only=True, connect_timeout=5,
                      note="statement_timeout per poll, the poller's deadline; one host must not hold up others")
+DUMP = Role("dump", application_name="bastion dump",
+            note="pg_dump as a child process: settings through its environment, the password through a 0600 passfile")
+RESTORE = Role("restore", application_name="bastion restore",
+               note="pg_restore / psql as a child process; refused on read-only profiles, typed name on production")
+IMPORT = Role("import", application_name="bastion import",
+              note="COPY … FROM STDIN of a CSV file in one transaction: a bad row rolls everything back")
 
 ROLES: dict[str, Role] = {role.name: role for role in (
     WORKSPACE, QUERY, BROWSE, ACTIVITY, ACTIVITY_ACTIONS, SERVER, POOLER_CONSOLE, MIGRATIONS, COMPLETION,
-    EXPORT, CONNECTION_CHECK, FLEET_MONITOR,
+    EXPORT, CONNECTION_CHECK, FLEET_MONITOR, DUMP, RESTORE, IMPORT,
 )}
 
 
@@ -118,7 +124,7 @@ def role_transaction(conn: psycopg.Connection[Any], role: Role, *, statement_tim
 
 
 __all__ = [
-    "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "COMPLETION", "CONNECTION_CHECK", "EXPORT", "FLEET_MONITOR",
-    "MIGRATIONS", "POOLER_CONSOLE", "PROFILE_TIMEOUT", "QUERY", "ROLES", "Role", "SERVER", "WORKSPACE",
-    "role_named", "role_params", "role_transaction",
+    "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "COMPLETION", "CONNECTION_CHECK", "DUMP", "EXPORT", "FLEET_MONITOR",
+    "IMPORT", "MIGRATIONS", "POOLER_CONSOLE", "PROFILE_TIMEOUT", "QUERY", "RESTORE", "ROLES", "Role", "SERVER",
+    "WORKSPACE", "role_named", "role_params", "role_transaction",
 ]

@@ -3,6 +3,7 @@ pooler pane alone on PgBouncer's admin console)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from textual.app import ComposeResult
@@ -68,6 +69,10 @@ class WorkspaceScreen(Screen[None]):
         Binding("ctrl+o", "app.picker", "Profiles", id="workspace.profiles"),
         # Shown only while the link is lost.
         Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now", id="workspace.reconnect"),
+        # Data in and out (tui/widgets/transfer/); capitals: the panes' own keys are lower case.
+        Binding("D", "dump", "Back up (dump)", show=False, id="workspace.dump"),
+        Binding("L", "restore", "Restore a dump", show=False, id="workspace.restore"),
+        Binding("M", "import_csv", "Import CSV into the sidebar's table", show=False, id="workspace.import_csv"),
     ]
 
     # Textual repaints the whole screen whenever the focus moves (Screen.focused is a
@@ -265,7 +270,39 @@ class WorkspaceScreen(Screen[None]):
             return parameters[0] in dict(self.panes)  # no key in the footer for a pane this kind lacks
         if action == "reconnect_now":
             return self.link_banner.lost  # in the footer only while the link is lost
+        if action in ("dump", "restore", "import_csv"):
+            return self.database.info.kind != "pgbouncer"
         return True
+
+    # -- data in and out ---------------------------------------------------------------
+    def transfer_commands(self) -> list[tuple[str, str, Callable[[], None]]]:
+        """The palette's dump / restore / import commands (title, help, callback)."""
+        if self.database.info.kind == "pgbouncer":
+            return []
+        return [("Back up (dump)", "pg_dump (SQLite: the backup API) to a file, with progress", self.action_dump),
+                ("Restore a dump", "pg_restore or psql of a dump file into this database", self.action_restore),
+                ("Import CSV", "a CSV/TSV file into the sidebar's selected table", self.action_import_csv)]
+
+    def action_dump(self) -> None:
+        from tui.widgets.transfer.dump_dialog import DumpDialog
+
+        self.app.push_screen(DumpDialog(self.profile, self.database))
+
+    def action_restore(self) -> None:
+        from tui.widgets.transfer.restore_dialog import RestoreDialog
+
+        self.app.push_screen(RestoreDialog(self.profile, self.database))
+
+    def action_import_csv(self) -> None:
+        from tui.widgets.transfer.import_dialog import ImportDialog
+
+        trees = self.query(CatalogTree)
+        node = trees.first().cursor_node if trees else None
+        entry = node.data if node is not None else None
+        if entry is None or entry.kind not in ("table", "partitioned"):
+            self.app.notify("Select a table in the sidebar first (s), then press M.", severity="warning")
+            return
+        self.app.push_screen(ImportDialog(self.profile, self.database, entry.schema or "main", entry.name))
 
     def on_connection_lost(self, event: ConnectionLost) -> None:
         event.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from textual import work
 from textual.message import Message
@@ -14,6 +15,7 @@ from tui.services.query.results import ResultSet
 from tui.services.query.runner import Outcome
 from tui.services.query.session_keeper import SessionKeeper
 from tui.services.query.splitter import Statement
+from tui.widgets.transfer.copy_file_dialog import ask_copy_file
 
 
 class StatementRunner(Widget):
@@ -65,6 +67,8 @@ class StatementRunner(Widget):
     def run(self, statements: list[Statement], guard: Guard) -> None:
         """Start a run; `RunFinished` says when it is over."""
         self._stop_requested = threading.Event()
+        if guard.client_file is None:  # COPY … FROM STDIN / TO STDOUT: ask for the file (tui/widgets/transfer/)
+            guard = replace(guard, client_file=lambda direction: ask_copy_file(self.app, direction))
         self._run_statements(statements, guard, self._stop_requested)
 
     def stop(self) -> None:
