@@ -3,7 +3,9 @@ pooler pane alone on PgBouncer's admin console)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -254,8 +256,30 @@ class WorkspaceScreen(Screen[None]):
     # -- the link ---------------------------------------------------------------------
     def reconnect_now(self) -> None:
         """Reconnect at once: skips the banner's countdown, or, while the link is
-        fine, replaces the main connection. Editor text, tabs, results stay."""
-        self.link_banner.reconnect_now()
+        fine, replaces the main connection (an open transaction in the Query pane is
+        asked about first). Editor text, tabs, results stay."""
+        if self.link_banner.lost:
+            self.link_banner.reconnect_now()
+        else:
+            self.leave_transaction_first("Reconnect", self.link_banner.reconnect_now)
+
+    # -- the Query pane's transaction --------------------------------------------------------
+    def leave_transaction_first(self, leaving: str, then: Callable[[], None]) -> None:
+        """`then` at once, or after the Query pane's open transaction was committed or
+        rolled back; never if the user stays in it. `leaving` names what waits
+        ("Quit", "Switch profile", "Switch database", "Reconnect" …)."""
+        for pane in self.query("#query-pane"):
+            settle = getattr(pane, "settle_transaction", None)
+            if callable(settle):
+                settle(leaving, then)
+                return
+        then()
+
+    def on_transaction_control_changed(self, event: Any) -> None:
+        """The Query pane's transaction opened, changed or ended: the header says so."""
+        event.stop()
+        for header in self.query(ConnectionHeader):  # none while the screen is being closed
+            header.show_transaction(event.state.header())
 
     def action_reconnect_now(self) -> None:
         self.reconnect_now()

@@ -32,9 +32,10 @@ clock: Callable[[], datetime] = datetime.now  # tests freeze it
 def local_settings(database: Database) -> tuple[tuple[str, str], ...]:
     """The profile's statement_timeout / search_path that did not reach the server
     (a pooler refused or dropped the startup options): set per transaction instead."""
-    info, profile = database.info, database.profile
+    info = database.info
     if info.kind != "postgresql" or not info.pooler:
         return ()
+    profile = database.profile
     wanted = (("statement_timeout", profile.statement_timeout), ("search_path", profile.search_path))
     return tuple((name, str(value)) for name, value in wanted if value)
 
