@@ -275,11 +275,11 @@ class WorkspaceScreen(Screen[None]):
                 return
         then()
 
-    def on_transaction_control_changed(self, event: Any) -> None:
+    def on_query_pane_transaction_changed(self, event: Any) -> None:
         """The Query pane's transaction opened, changed or ended: the header says so."""
         event.stop()
         for header in self.query(ConnectionHeader):  # none while the screen is being closed
-            header.show_transaction(event.state.header())
+            header.show_transaction(event.header)
 
     def action_reconnect_now(self) -> None:
         self.reconnect_now()

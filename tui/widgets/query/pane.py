@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import TextArea
@@ -371,9 +372,18 @@ class QueryPane(Widget):
         else:
             self.transactions.settle(self._guard(), leaving, then)
 
+    class TransactionChanged(Message):
+        """The editor's transaction opened, changed or ended: `header` is its word for
+        the connection header ("" while none is open)."""
+
+        def __init__(self, header: str) -> None:
+            super().__init__()
+            self.header = header
+
     @on(TransactionControl.Changed)
-    def _transaction_changed(self) -> None:
-        self._set_status(self._status_text)  # the message goes on up to the header
+    def _transaction_changed(self, message: TransactionControl.Changed) -> None:
+        self._set_status(self._status_text)
+        self.post_message(self.TransactionChanged(message.state.header()))
 
     @on(TransactionControl.Reported)
     def _transaction_reported(self, message: TransactionControl.Reported) -> None:

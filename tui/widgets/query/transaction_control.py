@@ -25,7 +25,7 @@ class TransactionControl(Widget):
     DEFAULT_CSS = "TransactionControl { display: none; }"
 
     class Changed(Message):
-        """The transaction's state or the mode changed (the header's segment with it)."""
+        """The transaction's state or the mode changed (for the pane)."""
 
         def __init__(self, state: TransactionState) -> None:
             super().__init__()
