@@ -176,8 +176,10 @@ class WorkspaceScreen(Screen[None]):
         self.call_after_refresh(setattr, self, "_panes_ready", True)
         lost = unapplied_settings(self.profile, self.database.info)
         if lost:
+            per_transaction = " (the Query pane sets statement_timeout and search_path in each transaction)" \
+                if self.profile.statement_timeout or self.profile.search_path else ""
             self.app.notify(f"Through {self.database.info.pooler}, the profile's {lost} could not be set on the "
-                            "server: they do not apply here.", severity="warning", timeout=12)
+                            f"server: they do not apply here{per_transaction}.", severity="warning", timeout=12)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fit_sidebar()
