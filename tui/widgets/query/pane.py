@@ -75,6 +75,14 @@ class QueryPane(Widget):
         Binding("ctrl+n", "toggle_autocommit", "Manual commit on/off", show=False, id="query.toggle_autocommit"),
     ]
 
+    class TransactionChanged(Message):
+        """The editor's transaction opened, changed or ended: `header` is its word for
+        the connection header ("" while none is open)."""
+
+        def __init__(self, header: str) -> None:
+            super().__init__()
+            self.header = header
+
     def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP) -> None:
         super().__init__(id="query-pane")
         self.database = database
@@ -335,27 +343,15 @@ class QueryPane(Widget):
 
     # -- transactions ------------------------------------------------------------------------
     def action_commit(self) -> None:
-        if self._transaction_ready():
+        if self.transactions.ready(self._busy()):
             self.transactions.settle(self._guard())
 
     def action_rollback(self) -> None:
-        if self._transaction_ready():
+        if self.transactions.ready(self._busy()):
             self.transactions.end(commit=False)
 
-    def _transaction_ready(self) -> bool:
-        if self._busy():
-            self.app.notify("A statement is running: esc cancels it first.", severity="warning")
-            return False
-        if not self.transactions.state.open:
-            self.app.notify("No open transaction.")
-            return False
-        return True
-
     def action_toggle_autocommit(self) -> None:
-        if self._busy():
-            self.app.notify("A statement is running: esc cancels it first.", severity="warning")
-            return
-        self.transactions.toggle_mode(self._guard())
+        self.transactions.toggle_mode(self._guard(), self._busy())
 
     def transaction_open(self) -> bool:
         """A transaction is open on the editor's session (or a statement runs in one)."""
@@ -363,22 +359,8 @@ class QueryPane(Widget):
 
     def settle_transaction(self, leaving: str, then: Callable[[], None]) -> None:
         """Before leaving (`leaving`: "Quit", "Switch profile" …): commit / roll back /
-        stay; `then` runs once the transaction ended well, never on stay."""
-        if not self.transaction_open():
-            then()
-        elif self._busy():
-            self.app.notify("A statement is running in the open transaction: esc cancels it first.",
-                            severity="warning")
-        else:
-            self.transactions.settle(self._guard(), leaving, then)
-
-    class TransactionChanged(Message):
-        """The editor's transaction opened, changed or ended: `header` is its word for
-        the connection header ("" while none is open)."""
-
-        def __init__(self, header: str) -> None:
-            super().__init__()
-            self.header = header
+        stay; `then` runs at once with no transaction open, after it ended well, never on stay."""
+        self.transactions.leave(self._guard(), leaving, then, self._busy())
 
     @on(TransactionControl.Changed)
     def _transaction_changed(self, message: TransactionControl.Changed) -> None:

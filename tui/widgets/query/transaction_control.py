@@ -17,6 +17,8 @@ from tui.services.query.session_keeper import SessionKeeper
 from tui.services.query.transaction import TransactionState, commit_question
 from tui.widgets.query.transaction_prompt import COMMIT, ROLLBACK, TransactionPrompt
 
+RUNNING = "A statement is running: esc cancels it first."
+
 
 class TransactionControl(Widget):
     """Shows nothing itself: keeps the open transaction's state from what the runner
@@ -61,10 +63,31 @@ class TransactionControl(Widget):
     def question(self, guard: Guard, leaving: str = "") -> Question:
         return commit_question(self.state, guard, leaving)
 
+    def ready(self, busy: bool) -> bool:
+        """Whether commit / roll back can go now (else the user is told why not)."""
+        if busy:
+            self.app.notify(RUNNING, severity="warning")
+            return False
+        if not self.state.open:
+            self.app.notify("No open transaction.")
+            return False
+        return True
+
+    def leave(self, guard: Guard, leaving: str, then: Callable[[], None], busy: bool) -> None:
+        """`then` at once with no transaction open; else commit / roll back / stay first."""
+        if not self.state.open:
+            then()
+        elif busy:
+            self.app.notify(f"{RUNNING} (it runs in the open transaction)", severity="warning")
+        else:
+            self.settle(guard, leaving, then)
+
     # -- mode ----------------------------------------------------------------------------------
-    def toggle_mode(self, guard: Guard) -> None:
+    def toggle_mode(self, guard: Guard, busy: bool) -> None:
         """Manual commit on or off; leaving manual mode with a transaction open asks first."""
-        if self.state.manual and self.state.open:
+        if busy:
+            self.app.notify(RUNNING, severity="warning")
+        elif self.state.manual and self.state.open:
             self.settle(guard, "Autocommit", self._flip_mode)
         else:
             self._flip_mode()

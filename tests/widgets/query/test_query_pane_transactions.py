@@ -178,15 +178,14 @@ async def test_quit_asks_stay_then_commit(workspace_app, items) -> None:
     assert total(items) == 115
 
 
-async def test_profiles_and_switching_ask_then_roll_back_or_commit(workspace_app, items) -> None:
+async def test_reconnect_switch_and_profiles_ask_then_roll_back_or_commit(workspace_app, items) -> None:
     app, other = workspace_app
     async with app.run_test(size=(100, 30)) as pilot:
         await open_transaction(pilot)
-        await pilot.press("ctrl+o")  # back to the profiles: the workspace (and its session) closes
+        app.action_reconnect()  # the palette's "Reconnect"
         await answer(pilot, "r")
-        await until(pilot, lambda: isinstance(app.screen, PickerScreen), timeout=10)
+        await until(pilot, lambda: not app.screen.query_one(QueryPane).transaction_open())
         assert total(items) == 15
-        app.connect(app.start_profile)
         await open_transaction(pilot)
         app.connect(other)  # the palette's "Switch to …"
         await answer(pilot, "c")
@@ -194,9 +193,9 @@ async def test_profiles_and_switching_ask_then_roll_back_or_commit(workspace_app
                     timeout=10)
         assert total(items) == 115
         await open_transaction(pilot)
-        app.action_reconnect()
+        await pilot.press("ctrl+o")  # back to the profiles: the workspace (and its session) closes
         await answer(pilot, "r")
-        await until(pilot, lambda: not app.screen.query_one(QueryPane).transaction_open())
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen), timeout=10)
         assert total(items) == 115
 
 
