@@ -141,6 +141,27 @@ def test_a_declined_first_write_leaves_no_transaction_open(manual) -> None:
     assert update.declined and session.transaction_status() == "idle"
 
 
+def test_sqlite_manual_mode(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "lite.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table t (n int)")
+    database = open_database(Profile(name="lite", driver="sqlite", path=str(path)))
+    session = open_session(database, row_cap=100)
+    try:
+        [insert] = run(session, "insert into t values (1)")
+        assert insert.ok and session.transaction_status() == "in transaction"
+        with sqlite3.connect(path) as other:
+            assert other.execute("select count(*) from t").fetchone() == (0,)
+        assert session.end_transaction(commit=True) is None
+        with sqlite3.connect(path) as other:
+            assert other.execute("select count(*) from t").fetchone() == (1,)
+    finally:
+        session.close()
+        database.close()
+
+
 def test_the_mode_is_remembered_per_profile() -> None:
     assert commit_mode.manual_commit("prod", production=True)
     assert not commit_mode.manual_commit("dev", production=False)

@@ -139,6 +139,12 @@ async def test_a_lost_connection_says_the_server_rolled_back(items, database, so
         await pilot.press("c")
         await until(pilot, lambda: "rolled the transaction back" in messages(pane))
         assert not pane.transaction_open() and total(items) == 15
+        # Lost while idle in the transaction, noticed when the workspace reconnects.
+        await run_sql(pilot, "update items set n = 0 where id = 2")
+        items.execute("select pg_terminate_backend(%s)", (pane.sessions.session.conn.info.backend_pid,))
+        pane.link_restored()
+        await until(pilot, lambda: not pane.transaction_open())
+        assert "the server rolled it back" in messages(pane) and total(items) == 15
 
 
 @pytest.fixture

@@ -239,6 +239,8 @@ class QueryPane(Widget):
         self.sessions.check_on_next_use()
         if self.catalog is None:
             self.completion.load_catalog()
+        if self.transactions.state.open and not self._busy():
+            self.runner.check_session()  # say now whether the server rolled the transaction back
 
     def _guard(self) -> Guard:
         return Guard(production=self.profile.production, profile_name=self.profile.name,

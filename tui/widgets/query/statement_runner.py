@@ -78,6 +78,16 @@ class StatementRunner(Widget):
         self._stop_requested.set()
 
     @work(thread=True, group="query", exclusive=True, exit_on_error=False)
+    def check_session(self) -> None:
+        """After a reconnect with a transaction open: `TransactionLost` if the session died."""
+        try:
+            _session, lost_transaction = self.sessions.ensure()
+        except Exception:  # noqa: BLE001 - no connection yet: the next run says so
+            return
+        if lost_transaction:
+            self.post_message(self.TransactionLost())
+
+    @work(thread=True, group="query", exclusive=True, exit_on_error=False)
     def _run_statements(self, statements: list[Statement], guard: Guard, stop: threading.Event,
                         manual: bool = False, confirm_commit: Callable[[], bool] | None = None) -> None:
         """Run the statements one after the other until one does not succeed or esc stops the run."""
