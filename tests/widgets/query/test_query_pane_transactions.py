@@ -126,6 +126,25 @@ async def test_manual_commit_mode_commit_and_roll_back(items, database, socket_p
         await until(pilot, lambda: not pane.transaction_open())
 
 
+async def test_production_commit_of_a_large_change_needs_the_name_typed(items, database,
+                                                                       socket_profile: Profile) -> None:
+    app = PaneApp(database, socket_profile.with_changes(name="prod", production=True))  # manual by default
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(QueryPane)
+        await run_sql(pilot, "insert into items select g, 0 from generate_series(6, 1200) g", wait=False)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")  # the write question: it runs, in the open transaction
+        await until(pilot, lambda: not pane.running and pane.transaction_open(), timeout=10)
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, TransactionPrompt))
+        await pilot.press("c", "enter")  # typed into the name: no commit
+        assert isinstance(app.screen, TransactionPrompt) and "does not match" in str(
+            app.screen.query_one("#transaction-error").render())
+        await pilot.press("backspace", *"prod", "enter")
+        await until(pilot, lambda: not pane.transaction_open())
+        assert items.execute("select count(*) from items").fetchone()[0] == 1200
+
+
 async def test_a_lost_connection_says_the_server_rolled_back(items, database, socket_profile: Profile) -> None:
     remember_manual_commit(socket_profile.name, True)
     app = PaneApp(database, socket_profile)
