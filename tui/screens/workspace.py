@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -179,8 +180,10 @@ class WorkspaceScreen(Screen[None]):
         self.call_after_refresh(setattr, self, "_panes_ready", True)
         lost = unapplied_settings(self.profile, self.database.info)
         if lost:
+            per_transaction = " (the Query pane sets statement_timeout and search_path in each transaction)" \
+                if self.profile.statement_timeout or self.profile.search_path else ""
             self.app.notify(f"Through {self.database.info.pooler}, the profile's {lost} could not be set on the "
-                            "server: they do not apply here.", severity="warning", timeout=12)
+                            f"server: they do not apply here{per_transaction}.", severity="warning", timeout=12)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fit_sidebar()
@@ -259,8 +262,30 @@ class WorkspaceScreen(Screen[None]):
     # -- the link ---------------------------------------------------------------------
     def reconnect_now(self) -> None:
         """Reconnect at once: skips the banner's countdown, or, while the link is
-        fine, replaces the main connection. Editor text, tabs, results stay."""
-        self.link_banner.reconnect_now()
+        fine, replaces the main connection (an open transaction in the Query pane is
+        asked about first). Editor text, tabs, results stay."""
+        if self.link_banner.lost:
+            self.link_banner.reconnect_now()
+        else:
+            self.leave_transaction_first("Reconnect", self.link_banner.reconnect_now)
+
+    # -- the Query pane's transaction --------------------------------------------------------
+    def leave_transaction_first(self, leaving: str, then: Callable[[], None]) -> None:
+        """`then` at once, or after the Query pane's open transaction was committed or
+        rolled back; never if the user stays in it. `leaving` names what waits
+        ("Quit", "Switch profile", "Switch database", "Reconnect" …)."""
+        for pane in self.query("#query-pane"):
+            settle = getattr(pane, "settle_transaction", None)
+            if callable(settle):
+                settle(leaving, then)
+                return
+        then()
+
+    def on_query_pane_transaction_changed(self, event: Any) -> None:
+        """The Query pane's transaction opened, changed or ended: the header says so."""
+        event.stop()
+        for header in self.query(ConnectionHeader):  # none while the screen is being closed
+            header.show_transaction(event.header)
 
     def action_reconnect_now(self) -> None:
         self.reconnect_now()

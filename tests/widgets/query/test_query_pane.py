@@ -16,6 +16,7 @@ import tui
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
+from tui.services.query.commit_mode import remember_manual_commit
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.query.explain_dialog import ExplainScreen
 from tui.widgets.query.history_dialog import HistoryScreen
@@ -135,6 +136,7 @@ async def test_cancel_with_escape(shop, socket_profile: Profile) -> None:
 
 async def test_production_writes_need_confirmation(shop, socket_profile: Profile) -> None:
     production = socket_profile.with_changes(name="prod", production=True)
+    remember_manual_commit("prod", False)  # the autocommit path: a commit question per write
     app = PaneApp(shop, production)
     async with app.run_test(size=(100, 30)) as pilot:
         editor = app.query_one(TextArea)
@@ -166,6 +168,7 @@ async def test_production_writes_need_confirmation(shop, socket_profile: Profile
 async def test_production_bypasses_of_the_old_classifier_are_confirmed(shop, socket_profile: Profile) -> None:
     """Issue #11: PREPARE … DELETE then EXECUTE, and pg_terminate_backend, ran without a dialog."""
     production = socket_profile.with_changes(name="prod", production=True)
+    remember_manual_commit("prod", False)  # the autocommit path: a commit question per write
     app = PaneApp(shop, production)
     async with app.run_test(size=(100, 30)) as pilot:
         editor = app.query_one(TextArea)
@@ -374,6 +377,7 @@ def test_snapshot_production_commit_question(snap_compare, shop, socket_profile,
         await pilot.pause(0.2)
 
     production = socket_profile.with_changes(name="prod", production=True)
+    remember_manual_commit("prod", False)  # the autocommit path: a commit question per write
     assert snap_compare(snapshot_app(shop, production), run_before=run, terminal_size=size)
 
 
