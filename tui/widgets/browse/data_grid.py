@@ -87,7 +87,7 @@ class DataGrid(DataTable[Text]):
         # Editing: staged until ctrl+s (not in the footer: the changes bar says them once something is staged).
         Binding("e", "edit('cell')", "Edit cell", show=False, id="browse.edit_cell"),
         Binding("i", "edit('insert')", "Insert row", show=False, id="browse.insert_row"),
-        Binding("D", "edit('duplicate')", "Duplicate row", show=False, id="browse.duplicate_row"),
+        Binding("plus", "edit('duplicate')", "Duplicate row", show=False, id="browse.duplicate_row"),
         Binding("d,delete", "edit('delete')", "Mark row for deletion", show=False, id="browse.mark_delete"),
         Binding("ctrl+s", "edit('review')", "Review and save changes", show=False, id="browse.review_changes"),
         Binding("ctrl+z", "edit('undo')", "Undo last change", show=False, id="browse.undo_change"),
@@ -144,7 +144,7 @@ class DataGrid(DataTable[Text]):
         """`]`: open the row this cell's foreign key references."""
 
     class EditRequested(CellMessage):
-        """`e`, `i`, `D`, `d`, `ctrl+s`, `ctrl+z`, `X`: stage or review an edit here."""
+        """`e`, `i`, `+`, `d`, `ctrl+s`, `ctrl+z`, `X`: stage or review an edit here."""
 
         def __init__(self, row: int, column: int, action: str) -> None:
             super().__init__(row, column)
