@@ -1,4 +1,5 @@
-"""What the Browse tab needs, with no Textual: keyset paging, structure, stats, copying.
+"""What the Browse tab needs, with no Textual: keyset paging, structure, stats, copying,
+staged edits (edits, editable, edit_sql, edit_apply).
 
 The queries run on a reader from tui.db.reader (one read-only connection per pane).
 """

@@ -97,6 +97,7 @@ class EditSession(Widget):
         label: str
         ref: RowRef
         column: str
+        text: str
         error: str
 
     @dataclass
@@ -319,13 +320,15 @@ class EditSession(Widget):
             error = check_value(self.source, changes.target.column(column), text)
         except Exception:  # noqa: BLE001 - a check that could not run refuses nothing; the save will tell
             error = ""
-        self.post_message(self._ValueChecked(label, ref, column, error))
+        self.post_message(self._ValueChecked(label, ref, column, text, error))
 
     def on_edit_session__value_checked(self, message: _ValueChecked) -> None:
         message.stop()
         changes = self.change_sets.get(message.label)
-        if changes is None or not message.error or not changes.staged_value(message.ref, message.column)[0]:
+        if changes is None or not message.error:
             return
+        if changes.staged_value(message.ref, message.column) != (True, message.text):
+            return  # changed (or undone) meanwhile: this answer is about another value
         changes.errors[(message.ref, message.column)] = message.error
         self.post_message(self.Changed())  # redraws, and resets the status line: the refusal after it
         self.post_message(self.Refused(f"{message.column}: {message.error}"))

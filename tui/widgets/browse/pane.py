@@ -34,7 +34,8 @@ class BrowsePane(Widget, can_focus=False):
 
     Every query runs in a worker of the `RelationLoader` on the pane's own
     connection; opening another relation cancels the previous load (on the server
-    too). What is open and the way back live in a `Navigation` (no Textual).
+    too). What is open and the way back live in a `Navigation` (no Textual);
+    staged edits in the `EditSession`, drawn over the page until ctrl+s applies them.
     """
 
     BINDINGS = [
