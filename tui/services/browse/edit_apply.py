@@ -119,10 +119,11 @@ class ChangeWriter:
         self._conn: psycopg.Connection[Any] | None = None
         self._lock = threading.Lock()
 
-    def apply(self, changes: ChangeSet) -> Applied:
-        """Run every statement in one transaction (blocking: call from a worker).
+    def apply(self, changes: ChangeSet, statements: list[Statement] | None = None) -> Applied:
+        """Run every statement in one transaction (blocking: call from a worker): the
+        `statements` the user reviewed, else those of `changes` now.
         Raises ApplyFailed: the database is as it was (unless `outcome_unknown`)."""
-        statements = change_statements(changes)
+        statements = statements if statements is not None else change_statements(changes)
         if not statements:
             return Applied()
         try:

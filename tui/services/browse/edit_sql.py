@@ -157,7 +157,8 @@ def change_statements(changes: ChangeSet) -> list[Statement]:
     return statements
 
 
-def sql_preview(changes: ChangeSet) -> str:
-    """The exact statements, in one transaction, with their parameters listed."""
-    body = "\n\n".join(s.preview for s in change_statements(changes))
+def sql_preview(changes: ChangeSet, statements: list[Statement] | None = None) -> str:
+    """The exact statements (`statements`, built from `changes` if not given), in one
+    transaction, with their parameters listed."""
+    body = "\n\n".join(s.preview for s in (statements if statements is not None else change_statements(changes)))
     return f"BEGIN;\n\n{body}\n\nCOMMIT;  -- all or nothing: any failure rolls every statement back"

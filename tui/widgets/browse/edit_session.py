@@ -20,7 +20,7 @@ from tui.messages import ConnectionLost
 from tui.profiles import Profile
 from tui.services.browse import Page, RelationInfo, full_row
 from tui.services.browse.edit_apply import Applied, ApplyFailed, ChangeWriter, check_value
-from tui.services.browse.edit_sql import sql_preview
+from tui.services.browse.edit_sql import Statement, change_statements, sql_preview
 from tui.services.browse.editable import EditTarget, edit_target
 from tui.services.browse.edits import (
     DEFAULT,
@@ -99,6 +99,12 @@ class EditSession(Widget):
         column: str
         text: str
         error: str
+
+    @dataclass
+    class _PreviewReady(Message):
+        changes: ChangeSet
+        statements: list[Statement]
+        preview: str
 
     @dataclass
     class _Saved(Message):
@@ -250,19 +256,30 @@ class EditSession(Widget):
         if changes.empty:
             self.notify("nothing staged: e edits a cell, i inserts a row, d marks a row for deletion", timeout=4)
             return
+        self._build_preview(changes)
+
+    @work(thread=True, exclusive=True, group="browse-edit-preview", exit_on_error=False)
+    def _build_preview(self, changes: ChangeSet) -> None:
+        """The review's SQL: composing a thousand statements takes a while, not on the UI thread."""
+        statements = change_statements(changes)  # what the review shows is what runs
+        self.post_message(self._PreviewReady(changes, statements, sql_preview(changes, statements)))
+
+    def on_edit_session__preview_ready(self, message: _PreviewReady) -> None:
+        message.stop()
+        changes = message.changes
         label = changes.target.relation.label
 
         def answered(yes: bool | None) -> None:
             if yes and not self.saving:
                 self.saving = True
                 self.post_message(self.Changed())
-                self._save(label, changes)
+                self._save(label, changes, message.statements)
 
         production = self.profile.name if self.profile.production else None
         title = f"Apply {changes.summary()} to {label} in one transaction?"
         if changes.errors:
             title += f" ({len(changes.errors)} value(s) in red were refused by the server: it will fail)"
-        self.app.push_screen(ChangesReview(title, sql_preview(changes), production), answered)
+        self.app.push_screen(ChangesReview(title, message.preview, production), answered)
 
     def cancel_save(self) -> None:
         """esc while saving: cancel the running statement on the server (all is rolled back)."""
@@ -334,10 +351,10 @@ class EditSession(Widget):
         self.post_message(self.Refused(f"{message.column}: {message.error}"))
 
     @work(thread=True, group="browse-edit-save", exit_on_error=False)
-    def _save(self, label: str, changes: ChangeSet) -> None:
-        """Every statement in one transaction (tui.services.browse.edit_apply)."""
+    def _save(self, label: str, changes: ChangeSet, statements: list[Statement]) -> None:
+        """The reviewed statements in one transaction (tui.services.browse.edit_apply)."""
         try:
-            applied = self.writer.apply(changes)
+            applied = self.writer.apply(changes, statements)
         except ApplyFailed as failure:
             self.post_message(self._Saved(label, None, failure))
         except Exception as exc:  # noqa: BLE001 - shown to the user, never crashes the app
