@@ -104,6 +104,11 @@ def test_edit_review_and_apply_on_production_needs_the_typed_name(
         try:
             async with app.run_test(size=(120, 40)) as pilot:
                 pane = await stage_three(pilot)
+                pilot.app.query_one(DataGrid).move_cursor(row=1, column=0)
+                await pilot.press("plus")  # a duplicate, undone at once
+                await until(pilot, lambda: "4 changes: 1 edited, 2 inserted" in pane.query_one("#browse-changes").text)
+                await pilot.press("ctrl+z")
+                await until(pilot, lambda: "3 changes" in pane.query_one("#browse-changes").text)
                 await edit_cell(pilot, 30, 0, *"99", "enter")  # the new row's id
                 await pilot.press("ctrl+z")  # undo takes the id back; the new row stays
                 await until(pilot, lambda: pane.edits.change_sets["public.things"].inserts[0].cells == {})
