@@ -274,12 +274,22 @@ class WorkspaceScreen(Screen[None]):
         """`then` at once, or after the Query pane's open transaction was committed or
         rolled back; never if the user stays in it. `leaving` names what waits
         ("Quit", "Switch profile", "Switch database", "Reconnect" …)."""
+        if leaving != "Reconnect":  # a reconnect keeps Browse's staged edits; leaving drops them
+            then = self._after_staged_edits(leaving, then)
         for pane in self.query("#query-pane"):
             settle = getattr(pane, "settle_transaction", None)
             if callable(settle):
                 settle(leaving, then)
                 return
         then()
+
+    def _after_staged_edits(self, leaving: str, then: Callable[[], None]) -> Callable[[], None]:
+        """`then`, asked first when Browse holds staged edits that were never sent."""
+        for pane in self.query("#browse-pane"):
+            edits = getattr(pane, "edits", None)
+            if edits is not None:
+                return lambda: edits.leave_after_asking(leaving, then)
+        return then
 
     def on_query_pane_transaction_changed(self, event: Any) -> None:
         """The Query pane's transaction opened, changed or ended: the header says so."""

@@ -68,7 +68,7 @@ def make_app(profile: Profile) -> tuple[EditApp, Database]:
 
 
 async def open_table(pilot, name: str) -> BrowsePane:  # type: ignore[no-untyped-def]
-    pane = pilot.app.query_one(BrowsePane)
+    pane = pilot.app.screen.query_one(BrowsePane)
     pane.open_relation("public", name, "table")
     await until(pilot, lambda: pane.relation is not None and pane.relation.name == name and not pane._busy)
     await pilot.pause(0.05)
@@ -225,3 +225,35 @@ def test_refusal_snapshot(snap_compare, snap_app: EditApp, size: tuple[int, int]
         await pilot.pause(0.1)
 
     assert snap_compare(snap_app, run_before=run, terminal_size=size)
+
+
+def test_leaving_the_workspace_asks_about_staged_edits(things: psycopg.Connection[Any], socket_profile: Profile,
+                                                       profiles_file: Path, memory_keyring: Any) -> None:
+    from helpers.apps import make_app as make_bastion
+    from helpers.apps import wait_for_screen
+
+    from tui.screens.picker import PickerScreen
+    from tui.screens.workspace import WorkspaceScreen
+    from tui.widgets.dialogs.confirm import ConfirmScreen
+
+    async def run() -> None:
+        app = make_bastion(profiles_file, socket_profile, start=socket_profile)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for_screen(pilot, WorkspaceScreen)
+            await until(pilot, lambda: bool(app.screen.query(BrowsePane)))
+            pane = await open_table(pilot, "things")
+            pane.focus_default()
+            await pilot.press("i")
+            await until(pilot, lambda: "1 change" in pane.query_one("#browse-changes").text)
+            await pilot.press("ctrl+o")
+            await wait_for_screen(pilot, ConfirmScreen)
+            assert "public.things: 1 change: 1 inserted" in app.screen.body
+            await pilot.press("n")  # stay: the edits are kept
+            await wait_for_screen(pilot, WorkspaceScreen)
+            assert "1 change" in pane.query_one("#browse-changes").text
+            await pilot.press("ctrl+o")
+            await wait_for_screen(pilot, ConfirmScreen)
+            await pilot.press("y")
+            await wait_for_screen(pilot, PickerScreen)
+
+    asyncio.run(run())

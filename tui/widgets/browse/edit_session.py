@@ -8,6 +8,7 @@ named workers that post typed messages (the pane redraws on `Changed`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import work
@@ -135,6 +136,26 @@ class EditSession(Widget):
         if self.saving:
             return f"{changes.summary()} — saving… (esc cancels)"
         return f"{changes.summary()}{refused} — ^s review · ^z undo · X discard"
+
+    def staged_summary(self) -> str:
+        """What is staged and not sent, across relations ("" when nothing is)."""
+        staged = [f"{label}: {changes.summary()}" for label, changes in self.change_sets.items() if not changes.empty]
+        return "; ".join(staged)
+
+    def leave_after_asking(self, leaving: str, then: Callable[[], None]) -> None:
+        """`then` at once, or once the user agreed to drop the staged edits (never sent)."""
+        staged = self.staged_summary()
+        if not staged:
+            then()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        self.app.push_screen(ConfirmScreen(f"{leaving}: drop the staged edits?",
+                                           f"Browse has edits that were never sent ({staged}). y drops them; "
+                                           "n/esc stays (ctrl+s in Browse applies them)."), answered)
 
     # ---- keys -------------------------------------------------------------------------------
     def request(self, request: EditRequest) -> None:
