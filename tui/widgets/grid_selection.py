@@ -20,7 +20,7 @@ MODES = ("cells", "rows", "columns")
 
 # The keys both grids share; one binding id each, so a settings keymap moves both.
 SELECTION_BINDINGS = [
-    Binding("space", "select('cells')", "Select", id="grid.select"),
+    Binding("space", "select('cells')", "Select", show=False, id="grid.select"),
     Binding("V", "select('rows')", "Select rows", show=False, id="grid.select_rows"),
     Binding("vertical_line", "select('columns')", "Select columns", show=False, id="grid.select_columns"),
     Binding("shift+up", "extend(0,-1)", "Extend up", show=False, id="grid.extend_up"),
@@ -28,9 +28,9 @@ SELECTION_BINDINGS = [
     Binding("shift+left", "extend(-1,0)", "Extend left", show=False, id="grid.extend_left"),
     Binding("shift+right", "extend(1,0)", "Extend right", show=False, id="grid.extend_right"),
     Binding("escape", "clear_selection", "Clear selection", show=False, id="grid.clear_selection"),
-    Binding("y", "copy_selection", "Copy", id="grid.copy"),
-    Binding("Y", "copy_as", "Copy as…", id="grid.copy_as"),
-    Binding("x", "row_view", "Row view", id="grid.row_view"),
+    Binding("y", "copy_selection", "Copy", show=False, id="grid.copy"),
+    Binding("Y", "copy_as", "Copy as…", show=False, id="grid.copy_as"),
+    Binding("x", "row_view", "Row view", show=False, id="grid.row_view"),
 ]
 
 
