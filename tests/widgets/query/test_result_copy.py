@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from helpers.pilot import until
 from textual.app import App, ComposeResult
 from textual.widgets import TextArea
 
@@ -75,6 +76,7 @@ async def test_select_a_range_with_space_and_arrows_then_copy_tsv_csv_and_insert
         span = grid.selected_span()
         assert span is not None and (span.top, span.bottom, span.left, span.right) == (1, 3, 1, 2)
         await pilot.press("y")
+        await until(pilot, lambda: len(app.copied) == 2)  # formatted in a worker
         parsed = list(csv.reader(io.StringIO(app.copied[-1]), delimiter="\t"))
         assert parsed == [["name", "note"], ["item 2", "a | b"], ["item 3", "note\nline 3"], ["item 4", ""]]
         assert not grid.selection.active  # a copy ends the selection, as vim's y does
@@ -82,13 +84,16 @@ async def test_select_a_range_with_space_and_arrows_then_copy_tsv_csv_and_insert
         await pilot.press("V", "shift+down", "Y")
         assert isinstance(app.screen, CopyFormatChooser)
         await pilot.press("c")
+        await until(pilot, lambda: len(app.copied) == 3)
         rows = list(csv.reader(io.StringIO(app.copied[-1])))
         assert rows[0] == ["id", "name", "note", "ok", "doc"] and [r[0] for r in rows[1:]] == ["4", "5"]
         await pilot.press("vertical_line", "y")  # | : the whole column, in the remembered CSV
+        await until(pilot, lambda: len(app.copied) == 4)
         column = list(csv.reader(io.StringIO(app.copied[-1])))
         assert column[:3] == [["note"], ["note\nline 1"], ["a | b"]] and len(column) == 31
         # INSERT into a table named in the chooser
         await pilot.press("home", "V", "Y", "tab", "ctrl+u", *"shop.items", "shift+tab", "i")
+        await until(pilot, lambda: len(app.copied) == 5)
         text = app.copied[-1]
         assert text == ("""INSERT INTO "shop"."items" ("id", "name", "note", "ok", "doc") VALUES (1, 'item 1', """
                         """'note\nline 1', 't'::boolean, '{"n": 1, "tags": ["x", "y"]}'::jsonb);""")
@@ -96,6 +101,7 @@ async def test_select_a_range_with_space_and_arrows_then_copy_tsv_csv_and_insert
         await pilot.press("space", "escape")
         assert not grid.selection.active
         await pilot.press("Y", "j")
+        await until(pilot, lambda: len(app.copied) == 6)
         assert json.loads(app.copied[-1]) == [{"id": 1, "name": "item 1", "note": "note\nline 1", "ok": True,
                                               "doc": {"n": 1, "tags": ["x", "y"]}}]
 
@@ -107,6 +113,7 @@ async def test_a_huge_selection_is_capped_and_says_how_many_rows() -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         app.notify = lambda message, **kw: notes.append(message)  # type: ignore[method-assign]
         await pilot.press("V", "end", "y")
+        await until(pilot, lambda: len(app.copied) == 1)
         assert len(app.copied[-1]) <= 1_000_000
         copied = app.copied[-1].count("\n")
         assert 1_000 < copied < 20_000
@@ -153,6 +160,7 @@ async def test_copy_from_a_real_query_keeps_types(pg_cluster: LocalCluster, sock
                 await pilot.pause(0.05)
             pane.grid.focus()
             await pilot.press("V", "down", "Y", "j")
+            await until(pilot, lambda: len(app.copied) == 1)
             assert json.loads(app.copied[-1]) == [{"id": 1, "ok": True, "doc": {"a": [1, 2]}, "raw": "\\x00ff"},
                                                   {"id": 2, "ok": None, "doc": None, "raw": None}]
     finally:

@@ -7,6 +7,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
+from textual import work
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
@@ -16,7 +17,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.services.copy_formats import CopySource, parse_table_name
+from tui.services.copy_formats import Copied, CopySource, parse_table_name
 from tui.services.query.results import ResultSet
 from tui.widgets.copy_chooser import CopyFormatChooser
 from tui.widgets.grid_selection import SELECTION_BINDINGS, GridSelection, Span, copied_message, copy_span, preferences
@@ -82,6 +83,15 @@ class ResultGrid(ScrollView, can_focus=True):
             self.column = column
             self.value = value
 
+    class SelectionCopied(Message):
+        """A selection's text is ready for the clipboard (formatted off the UI thread)."""
+
+        def __init__(self, copied: Copied, fmt: str, columns: int) -> None:
+            super().__init__()
+            self.copied = copied
+            self.fmt = fmt
+            self.columns = columns
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.result: ResultSet | None = None
@@ -89,6 +99,7 @@ class ResultGrid(ScrollView, can_focus=True):
         self._sized_on = 0
         self._measured: tuple[int, int] = (0, 0)  # rows [from, to) last measured for drawing
         self.selection = GridSelection()
+        self.dialect = "postgresql"  # how INSERTs quote values; the Query pane sets it
 
     # -- data -----------------------------------------------------------------------
     def show(self, result: ResultSet | None) -> None:
@@ -323,7 +334,8 @@ class ResultGrid(ScrollView, can_focus=True):
         assert self.result is not None
         columns = self.result.columns
         return CopySource([c.name for c in columns], [c.numeric for c in columns],
-                          [TYPE_NAMES.get(c.type_oid, "") for c in columns], parse_table_name(preferences.table))
+                          [TYPE_NAMES.get(c.type_oid, "") for c in columns], parse_table_name(preferences.table),
+                          self.dialect)
 
     def action_copy_selection(self) -> None:
         span = self.selected_span()
@@ -357,13 +369,24 @@ class ResultGrid(ScrollView, can_focus=True):
         self._copy(choice[0], span)
 
     def _copy(self, fmt: str, span: Span) -> None:
-        assert self.result is not None
-        copied = copy_span(fmt, self.copy_source(), self.result.row, span)
-        self.app.copy_to_clipboard(copied.text)
-        self.app.notify(copied_message(copied, fmt, len(span.columns), " f8 exports them all."),
-                        severity="warning" if copied.capped else "information", timeout=8 if copied.capped else 3)
+        self.copy_in_background(fmt, self.copy_source(), span)
         self.selection.clear()
         self.refresh()
+
+    @work(thread=True, exclusive=True, group="result-copy", exit_on_error=False)
+    def copy_in_background(self, fmt: str, source: CopySource, span: Span) -> None:
+        """Format the selection: up to a megabyte of text takes a moment (rows are
+        decoded one by one)."""
+        assert self.result is not None
+        copied = copy_span(fmt, source, self.result.row, span)
+        self.post_message(self.SelectionCopied(copied, fmt, len(span.columns)))
+
+    def on_result_grid_selection_copied(self, message: ResultGrid.SelectionCopied) -> None:
+        message.stop()
+        copied = message.copied
+        self.app.copy_to_clipboard(copied.text)
+        self.app.notify(copied_message(copied, message.fmt, message.columns, " f8 exports them all."),
+                        severity="warning" if copied.capped else "information", timeout=8 if copied.capped else 3)
 
     def action_row_view(self) -> None:
         result = self.result
