@@ -67,7 +67,10 @@ class ResultGrid(ScrollView, can_focus=True):
         Binding("home", "edge(-1)", "First row", show=False),
         Binding("end", "edge(1)", "Last row", show=False),
         Binding("enter", "open_cell", "View value"),
-        *SELECTION_BINDINGS,
+        # y in the footer here, as before the selection came (Browse's footer is full); the
+        # footer names what it copies without a selection, help says the rest.
+        Binding("y", "copy_selection", "Copy cell", id="grid.copy"),
+        *[binding for binding in SELECTION_BINDINGS if binding.id != "grid.copy"],
         Binding("C", "copy_column", "Copy column", show=False, id="results.copy_column"),
         Binding("A", "copy_visible", "Copy visible rows", show=False, id="results.copy_visible"),
     ]
