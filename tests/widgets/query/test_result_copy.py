@@ -106,6 +106,15 @@ async def test_select_a_range_with_space_and_arrows_then_copy_tsv_csv_and_insert
                                               "doc": {"n": 1, "tags": ["x", "y"]}}]
 
 
+async def test_a_keymap_moves_the_mark_key() -> None:
+    app = GridApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.set_keymap({"grid.select": "v"})
+        await pilot.press("v", "down")
+        span = app.query_one(ResultGrid).selected_span()
+        assert span is not None and len(span.rows) == 2
+
+
 async def test_a_huge_selection_is_capped_and_says_how_many_rows() -> None:
     wide = [[str(i), "x" * 200, None, "t", "{}"] for i in range(20_000)]
     app = GridApp(wide)
