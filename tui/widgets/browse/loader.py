@@ -59,6 +59,7 @@ class RelationLoader(Widget):
 
         generation: int
         fetched: dict[int, list[str | None] | None]
+        copy: tuple[Any, str]  # the selection's span and the format to copy it in
 
     @dataclass
     class ViewLoaded(Message):
@@ -130,14 +131,15 @@ class RelationLoader(Widget):
             self.post_message(self.RowFetched(generation, values, column, use))
 
     @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
-    def read_rows(self, generation: int, relation: RelationInfo, rows: list[int], keys: list[tuple[Any, ...]]) -> None:
-        """These page rows (by key), uncut."""
+    def read_rows(self, generation: int, relation: RelationInfo, rows: list[int], keys: list[tuple[Any, ...]],
+                  copy: tuple[Any, str]) -> None:
+        """These page rows (by key), uncut, for `copy`."""
         try:
             values = read_full_rows(self.source, relation, keys)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never crashes the app
             self._failed(generation, exc)
         else:
-            self.post_message(self.RowsFetched(generation, dict(zip(rows, values, strict=True))))
+            self.post_message(self.RowsFetched(generation, dict(zip(rows, values, strict=True)), copy))
 
     @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
     def read_view(self, generation: int, view: str, relation: RelationInfo) -> None:

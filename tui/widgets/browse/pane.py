@@ -73,7 +73,6 @@ class BrowsePane(Widget, can_focus=False):
         self.loader = RelationLoader(self.source)
         self._spinner: Timer | None = None
         self._cached: dict[str, RenderableType] = {}
-        self._copy_request: tuple[Span, str] = (Span(0, 0, 0, 0), "tsv")  # what a RowsFetched copies
 
     # What tests read: the state lives in `nav`, the status text in the status line.
     @property
@@ -360,20 +359,19 @@ class BrowsePane(Widget, can_focus=False):
             return
         if page is None or self.nav.relation is None:
             return
-        self._copy_request = (event.span, event.fmt)
         cut = rows_cut(page, event.span.rows, event.span.columns)
         if cut:  # cells cut for the grid: read those rows whole first
-            self.loader.read_rows(self._begin("copying"), self.nav.relation, cut, [page.keys[r] for r in cut])
+            self.loader.read_rows(self._begin("copying"), self.nav.relation, cut, [page.keys[r] for r in cut],
+                                  (event.span, event.fmt))
         else:
-            self._copy_span(page.rows)
+            self._copy_span(page.rows, event.span, event.fmt)
 
     def on_relation_loader_rows_fetched(self, event: RelationLoader.RowsFetched) -> None:
         if self._answered(event.generation) and self.nav.pager and self.nav.pager.page:
-            self._copy_span(page_rows_with(self.nav.pager.page, event.fetched))
+            self._copy_span(page_rows_with(self.nav.pager.page, event.fetched), *event.copy)
             self.query_one(StatusLine).restore()
 
-    def _copy_span(self, rows: list[list[str | None]]) -> None:
-        span, fmt = self._copy_request
+    def _copy_span(self, rows: list[list[str | None]], span: Span, fmt: str) -> None:
         assert self.nav.relation is not None
         copied = copy_span(fmt, relation_copy_source(self.nav.relation, self.source.dialect), rows.__getitem__, span)
         self.app.copy_to_clipboard(copied.text)
