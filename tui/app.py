@@ -323,8 +323,11 @@ class BastionApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         from tui.screens.fleet import FleetScreen
+        from tui.widgets.browse import BrowsePane
+        from tui.widgets.grid_selection import SELECTION_BINDINGS
         from tui.widgets.query.pane import QueryPane
         from tui.widgets.query.result_grid import ResultGrid
+        from tui.widgets.row_view import RowView
 
         sections = [
             ("Everywhere", list(self.BINDINGS) + [Binding("ctrl+p", "", "Command palette")]),
@@ -333,6 +336,8 @@ class BastionApp(App[None]):
             ("Workspace", list(WorkspaceScreen.BINDINGS)),
             ("Query", [*QueryPane.BINDINGS, Binding("escape,ctrl+c", "", "Cancel the running statement")]),
             ("Query results", list(ResultGrid.BINDINGS)),
+            ("Browse data", [*BrowsePane.BINDINGS, *SELECTION_BINDINGS]),
+            ("Row view", list(RowView.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections, self.keymap))
 

@@ -200,7 +200,7 @@ class PostgresSession:
             return None
 
     def _columns(self, cursor: Any) -> list[Column]:
-        return [Column(d.name, d.type_code in NUMERIC_OIDS) for d in cursor.description]
+        return [Column(d.name, d.type_code in NUMERIC_OIDS, d.type_code) for d in cursor.description]
 
     def _run_streaming(self, statement: Statement, outcome: Outcome,
                        on_rows: Callable[[ResultSet], None] | None) -> None:

@@ -116,6 +116,7 @@ class QueryPane(Widget):
         yield self.transactions
 
     def on_mount(self) -> None:
+        self.grid.dialect = "sqlite" if self.profile.driver == "sqlite" else "postgresql"  # copies as INSERT
         self._set_status("ready")
         self.completion.load_catalog()
 
