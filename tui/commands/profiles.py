@@ -18,6 +18,7 @@ from tui.profiles import (
     PASSWORD_SOURCES,
     SSLMODES,
     Profile,
+    ProfileFileError,
     ProfileStore,
     parse_profile,
 )
@@ -80,9 +81,20 @@ def profiles_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="remove a profile and its saved password")
     remove.add_argument("name")
 
-    imp = sub.add_parser("import", help="add profiles from a URL, a key=value DSN or a .env file")
-    imp.add_argument("source", help="URL, DSN, path of a .env file, or - to read one line from stdin")
-    imp.add_argument("--name", help="profile name (default: from the database name)")
+    imp = sub.add_parser(
+        "import", help="add profiles from a URL, DSN, psql line, .env, alembic.ini or docker-compose.yml",
+        description="Add profiles from what you have: a postgresql:// / JDBC / sqlite:/// URL, a key=value DSN, "
+                    "a `PGPASSWORD=… psql -h … -U … -d …` line, or a file: .env (DATABASE_URL, *_DB_URL, "
+                    "DB_HOST/DB_USER/…, POSTGRES_*, PG*), .properties, alembic.ini (sqlalchemy.url), "
+                    "docker-compose.yml (environment: blocks). What will be created is shown first; on a "
+                    "terminal you are asked. Passwords go to the OS keyring, never to the profiles file.",
+    )
+    imp.add_argument("source", help="URL, DSN, psql line, path of a file, or - to read one line from stdin")
+    imp.add_argument("--name", help="profile name (default: from the variable prefix or the database name)")
+    imp.add_argument("--yes", "-y", action="store_true", help="create them without asking")
+    imp.add_argument("--password-source", choices=("keyring", "prompt"), default="keyring",
+                     help="keyring (default): save each password found in the OS keyring; prompt: save no "
+                          "password, ask for it on connect")
 
     test = sub.add_parser("test", help="connect once and report the server")
     test.add_argument("name")
@@ -183,7 +195,9 @@ def cmd_remove(store: ProfileStore, name: str, vault: PasswordVault, out: TextIO
 
 def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVault,
                stdin: TextIO, out: TextIO) -> int:
-    from tui.profiles.imports import SourceError, import_source, unique_name
+    """Preview what the source holds, ask (on a terminal, without --yes), then save
+    the passwords to the keyring and every profile in one write."""
+    from tui.profiles.imports import SourceError, import_source, plan_import
 
     _writable(store)
     source = stdin.readline().strip() if args.source == "-" else args.source
@@ -192,19 +206,31 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
         found = import_source(source, args.name, notes)
     except SourceError as exc:
         raise CliError(redact(str(exc)), EXIT_USAGE) from None
-    for note in notes:
-        print(f"bastion: note: {note}", file=sys.stderr)
     for item in found:
         if item.password:
             vault.note(item.password)
-    taken = set(store.names())
-    for item in found:
-        name = unique_name(item.profile.name, taken)
-        taken.add(name)
-        profile = item.profile.with_changes(name=name)
-        if item.password:
+    for note in notes:
+        print(f"bastion: note: {note}", file=sys.stderr)
+    plan = plan_import(source if args.source != "-" else "stdin", found, set(store.names()))
+    secrets = vault.known_secrets()
+    print(f"Will create {len(plan.profiles)} profile{'s' * (len(plan.profiles) != 1)}:", file=out)
+    for line in plan.preview_lines():
+        print(f"  {redact(line, secrets)}", file=out)
+    if not args.yes and args.source != "-" and stdin.isatty():
+        print("Create them? [y/N] ", end="", file=out, flush=True)
+        if stdin.readline().strip().lower() not in ("y", "yes"):
+            print("Nothing imported.", file=out)
+            return EXIT_OK
+    profiles: list[Profile] = []
+    outcomes: list[str] = []
+    for planned in plan.profiles:
+        profile = planned.item.profile.with_changes(name=planned.name)
+        password = planned.item.password
+        if password and args.password_source == "prompt":
+            profile, note = profile.with_changes(password="prompt"), "password not saved: asked on connect"
+        elif password:
             try:
-                vault.keyring.set(name, item.password)
+                vault.keyring.set(planned.name, password)
                 note = "password saved to the OS keyring"
             except KeyringUnavailable as exc:
                 # Never write it anywhere else: the user will be prompted on connect.
@@ -212,8 +238,20 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
                 note = f"password NOT saved ({exc.reason}); you will be asked for it"
         else:
             note = "no password in the source"
-        store.put(profile)
-        print(f"Imported '{name}' from {item.origin}: {profile.target()} ({note})", file=out)
+        profiles.append(profile)
+        outcomes.append(f"Imported '{planned.name}' from {planned.item.origin}: {profile.target()} ({note})")
+    try:
+        store.put_many(profiles)
+    except (OSError, ProfileFileError) as exc:
+        for profile in profiles:  # nothing half done: no password left for a profile that is not there
+            if profile.password == "keyring":
+                try:
+                    vault.keyring.delete(profile.name)
+                except KeyringUnavailable:
+                    pass
+        raise CliError(f"nothing imported: {exc}") from None
+    for line in outcomes:
+        print(line, file=out)
     return EXIT_OK
 
 
