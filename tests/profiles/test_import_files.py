@@ -137,7 +137,8 @@ def test_cli_previews_then_saves_all_passwords_to_the_keyring_only(
                                   "DB_HOST=db\nDB_USER=app\nDB_PASSWORD=Zq9-second\nDB_NAME=shop\n")
     assert main(["profiles", "--profiles", str(profiles_file), "import", str(env), "--yes"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Will create 2 profiles:\n  auth: auth@db/auth  [password → OS keyring]")
+    assert out.startswith("Will create 2 profiles:\n  auth  auth@db/auth\n"
+                          "      password → OS keyring · from AUTH__DB_URL")
     assert "hint: host 'db' is a docker-compose service name" in out
     assert HARD_PASSWORD not in out and "Zq9-second" not in out
     assert memory_keyring.entries[("bastion", "auth")] == HARD_PASSWORD

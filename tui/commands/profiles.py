@@ -198,6 +198,7 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
     """Preview what the source holds, ask (on a terminal, without --yes), then save
     the passwords to the keyring and every profile in one write."""
     from tui.profiles.imports import SourceError, import_source, plan_import
+    from tui.profiles.imports.plan import carry_out
 
     _writable(store)
     source = stdin.readline().strip() if args.source == "-" else args.source
@@ -221,34 +222,9 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
         if stdin.readline().strip().lower() not in ("y", "yes"):
             print("Nothing imported.", file=out)
             return EXIT_OK
-    profiles: list[Profile] = []
-    outcomes: list[str] = []
-    for planned in plan.profiles:
-        profile = planned.item.profile.with_changes(name=planned.name)
-        password = planned.item.password
-        if password and args.password_source == "prompt":
-            profile, note = profile.with_changes(password="prompt"), "password not saved: asked on connect"
-        elif password:
-            try:
-                vault.keyring.set(planned.name, password)
-                note = "password saved to the OS keyring"
-            except KeyringUnavailable as exc:
-                # Never write it anywhere else: the user will be prompted on connect.
-                profile = profile.with_changes(password="prompt")
-                note = f"password NOT saved ({exc.reason}); you will be asked for it"
-        else:
-            note = "no password in the source"
-        profiles.append(profile)
-        outcomes.append(f"Imported '{planned.name}' from {planned.item.origin}: {profile.target()} ({note})")
     try:
-        store.put_many(profiles)
+        outcomes = carry_out(plan, store, vault.keyring, args.password_source)
     except (OSError, ProfileFileError) as exc:
-        for profile in profiles:  # nothing half done: no password left for a profile that is not there
-            if profile.password == "keyring":
-                try:
-                    vault.keyring.delete(profile.name)
-                except KeyringUnavailable:
-                    pass
         raise CliError(f"nothing imported: {exc}") from None
     for line in outcomes:
         print(line, file=out)

@@ -5,8 +5,14 @@ the hints found on the way."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tui.profiles.imports.urls import ImportedProfile, unique_name
+from tui.profiles.model import Profile, ProfileFileError
+
+if TYPE_CHECKING:
+    from tui.profiles.store import ProfileStore
+    from tui.secrets import KeyringStore
 
 
 @dataclass(frozen=True)
@@ -39,8 +45,8 @@ class ImportPlan:
         for planned in self.profiles:
             wanted = planned.item.profile.name
             renamed = f" (renamed: '{wanted}' exists)" if planned.name != wanted else ""
-            lines.append(f"{planned.name}{renamed}: {planned.item.profile.target()}  [{planned.password_note}]"
-                         f"  from {planned.item.origin}")
+            lines.append(f"{planned.name}{renamed}  {planned.item.profile.target()}")
+            lines.append(f"    {planned.password_note} · from {planned.item.origin}")
             lines.extend(f"    hint: {hint}" for hint in planned.item.hints)
         lines.extend(f"note: {note}" for note in self.notes)
         return lines
@@ -56,3 +62,42 @@ def plan_import(source: str, found: list[ImportedProfile], taken: set[str],
         names.add(name)
         planned.append(PlannedProfile(item, name))
     return ImportPlan(source, tuple(planned), tuple(notes or ()))
+
+
+def carry_out(plan: ImportPlan, store: ProfileStore, keyring: KeyringStore,
+              password_source: str = "keyring") -> list[str]:
+    """Save each password to the keyring, then every profile in one write; a line per
+    profile saying what happened. On a failed write no password is left behind.
+    Blocking (keyring calls may take seconds): run it off the UI thread."""
+    from tui.secrets import KeyringUnavailable
+
+    profiles: list[Profile] = []
+    outcomes: list[str] = []
+    for planned in plan.profiles:
+        profile = planned.item.profile.with_changes(name=planned.name)
+        password = planned.item.password
+        if password and password_source == "prompt":
+            profile, note = profile.with_changes(password="prompt"), "password not saved: asked on connect"
+        elif password:
+            try:
+                keyring.set(planned.name, password)
+                note = "password saved to the OS keyring"
+            except KeyringUnavailable as exc:
+                # Never written anywhere else: the user is asked on connect.
+                profile = profile.with_changes(password="prompt")
+                note = f"password NOT saved ({exc.reason}); you will be asked for it"
+        else:
+            note = "no password in the source"
+        profiles.append(profile)
+        outcomes.append(f"Imported '{planned.name}' from {planned.item.origin}: {profile.target()} ({note})")
+    try:
+        store.put_many(profiles)
+    except (OSError, ProfileFileError):
+        for profile in profiles:
+            if profile.password == "keyring":
+                try:
+                    keyring.delete(profile.name)
+                except KeyringUnavailable:
+                    pass
+        raise
+    return outcomes
