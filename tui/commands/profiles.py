@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tui.commands.errors import EXIT_OK, EXIT_USAGE, CliError
 from tui.profiles import (
@@ -23,6 +23,9 @@ from tui.profiles import (
     parse_profile,
 )
 from tui.secrets import KeyringUnavailable, PasswordVault, redact
+
+if TYPE_CHECKING:
+    from tui.services.connection_check import SslmodeOutcome
 
 
 def add_profiles_option(parser: argparse.ArgumentParser) -> None:
@@ -243,7 +246,8 @@ def cmd_test(store: ProfileStore, name: str, vault: PasswordVault, stdin: TextIO
         return _read_secret(f"Password for {target}: ", stdin)
 
     print(f"Testing '{profile.name}': {profile.target()}", file=out, flush=True)
-    hops = check_profile(profile, vault, ask_password)
+    sslmodes: list[SslmodeOutcome] = []
+    hops = check_profile(profile, vault, ask_password, sslmodes)
     secrets = vault.known_secrets()
     width = max(len(hop.name) for hop in hops)
     indent = " " * (width + 10)
@@ -252,11 +256,33 @@ def cmd_test(store: ProfileStore, name: str, vault: PasswordVault, stdin: TextIO
         print(f"  {'ok  ' if hop.ok else 'FAIL'}  {hop.name:<{width}}  {detail}", file=out)
         if hop.hint:
             print(f"{indent}{redact(hop.hint, secrets)}", file=out)
+    _print_tls_comparison(profile, sslmodes, out)
     if all(hop.ok for hop in hops):
         print("OK", file=out)
         return EXIT_OK
     failed = next(hop for hop in hops if not hop.ok)
     raise CliError(f"the {failed.name} hop failed (see above)")
+
+
+def _print_tls_comparison(profile: Profile, sslmodes: list[SslmodeOutcome], out: TextIO) -> None:
+    """What each sslmode gives on this server, and the provider's CA advice."""
+    import psycopg
+
+    from tui.profiles.providers import provider_for, tls_advice
+
+    if sslmodes:
+        print("TLS by sslmode (each tried once):", file=out)
+        for outcome in sslmodes:
+            label = outcome.sslmode + (f" with sslrootcert={outcome.rootcert}"
+                                       if outcome.rootcert and outcome.sslmode.startswith("verify") else "")
+            mark = "ok  " if outcome.ok else "FAIL"
+            current = "  (this profile)" if (outcome.sslmode, outcome.rootcert) == (
+                profile.sslmode or "prefer", profile.sslrootcert) else ""
+            print(f"  {mark}  {label}: {outcome.detail}{current}", file=out)
+    provider = provider_for(profile.host)
+    if provider is not None and profile.sslmode != "verify-full":
+        for line in tls_advice(provider, psycopg.pq.version()):
+            print(f"  {line}", file=out)
 
 
 def cmd_set_password(store: ProfileStore, args: argparse.Namespace, vault: PasswordVault,
