@@ -20,6 +20,7 @@ from tui.profiles import Profile, ProfileFileError, ProfileStore
 from tui.screens.connect import ConnectScreen
 from tui.screens.import_dialog import ImportDialog
 from tui.screens.profile_form import ProfileFormScreen
+from tui.screens.tls_dialog import TlsAdviceDialog
 from tui.secrets import PasswordVault
 from tui.services.connect import Connected
 from tui.services.query.autosave import move_autosaves
@@ -96,6 +97,7 @@ class PickerScreen(Screen[None]):
         Binding("d", "delete", "Delete", id="picker.delete"),
         Binding("t", "test", "Test", id="picker.test"),
         Binding("i", "import_connections", "Import", show=False, id="picker.import"),
+        Binding("v", "tls_advice", "Verify TLS", show=False, id="picker.tls_advice"),
         Binding("f", "app.fleet", "Fleet", id="picker.fleet"),
         Binding("r", "reload", "Reload", show=False, id="picker.reload"),
         Binding("q", "app.quit", "Quit", show=False, id="picker.quit"),
@@ -324,6 +326,24 @@ class PickerScreen(Screen[None]):
             self.app.push_screen(MessageScreen("Connection OK", "\n".join(lines)))
 
         self.app.push_screen(ConnectScreen(profile, self.bastion.vault), tested)
+
+    def action_tls_advice(self) -> None:
+        """The provider's CA and verify-full for the selected profile."""
+        if self._refuse_session_profile() or not self._can_write():
+            return
+        profile = self.selected_profile()
+        if profile is None:
+            return
+        if profile.is_sqlite:
+            self.app.notify("A SQLite file has no TLS.")
+            return
+        import psycopg
+
+        def accepted(changed: Profile | None) -> None:
+            if changed is not None:
+                self._save(changed, profile)
+
+        self.app.push_screen(TlsAdviceDialog(profile, psycopg.pq.version()), accepted)
 
     def action_import_connections(self) -> None:
         """Paste a URL / DSN / psql line or name a file; preview; create."""
