@@ -321,6 +321,10 @@ class BastionApp(App[None]):
         yield SystemCommand("Fleet", "Every server of the profiles on one screen", self.action_fleet)
         if self._workspace() is not None:
             yield SystemCommand("Reconnect", "A fresh connection; tabs, text and results stay", self.action_reconnect)
+        workspace = self._workspace()
+        if workspace is not None and workspace.database.info.kind == "postgresql":
+            yield SystemCommand("Switch database", "The server's databases in the sidebar: enter opens one "
+                                "with this profile", workspace.show_databases)
         for _name, profile in sorted(self.store.profiles.items()):
             yield SystemCommand(
                 f"Switch to {profile.title}", profile.target(),

@@ -1,0 +1,52 @@
+"""The databases on the server a workspace is connected to: what the catalog's
+database level lists, and whether this role may switch to each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.db.base import Database
+from tui.sql import databases as sql
+
+
+@dataclass(frozen=True)
+class ServerDatabase:
+    """One database of the server, as this role sees it."""
+
+    name: str
+    owner: str
+    connection_limit: int  # -1: no limit
+    allows_connections: bool  # datallowconn
+    may_connect: bool  # has_database_privilege(…, 'CONNECT')
+    size: int | None  # None where the role may not measure it
+    current: bool
+
+    @property
+    def refusal(self) -> str | None:
+        """Why switching to it would fail, said before trying (None when it would not)."""
+        if not self.allows_connections:
+            return (f"'{self.name}' does not accept connections (datallowconn is false): "
+                    "ALTER DATABASE … WITH ALLOW_CONNECTIONS true lets it")
+        if not self.may_connect:
+            return (f"this role may not connect to '{self.name}' (no CONNECT privilege): "
+                    f"GRANT CONNECT ON DATABASE … TO the role, or use another profile")
+        return None
+
+    @property
+    def limit_text(self) -> str:
+        return "no limit" if self.connection_limit < 0 else f"limit {self.connection_limit}"
+
+
+def server_databases(database: Database) -> list[ServerDatabase]:
+    """Every non-template database, the current one first. PostgreSQL only."""
+    return [ServerDatabase(r["name"], r["owner"], r["connection_limit"], r["allows_connections"],
+                           r["may_connect"], r["size"], r["current"])
+            for r in database.catalog_rows(sql.SERVER_DATABASES)]
+
+
+def storage_key(profile_name: str, home_database: str | None, database: str | None) -> str:
+    """The name editor tabs and history are kept under: the profile's own for its own
+    database, one per database switched to (`staging__db__reports`)."""
+    if database is None or database == home_database:
+        return profile_name
+    return f"{profile_name}__db__{database}"
