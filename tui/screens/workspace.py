@@ -136,7 +136,8 @@ class WorkspaceScreen(Screen[None]):
     def home_profile(self) -> Profile:
         """The saved profile this workspace came from (itself when not in the file)."""
         if self.home is None:
-            self.home = self.app.store.profiles.get(self.profile.name, self.profile)  # type: ignore[attr-defined]
+            store = getattr(self.app, "store", None)
+            self.home = store.profiles.get(self.profile.name, self.profile) if store is not None else self.profile
         return self.home
 
     @property
