@@ -162,6 +162,7 @@ class PickerScreen(Screen[None]):
         empty.update(
             "No profiles yet.\n\n"
             "  a            add one here\n"
+            "  i            import a URL, psql line, .env or docker-compose.yml\n"
             "  bastion profiles import 'postgresql://user@host/db'   from a shell\n"
             "  bastion demo  try bastion on a throwaway database"
         )
