@@ -82,6 +82,7 @@ class ProfileStore:
         self._raw_profiles: dict[str, Any] = {}
         self._raw_top: dict[str, Any] = {}
         self._text: str | None = None  # the file as read: what a save edits
+        self._document: Any = None  # its round-trip document, kept between saves (parsing is most of a save)
 
     @property
     def writable(self) -> bool:
@@ -91,7 +92,7 @@ class ProfileStore:
         """(Re)read the file. Never raises for content problems: see `problems`
         and `file_error`."""
         self.profiles, self.problems, self.file_error = {}, [], None
-        self._raw_profiles, self._raw_top, self._text = {}, {}, None
+        self._raw_profiles, self._raw_top, self._text, self._document = {}, {}, None, None
         try:
             size = self.path.stat().st_size
             if size > MAX_PROFILES_FILE_BYTES:
@@ -194,14 +195,16 @@ class ProfileStore:
         self._require_writable()
         from ruamel.yaml import YAMLError
 
+        document, self._document = self._document, None  # dropped unless this save succeeds
         try:
-            document = load_document(self._text)
+            if document is None:
+                document = load_document(self._text)
             change(document)
             text = dump_document(document)
         except YAMLError as exc:
             raise ProfileFileError(self.path, f"not saving: the YAML cannot be edited ({exc})") from None
         atomic_write(self.path, text)
-        self._text = text
+        self._text, self._document = text, document
 
     def _require_writable(self) -> None:
         if self.file_error is not None:
