@@ -52,3 +52,16 @@ def test_advice_names_the_ca_the_docs_and_verify_full() -> None:
     assert "sslrootcert: system" in "\n".join(tls_advice(neon, 160000)) and suggested_rootcert(neon, 160000) == "system"
     assert "older than 16" in "\n".join(tls_advice(neon, 150007))
     assert suggested_rootcert(neon, 150007) == "/etc/ssl/certs/ca-certificates.crt"
+
+
+def test_a_tls_failure_on_a_provider_host_names_its_ca() -> None:
+    from tui.db.postgres import classify_failure
+    from tui.profiles import Profile
+
+    libpq_said = Exception('connection to server at "x" failed: root certificate file "/root/.postgresql/root.crt" '
+                           "does not exist\nEither provide the file, use the system's trusted roots with "
+                           "sslrootcert=system, or change sslmode to disable server certificate verification.")
+    rds = Profile(name="p", host="mydb.c9akciq32.eu-west-1.rds.amazonaws.com", sslmode="verify-full")
+    failure = classify_failure(libpq_said, rds)
+    assert failure.kind == "tls" and "global-bundle.pem" in failure.hint and "docs.aws.amazon.com" in failure.hint
+    assert "provider's CA file" in classify_failure(libpq_said, rds.with_changes(host="db.example")).hint
