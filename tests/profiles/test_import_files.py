@@ -154,3 +154,20 @@ def test_cli_bad_file_saves_nothing(tmp_path: Path, profiles_file: Path, memory_
     assert main(["profiles", "--profiles", str(profiles_file), "import", str(env), "--yes"]) == 2
     assert ".env:2: DB_HOST is set but no user" in capsys.readouterr().err
     assert not profiles_file.exists() and memory_keyring.entries == {}
+
+
+def test_a_failed_write_leaves_no_password_behind(tmp_path: Path, profiles_file: Path, memory_keyring) -> None:
+    from tui.profiles import ProfileFileError
+    from tui.profiles.imports import plan_import
+    from tui.profiles.imports.plan import carry_out
+    from tui.secrets import KeyringStore
+
+    env = write(tmp_path, ".env", "A__DB_URL=postgresql://a:pw-a@h/a\nB__DB_URL=postgresql://b:pw-b@h/b\n")
+    store = ProfileStore(profiles_file).load()
+    profiles_file.write_text("profiles:\n  x: [\n")  # broken after loading: the write is refused
+    store.load()
+    plan = plan_import(str(env), import_source(str(env)), set())
+    with pytest.raises(ProfileFileError):
+        carry_out(plan, store, KeyringStore())
+    assert memory_keyring.entries == {}
+    assert profiles_file.read_text() == "profiles:\n  x: [\n"
