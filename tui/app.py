@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +202,11 @@ class BastionApp(App[None]):
 
     # -- connecting ----------------------------------------------------------------
     def connect(self, profile: Profile) -> None:
-        """Connect in the background; on success, open its workspace."""
+        """Connect in the background; on success, open its workspace (instead of the
+        open one: its Query pane's open transaction is asked about first)."""
+        self._after_open_transaction("Switch profile", lambda: self._connect(profile))
+
+    def _connect(self, profile: Profile) -> None:
         if self.force_read_only and not profile.read_only:
             profile = profile.with_changes(read_only=True)
         self.push_screen(
@@ -238,7 +242,22 @@ class BastionApp(App[None]):
         return [start]
 
     def action_picker(self) -> None:
-        """Back to the profile list (closes the current connection)."""
+        """Back to the profile list (closes the current connection; an open
+        transaction in the Query pane is asked about first)."""
+        self._after_open_transaction("Back to the profiles", self._to_picker)
+
+    async def action_quit(self) -> None:
+        """Quit; an open transaction in the Query pane is asked about first."""
+        self._after_open_transaction("Quit", self.exit)
+
+    def _after_open_transaction(self, leaving: str, then: Callable[[], None]) -> None:
+        workspace = self._workspace()
+        if workspace is None:
+            then()
+        else:
+            workspace.leave_transaction_first(leaving, then)
+
+    def _to_picker(self) -> None:
         self._pop_to_picker()
         if isinstance(self.screen, PickerScreen):
             self.screen.refresh_profiles()
@@ -260,8 +279,11 @@ class BastionApp(App[None]):
         if not chosen:
             self.notify("No profiles to watch: add one first.", severity="warning")
             return
-        self._pop_to_picker()
-        self.push_screen(FleetScreen(chosen, self.vault, group))
+        def open_fleet() -> None:
+            self._pop_to_picker()
+            self.push_screen(FleetScreen(chosen, self.vault, group))
+
+        self._after_open_transaction("Open the fleet view", open_fleet)
 
     def action_reconnect(self) -> None:
         """A fresh connection in place: the workspace keeps its tabs, text and results."""
@@ -274,6 +296,15 @@ class BastionApp(App[None]):
             if isinstance(screen, WorkspaceScreen):
                 return screen
         return None
+
+    def _query_action(self, action: str) -> None:
+        """A Query pane action from the palette (commit, roll back, the commit mode)."""
+        workspace = self._workspace()
+        panes = workspace.query("#query-pane") if workspace is not None else []
+        for pane in panes:
+            getattr(pane, f"action_{action}")()
+            return
+        self.notify("Open the Query pane (2) first.", severity="warning")
 
     def forget_password(self, profile_name: str) -> None:
         """Drop a profile's password from memory and (in a worker) the keyring."""
@@ -321,6 +352,14 @@ class BastionApp(App[None]):
         yield SystemCommand("Fleet", "Every server of the profiles on one screen", self.action_fleet)
         if self._workspace() is not None:
             yield SystemCommand("Reconnect", "A fresh connection; tabs, text and results stay", self.action_reconnect)
+            yield from (SystemCommand(*command) for command in self._workspace().transfer_commands())  # type: ignore[union-attr]
+            for title, help_text, action in (
+                ("Manual commit on/off", "Query: autocommit or manual commit (remembered per profile)",
+                 "toggle_autocommit"),
+                ("Commit", "Query: commit the open transaction (asks first)", "commit"),
+                ("Roll back", "Query: roll back the open transaction", "rollback"),
+            ):
+                yield SystemCommand(title, help_text, lambda a=action: self._query_action(a))  # type: ignore[misc]
         workspace = self._workspace()
         if workspace is not None and workspace.database.info.kind == "postgresql":
             yield SystemCommand("Switch database", "The server's databases in the sidebar: enter opens one "

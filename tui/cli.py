@@ -1,4 +1,5 @@
-"""Command line: `bastion [PROFILE|URL]`, `bastion demo`, `bastion fleet`, `bastion profiles …`.
+"""Command line: `bastion [PROFILE|URL]`, `bastion demo`, `bastion fleet`, `bastion profiles …`,
+`bastion dump|restore|import …`.
 
 The first word picks the command (tui/commands/, one module per family); here the
 errors they raise become a line on stderr and a non-zero exit code. Nothing here
@@ -15,6 +16,7 @@ from tui.commands.demo import run_demo
 from tui.commands.errors import EXIT_ERROR, EXIT_OK, CliError
 from tui.commands.fleet import run_fleet
 from tui.commands.profiles import run_profiles
+from tui.commands.transfer import run_transfer
 from tui.profiles import ProfileFileError
 from tui.secrets import redact
 
@@ -49,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             return leave_at_once_after_signal(run_demo(argv[1:]))
         if argv[:1] == ["fleet"]:
             return leave_at_once_after_signal(run_fleet(argv[1:]))
+        if argv[:1] in (["dump"], ["restore"], ["import"]):
+            return run_transfer(argv[0], argv[1:], sys.stdin, sys.stdout)
         return leave_at_once_after_signal(run_main_app(argv))
     except CliError as exc:
         print(f"bastion: {exc}", file=sys.stderr)

@@ -1,6 +1,9 @@
 """Leaving cleanly when the terminal goes away (SIGHUP: the SSH session closed) or
 on SIGTERM: ssh tunnels stop at once, then the app is asked to exit.
 
+An open transaction in the Query pane is not asked about here (nobody is left to
+answer): the connection closes and the server rolls it back.
+
 The default action of SIGHUP kills Python without running `finally` blocks or
 atexit handlers, which would leave ssh tunnels behind.
 """

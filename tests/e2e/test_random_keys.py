@@ -18,7 +18,7 @@ from tui.app import BastionApp
 from tui.profiles import Profile, ProfileStore
 from tui.screens.picker import PickerScreen
 from tui.secrets import PasswordVault
-from tui.services.query import guard
+from tui.services.query import transaction
 from tui.services.query.autosave import EditorAutosave
 from tui.settings import Settings
 from tui.widgets.query import statement_runner as runner_module
@@ -30,6 +30,7 @@ KEYS = [
     "enter", "escape", "tab", "shift+tab", "up", "down", "left", "right", "home", "end",
     "pageup", "pagedown", "backspace", "delete", "f1", "f2", "f5", "f9", "ctrl+p", "ctrl+o",
     "ctrl+s", "ctrl+j", "ctrl+r", "ctrl+e", "ctrl+a", "ctrl+k", "ctrl+c", "ctrl+l", "ctrl+t",
+    "f10", "f12", "ctrl+n",  # commit (asks), roll back, manual commit on/off
 ]
 # Pressed often, so the walk keeps reaching the workspace, the forms and the dialogs.
 # More with BASTION_FUZZ_SEEDS=1-50 BASTION_FUZZ_STEPS=5000 when hunting.
@@ -89,8 +90,8 @@ select pg_terminate_backend(pg_backend_pid());
 copy ledger from stdin;
 drop table ledger;
 """
-# Run, run all, move between statements, say yes: pressed far more often here.
-PRODUCTION_KEYS = KEYS + ["f9", "ctrl+j", "up", "down", "y", "enter", "f7"] * 4
+# Run, run all, move between statements, say yes, commit (c in its prompt): pressed far more often here.
+PRODUCTION_KEYS = KEYS + ["f9", "ctrl+j", "up", "down", "y", "enter", "f7", "f10", "c"] * 4
 PRODUCTION_STEPS = int(os.environ.get("BASTION_FUZZ_STEPS", "1500"))  # ~20 s on an idle machine
 LEDGER_CHECKSUM = "select md5(string_agg(id || ':' || amount, ',' order by id)) from ledger"
 
@@ -121,13 +122,14 @@ async def back_to_the_dangerous_editor(app: App, rng: random.Random) -> None:
 async def test_random_keys_on_production_change_nothing(profiles_file: Path, socket_profile: Profile,
                                                         pg_cluster, tmp_path: Path, memory_keyring,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    outcomes = []
+    outcomes, modes = [], []
 
-    def counted(*args, **kwargs):
-        outcomes.append(guard.run_guarded(*args, **kwargs))
+    def counted(session, statement, guard, manual, *args, **kwargs):
+        modes.append(manual)
+        outcomes.append(transaction.run_in_mode(session, statement, guard, manual, *args, **kwargs))
         return outcomes[-1]
 
-    monkeypatch.setattr(runner_module, "run_guarded", counted)
+    monkeypatch.setattr(runner_module, "run_in_mode", counted)
     conninfo = pg_cluster.socket_conninfo(socket_profile.database)
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("create table ledger (id int primary key, amount numeric);"
@@ -157,3 +159,4 @@ async def test_random_keys_on_production_change_nothing(profiles_file: Path, soc
     declined = [o.statement.text for o in outcomes if o.declined]
     print(len(outcomes), "statements reached the guard;", len(declined), "declined:", sorted(set(declined)))
     assert declined  # the walk did reach the confirmations
+    assert any(modes)  # … in manual-commit mode (production's default), where f10 and c commit

@@ -19,7 +19,8 @@ def app_parser() -> argparse.ArgumentParser:
         description="A keyboard-first terminal console for PostgreSQL and SQLite.",
         epilog="Other commands: `bastion demo` (try it on a throwaway database), "
                "`bastion fleet [--group NAME]` (every server on one screen), "
-               "`bastion profiles list|add|remove|import|test|set-password|forget-password`.",
+               "`bastion profiles list|add|remove|import|test|set-password|forget-password`, "
+               "`bastion dump|restore PROFILE …` (backups), `bastion import PROFILE TABLE FILE` (CSV).",
     )
     parser.add_argument("target", nargs="?", metavar="PROFILE[/DATABASE]|URL|FILE",
                         help="a profile name (PROFILE/DATABASE: another database of its server, with its "

@@ -53,7 +53,8 @@ class Role:
 
 WORKSPACE = Role("workspace", lock_timeout="300ms",
                  note="the main connection; catalog reads give up on a lock after lock_timeout")
-QUERY = Role("query", note="the editor's own; the user's transactions, the profile's options")
+QUERY = Role("query", note="the editor's own; the user's transactions, the profile's options (per "
+              "transaction with set_local where a pooler refused them: tui/services/query/transaction.py)")
 BROWSE = Role("browse", statement_timeout=PROFILE_TIMEOUT, read_only=True,
               note="every page read in a READ ONLY transaction of its own")
 ACTIVITY = Role("activity", application_name="bastion activity",
@@ -71,10 +72,16 @@ CONNECTION_CHECK = Role("connection check", note="`profiles test`: opens like th
 FLEET_MONITOR = Role("fleet monitor", application_name="bastion fleet", startup_options=False,
                      lock_timeout="500ms", read_only=True, connect_timeout=5,
                      note="statement_timeout per poll, the poller's deadline; one host must not hold up others")
+DUMP = Role("dump", application_name="bastion dump",
+            note="pg_dump as a child process: settings through its environment, the password through a 0600 passfile")
+RESTORE = Role("restore", application_name="bastion restore",
+               note="pg_restore / psql as a child process; refused on read-only profiles, typed name on production")
+IMPORT = Role("import", application_name="bastion import",
+              note="COPY … FROM STDIN of a CSV file in one transaction: a bad row rolls everything back")
 
 ROLES: dict[str, Role] = {role.name: role for role in (
     WORKSPACE, QUERY, BROWSE, ACTIVITY, ACTIVITY_ACTIONS, SERVER, POOLER_CONSOLE, MIGRATIONS, COMPLETION,
-    EXPORT, CONNECTION_CHECK, FLEET_MONITOR,
+    EXPORT, CONNECTION_CHECK, FLEET_MONITOR, DUMP, RESTORE, IMPORT,
 )}
 
 
@@ -110,15 +117,29 @@ def role_transaction(conn: psycopg.Connection[Any], role: Role, *, statement_tim
     with conn.transaction():
         if role.read_only:
             conn.execute("SET TRANSACTION READ ONLY")
-        if settings:
-            # The names are this module's literals; the values are parameters.
-            calls = ", ".join(f"set_config('{name}', %s, true)" for name, _value in settings)
-            conn.execute(f"SELECT {calls}", tuple(value for _name, value in settings))
+        set_local(conn, settings)
         yield conn
 
 
+# The settings set_local may set: its names are literals from here, never typed by a user.
+LOCAL_SETTINGS = frozenset({"statement_timeout", "lock_timeout", "search_path"})
+
+
+def set_local(conn: psycopg.Connection[Any], settings: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> None:
+    """Set `settings` (name, value) for the open transaction only (`set_config(…, true)`):
+    nothing is left on a server connection a pooler hands to the next client."""
+    if not settings:
+        return
+    unknown = {name for name, _value in settings} - LOCAL_SETTINGS
+    if unknown:
+        raise ValueError(f"not a per-transaction setting of bastion: {sorted(unknown)}")
+    # The names are this module's literals; the values are parameters.
+    calls = ", ".join(f"set_config('{name}', %s, true)" for name, _value in settings)
+    conn.execute(f"SELECT {calls}", tuple(value for _name, value in settings))
+
+
 __all__ = [
-    "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "COMPLETION", "CONNECTION_CHECK", "EXPORT", "FLEET_MONITOR",
-    "MIGRATIONS", "POOLER_CONSOLE", "PROFILE_TIMEOUT", "QUERY", "ROLES", "Role", "SERVER", "WORKSPACE",
-    "role_named", "role_params", "role_transaction",
+    "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "COMPLETION", "CONNECTION_CHECK", "DUMP", "EXPORT", "FLEET_MONITOR",
+    "IMPORT", "MIGRATIONS", "POOLER_CONSOLE", "PROFILE_TIMEOUT", "QUERY", "RESTORE", "ROLES", "Role", "SERVER",
+    "WORKSPACE", "role_named", "role_params", "role_transaction", "set_local",
 ]

@@ -3,7 +3,9 @@ pooler pane alone on PgBouncer's admin console)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -69,6 +71,10 @@ class WorkspaceScreen(Screen[None]):
         Binding("ctrl+o", "app.picker", "Profiles", id="workspace.profiles"),
         # Shown only while the link is lost.
         Binding(RECONNECT_KEY, "reconnect_now", "Reconnect now", id="workspace.reconnect"),
+        # Data in and out (tui/widgets/transfer/); capitals: the panes' own keys are lower case.
+        Binding("D", "dump", "Back up (dump)", show=False, id="workspace.dump"),
+        Binding("L", "restore", "Restore a dump", show=False, id="workspace.restore"),
+        Binding("M", "import_csv", "Import CSV into the sidebar's table", show=False, id="workspace.import_csv"),
     ]
 
     # Textual repaints the whole screen whenever the focus moves (Screen.focused is a
@@ -150,7 +156,7 @@ class WorkspaceScreen(Screen[None]):
     def switch_database(self, name: str) -> None:
         """Open database `name` of this server with this profile's credentials, tunnel
         and TLS; this workspace closes once the new one is connected. Every way of
-        leaving this database goes through here (a place for questions first)."""
+        leaving this database goes through here: an open transaction is asked about first."""
         if name == (self.database.info.database or self.profile.database):
             self.app.notify(f"Already on {name}.")
             return
@@ -162,9 +168,12 @@ class WorkspaceScreen(Screen[None]):
                 return  # cancelled or failed: the ConnectScreen said why; stay here
             self.app.switch_screen(WorkspaceScreen(target, result.database, home=home))
 
-        from tui.screens.connect import ConnectScreen
+        def connect() -> None:
+            from tui.screens.connect import ConnectScreen
 
-        self.app.push_screen(ConnectScreen(target, self.app.vault), connected)  # type: ignore[attr-defined]
+            self.app.push_screen(ConnectScreen(target, self.app.vault), connected)  # type: ignore[attr-defined]
+
+        self.leave_transaction_first("Switch database", connect)
 
     def show_databases(self) -> None:
         """The sidebar at the database level (the palette's "Switch database")."""
@@ -228,8 +237,10 @@ class WorkspaceScreen(Screen[None]):
         self.call_after_refresh(setattr, self, "_panes_ready", True)
         lost = unapplied_settings(self.profile, self.database.info)
         if lost:
+            per_transaction = " (the Query pane sets statement_timeout and search_path in each transaction)" \
+                if self.profile.statement_timeout or self.profile.search_path else ""
             self.app.notify(f"Through {self.database.info.pooler}, the profile's {lost} could not be set on the "
-                            "server: they do not apply here.", severity="warning", timeout=12)
+                            f"server: they do not apply here{per_transaction}.", severity="warning", timeout=12)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._fit_sidebar()
@@ -308,8 +319,30 @@ class WorkspaceScreen(Screen[None]):
     # -- the link ---------------------------------------------------------------------
     def reconnect_now(self) -> None:
         """Reconnect at once: skips the banner's countdown, or, while the link is
-        fine, replaces the main connection. Editor text, tabs, results stay."""
-        self.link_banner.reconnect_now()
+        fine, replaces the main connection (an open transaction in the Query pane is
+        asked about first). Editor text, tabs, results stay."""
+        if self.link_banner.lost:
+            self.link_banner.reconnect_now()
+        else:
+            self.leave_transaction_first("Reconnect", self.link_banner.reconnect_now)
+
+    # -- the Query pane's transaction --------------------------------------------------------
+    def leave_transaction_first(self, leaving: str, then: Callable[[], None]) -> None:
+        """`then` at once, or after the Query pane's open transaction was committed or
+        rolled back; never if the user stays in it. `leaving` names what waits
+        ("Quit", "Switch profile", "Switch database", "Reconnect" …)."""
+        for pane in self.query("#query-pane"):
+            settle = getattr(pane, "settle_transaction", None)
+            if callable(settle):
+                settle(leaving, then)
+                return
+        then()
+
+    def on_query_pane_transaction_changed(self, event: Any) -> None:
+        """The Query pane's transaction opened, changed or ended: the header says so."""
+        event.stop()
+        for header in self.query(ConnectionHeader):  # none while the screen is being closed
+            header.show_transaction(event.header)
 
     def action_reconnect_now(self) -> None:
         self.reconnect_now()
@@ -319,7 +352,39 @@ class WorkspaceScreen(Screen[None]):
             return parameters[0] in dict(self.panes)  # no key in the footer for a pane this kind lacks
         if action == "reconnect_now":
             return self.link_banner.lost  # in the footer only while the link is lost
+        if action in ("dump", "restore", "import_csv"):
+            return self.database.info.kind != "pgbouncer"
         return True
+
+    # -- data in and out ---------------------------------------------------------------
+    def transfer_commands(self) -> list[tuple[str, str, Callable[[], None]]]:
+        """The palette's dump / restore / import commands (title, help, callback)."""
+        if self.database.info.kind == "pgbouncer":
+            return []
+        return [("Back up (dump)", "pg_dump (SQLite: the backup API) to a file, with progress", self.action_dump),
+                ("Restore a dump", "pg_restore or psql of a dump file into this database", self.action_restore),
+                ("Import CSV", "a CSV/TSV file into the sidebar's selected table", self.action_import_csv)]
+
+    def action_dump(self) -> None:
+        from tui.widgets.transfer.dump_dialog import DumpDialog
+
+        self.app.push_screen(DumpDialog(self.profile, self.database))
+
+    def action_restore(self) -> None:
+        from tui.widgets.transfer.restore_dialog import RestoreDialog
+
+        self.app.push_screen(RestoreDialog(self.profile, self.database))
+
+    def action_import_csv(self) -> None:
+        from tui.widgets.transfer.import_dialog import ImportDialog
+
+        trees = self.query(CatalogTree)
+        node = trees.first().cursor_node if trees else None
+        entry = node.data if node is not None else None
+        if entry is None or entry.kind not in ("table", "partitioned"):
+            self.app.notify("Select a table in the sidebar first (s), then press M.", severity="warning")
+            return
+        self.app.push_screen(ImportDialog(self.profile, self.database, entry.schema or "main", entry.name))
 
     def on_connection_lost(self, event: ConnectionLost) -> None:
         event.stop()

@@ -22,6 +22,11 @@ class ServerDatabase:
     current: bool
 
     @property
+    def kind(self) -> str:
+        """Beside the catalog's entries in the sidebar: what this node is."""
+        return "database"
+
+    @property
     def refusal(self) -> str | None:
         """Why switching to it would fail, said before trying (None when it would not)."""
         if not self.allows_connections:

@@ -9,7 +9,7 @@ from tui.db.base import ServerInfo
 from tui.profiles import Profile
 
 
-def header_text(profile: Profile, info: ServerInfo) -> Text:
+def header_text(profile: Profile, info: ServerInfo, transaction: str = "") -> Text:
     """label · user@host:port/db · server version · badges (no password, ever)."""
     text = Text()
     label_style = f"bold black on {profile.color}" if profile.color else "bold reverse"
@@ -33,6 +33,10 @@ def header_text(profile: Profile, info: ServerInfo) -> Text:
     if profile.production:
         text.append("  ")
         text.append(" PRODUCTION ", style="bold white on red")
+    if transaction:  # the Query pane's open transaction: leaving asks about it
+        text.append("  ")
+        text.append(f" {transaction} ", style="bold white on red" if "FAILED" in transaction
+                    else "bold black on yellow")
     return text
 
 
@@ -42,7 +46,16 @@ class ConnectionHeader(Static):
     def __init__(self, profile: Profile, info: ServerInfo) -> None:
         super().__init__(header_text(profile, info), id="connection-header")
         self.profile = profile
+        self.info = info
+        self.transaction = ""
 
     def show_info(self, info: ServerInfo) -> None:
         """New facts after a reconnect (a standby promoted, read-only changed, …)."""
-        self.update(header_text(self.profile, info))
+        self.info = info
+        self.update(header_text(self.profile, info, self.transaction))
+
+    def show_transaction(self, transaction: str) -> None:
+        """The Query pane's transaction in a word ("" while none is open)."""
+        if transaction != self.transaction:
+            self.transaction = transaction
+            self.update(header_text(self.profile, self.info, transaction))

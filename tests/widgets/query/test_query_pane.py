@@ -10,12 +10,13 @@ import psycopg
 import pytest
 from textual.app import App, ComposeResult
 from textual.geometry import Region
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 import tui
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
+from tui.services.query.commit_mode import remember_manual_commit
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.query.explain_dialog import ExplainScreen
 from tui.widgets.query.history_dialog import HistoryScreen
@@ -135,6 +136,7 @@ async def test_cancel_with_escape(shop, socket_profile: Profile) -> None:
 
 async def test_production_writes_need_confirmation(shop, socket_profile: Profile) -> None:
     production = socket_profile.with_changes(name="prod", production=True)
+    remember_manual_commit("prod", False)  # the autocommit path: a commit question per write
     app = PaneApp(shop, production)
     async with app.run_test(size=(100, 30)) as pilot:
         editor = app.query_one(TextArea)
@@ -166,6 +168,7 @@ async def test_production_writes_need_confirmation(shop, socket_profile: Profile
 async def test_production_bypasses_of_the_old_classifier_are_confirmed(shop, socket_profile: Profile) -> None:
     """Issue #11: PREPARE … DELETE then EXECUTE, and pg_terminate_backend, ran without a dialog."""
     production = socket_profile.with_changes(name="prod", production=True)
+    remember_manual_commit("prod", False)  # the autocommit path: a commit question per write
     app = PaneApp(shop, production)
     async with app.run_test(size=(100, 30)) as pilot:
         editor = app.query_one(TextArea)
@@ -203,14 +206,36 @@ async def test_cancel_stops_the_whole_run(shop, socket_profile: Profile) -> None
         assert pane_of(app).outcomes[0].result.row(0)[0] == "0"  # the second statement never ran
 
 
-async def test_copy_from_stdin_is_refused_and_the_session_recovers(shop, socket_profile: Profile) -> None:
+async def test_copy_from_stdin_and_to_stdout_ask_for_a_file(shop, socket_profile: Profile, tmp_path: Path) -> None:
+    from tui.widgets.transfer.copy_file_dialog import CopyFileDialog
+
+    async def copy_with(pilot, sql: str, path: str | None) -> None:
+        editor = pilot.app.query_one(TextArea)
+        editor.text = sql
+        editor.cursor_location = (0, 0)
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CopyFileDialog))
+        if path is None:
+            await pilot.press("escape")
+        else:
+            pilot.app.screen.query_one(Input).value = path
+            await pilot.press("enter")
+        await wait_until(pilot, lambda: not pane_of(pilot.app).running and pane_of(pilot.app).outcomes)
+
+    (tmp_path / "more.csv").write_text("id,name\n4,teapot\n5,cup\n")
     app = PaneApp(shop, socket_profile)
     async with app.run_test(size=(100, 30)) as pilot:
-        await type_and_run(pilot, "copy items from stdin")
-        messages = "\n".join(str(line.text) for line in app.query_one("#query-messages").lines)
-        assert "COPY … FROM STDIN is not supported here" in messages
+        await copy_with(pilot, "copy items from stdin", None)
+        assert pane_of(app).outcomes[0].declined
+        await copy_with(pilot, "copy items (id, name) from stdin (format csv, header)", str(tmp_path / "more.csv"))
+        assert pane_of(app).outcomes[0].tag == "COPY 2"
+        await copy_with(pilot, "copy (select id, name from items order by id) to stdout (format csv)",
+                        str(tmp_path / "out.csv"))
+        assert pane_of(app).outcomes[0].tag == "COPY 5"
+        assert (tmp_path / "out.csv").read_text().splitlines()[-1] == "5,cup"
+        assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o600
         await type_and_run(pilot, "select count(*) from items")
-        assert pane_of(app).outcomes[0].ok and pane_of(app).outcomes[0].result.row(0)[0] == "3"
+        assert pane_of(app).outcomes[0].ok and pane_of(app).outcomes[0].result.row(0)[0] == "5"
 
 
 async def test_history_loads_a_statement_as_its_own(shop, socket_profile: Profile) -> None:
@@ -352,6 +377,7 @@ def test_snapshot_production_commit_question(snap_compare, shop, socket_profile,
         await pilot.pause(0.2)
 
     production = socket_profile.with_changes(name="prod", production=True)
+    remember_manual_commit("prod", False)  # the autocommit path: a commit question per write
     assert snap_compare(snapshot_app(shop, production), run_before=run, terminal_size=size)
 
 

@@ -8,8 +8,9 @@
 - Functions that act without writing (terminate a backend, reload the
   configuration, take an advisory lock, reach another server …) pass a read-only
   trial, so they are recognised by name and confirmed before anything is sent.
-- COPY with the client's stdin/stdout is refused before it is sent: the session
-  would wait for data that never comes.
+- COPY with the client's stdin/stdout asks for a file (`Guard.client_file`) and
+  runs with it (tui/services/transfer/editor_copy.py); without a way to ask it is
+  refused before it is sent: the session would wait for data that never comes.
 
 Blocking: called from a worker thread; `ask` blocks until the user answers.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from tui.services.query.classify import first_keyword, is_write, transaction_control, unbounded_update_or_delete
 from tui.services.query.results import ResultSet
@@ -64,6 +66,9 @@ class Guard:
     # dropped the startup options): every statement is tried read-only first and
     # a write is refused, never run.
     read_only_unenforced: bool = False
+    # COPY … FROM STDIN / TO STDOUT: asks for the file ("from" or "to"; None: the user
+    # cancelled); blocking like `ask`. Without it such a COPY is refused.
+    client_file: Callable[[str], Path | None] | None = None
 
 
 READ_ONLY_REFUSAL = ("This profile is read-only and the server does not enforce it here (a pooler dropped "
@@ -97,6 +102,25 @@ def client_stream_refusal(statement: Statement) -> str | None:
     return None
 
 
+def run_client_copy(session: Session, statement: Statement, guard: Guard) -> Outcome:
+    """COPY with the client's stdin/stdout: a write confirmed as one, then a file asked for."""
+    from tui.services.transfer.editor_copy import copy_direction, run_copy_with_file
+
+    direction = copy_direction(statement) or "to"
+    if direction == "from":
+        if guard.read_only_unenforced:
+            return declined(statement, READ_ONLY_REFUSAL)
+        if guard.production and not guard.ask(Question(
+                "Write to production?", f"COPY … FROM STDIN adds rows, on PRODUCTION ({guard.profile_name}):\n\n"
+                f"{preview(statement)}", guard.profile_name)):
+            return declined(statement)
+    assert guard.client_file is not None
+    path = guard.client_file(direction)
+    if path is None:
+        return declined(statement)
+    return run_copy_with_file(session, statement, direction, path)
+
+
 def needs_typed_name(statement: Statement) -> bool:
     """Writes whose reach the classifier cannot bound, or that hit every row."""
     first = first_keyword(statement)
@@ -127,7 +151,9 @@ def run_guarded(session: Session, statement: Statement, guard: Guard,
     """Run one statement under the profile's guards (see the module docstring)."""
     refusal = client_stream_refusal(statement)
     if refusal:
-        return declined(statement, refusal)
+        if guard.client_file is None or not hasattr(session, "conn") or not hasattr(session.conn, "pgconn"):
+            return declined(statement, refusal)
+        return run_client_copy(session, statement, guard)
     acting = acting_functions(statement)
     if acting and not guard.ask(acting_question(statement, acting, guard)):
         return declined(statement)

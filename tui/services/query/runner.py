@@ -16,8 +16,8 @@ from typing import Any
 
 from tui.db.base import Database
 from tui.db.link import connection_answers
-from tui.db.roles import QUERY
-from tui.services.query.classify import can_stream, first_keyword
+from tui.db.roles import QUERY, set_local
+from tui.services.query.classify import can_stream, first_keyword, transaction_control
 from tui.services.query.results import NUMERIC_OIDS, Column, ResultSet, encode_row
 from tui.services.query.splitter import Statement
 
@@ -82,6 +82,9 @@ class PostgresSession:
         self._run_lock = threading.Lock()
         self._notices: list[str] = []
         self._psycopg = psycopg
+        # The profile's settings a pooler kept from the server: set in each transaction
+        # (tui/services/query/transaction.py); empty when the startup options got through.
+        self.local_settings: tuple[tuple[str, str], ...] = ()
         # Every value arrives as the server's text (timestamps in the server's
         # form, no parsing cost): the grid shows text, exports re-run the query.
         for info in conn.adapters.types:
@@ -125,8 +128,12 @@ class PostgresSession:
             streamable = can_stream(statement) and self.transaction_status() in ("idle", "in transaction")
             if streamable:
                 self._run_streaming(statement, outcome, on_rows)
+            elif self.local_settings and self.transaction_status() == "idle" and not transaction_control(statement):
+                self._run_plain_with_settings(statement, outcome, on_rows)
             else:
                 self._run_plain(statement, outcome, on_rows)
+                if transaction_control(statement) == "begin" and self.transaction_status() == "in transaction":
+                    set_local(self.conn, self.local_settings)  # the user's own BEGIN gets them too
         except self._psycopg.errors.QueryCanceled as exc:
             outcome.cancelled = "user request" in str(exc)
             outcome.error = None if outcome.cancelled else self._error(exc, statement)
@@ -151,7 +158,8 @@ class PostgresSession:
         with self._run_lock:
             status = self.transaction_status()
             if status == "idle":
-                opening, closing = ["BEGIN READ ONLY"], ["COMMIT"]
+                opening, closing = [], ["COMMIT"]
+                self._open_transaction("BEGIN READ ONLY")
             elif status == "in transaction":
                 opening = [f"SAVEPOINT {TRIAL_SAVEPOINT}", "SET LOCAL transaction_read_only = on"]
                 closing = [f"ROLLBACK TO SAVEPOINT {TRIAL_SAVEPOINT}", f"RELEASE SAVEPOINT {TRIAL_SAVEPOINT}"]
@@ -169,12 +177,16 @@ class PostgresSession:
             return outcome
 
     def begin(self) -> None:
-        """Open a transaction of ours for a confirmed write (see end_transaction)."""
+        """Open a transaction of ours: a confirmed write's, or manual-commit mode's (see end_transaction)."""
         with self._run_lock:
-            self.conn.execute("BEGIN")
+            self._open_transaction("BEGIN")
+
+    def _open_transaction(self, begin: str) -> None:
+        self.conn.execute(begin)
+        set_local(self.conn, self.local_settings)
 
     def end_transaction(self, commit: bool) -> QueryError | None:
-        """COMMIT or ROLLBACK the transaction of begin(); a failed COMMIT (a deferred
+        """COMMIT or ROLLBACK the open transaction; a failed COMMIT (a deferred
         constraint) is the statement's error, and the transaction is gone."""
         with self._run_lock:
             try:
@@ -196,6 +208,7 @@ class PostgresSession:
         # user's own (an error then fails it, as in psql).
         if self.transaction_status() == "idle":
             with self.conn.transaction():
+                set_local(self.conn, self.local_settings)
                 self._declare_and_fetch(statement, outcome, on_rows)
         else:
             self._declare_and_fetch(statement, outcome, on_rows)
@@ -238,6 +251,24 @@ class PostgresSession:
                 self._fetch(cursor, result, on_rows)
             outcome.tag = cursor.statusmessage or ""
             outcome.rowcount = cursor.rowcount
+
+    def _run_plain_with_settings(self, statement: Statement, outcome: Outcome,
+                                 on_rows: Callable[[ResultSet], None] | None) -> None:
+        # Autocommit behind a pooler: the statement in a transaction of its own that
+        # carries the profile's settings; one that must run outside (VACUUM …) is
+        # refused by the server before it does anything, then runs as it is.
+        self._open_transaction("BEGIN")
+        try:
+            self._run_plain(statement, outcome, on_rows)
+        except self._psycopg.Error as exc:
+            if self.transaction_status() != "connection lost":
+                self.conn.execute("ROLLBACK")
+            if exc.diag.sqlstate not in NOT_IN_TRANSACTION:
+                raise
+            outcome.result = None
+            self._run_plain(statement, outcome, on_rows)
+            return
+        self.conn.execute("COMMIT")
 
     def _fetch(self, cursor: Any, result: ResultSet, on_rows: Callable[[ResultSet], None] | None) -> None:
         size = FIRST_BATCH

@@ -9,6 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import TextArea
@@ -26,6 +27,7 @@ from tui.services.query.runner import Outcome
 from tui.services.query.session_keeper import SessionKeeper
 from tui.services.query.splitter import Statement
 from tui.services.query.summary import outcome_summary, run_summary
+from tui.services.query.transaction import dry_run_text
 from tui.widgets.query.completion_popup import CompletionPopup
 from tui.widgets.query.editor_tabs import EditorTabs
 from tui.widgets.query.guard_prompt import GuardPrompt
@@ -35,6 +37,7 @@ from tui.widgets.query.result_exporter import ResultExporter
 from tui.widgets.query.result_grid import ResultGrid
 from tui.widgets.query.results_view import ResultsView
 from tui.widgets.query.statement_runner import StatementRunner
+from tui.widgets.query.transaction_control import TransactionControl
 
 __all__ = ["QueryPane", "outcome_summary", "run_summary"]
 
@@ -66,7 +69,19 @@ class QueryPane(Widget):
         Binding("down", "completion_move(1)", "Next", show=False, priority=True, id="query.completion_next"),
         Binding("up", "completion_move(-1)", "Previous", show=False, priority=True, id="query.completion_previous"),
         Binding("enter", "completion_accept", "Accept", show=False, priority=True, id="query.completion_accept"),
+        # Transactions (manual-commit mode): keys the editor leaves alone, sent inside tmux.
+        Binding("f10", "commit", "Commit", show=False, id="query.commit"),
+        Binding("f12", "rollback", "Roll back", show=False, id="query.rollback"),
+        Binding("ctrl+n", "toggle_autocommit", "Manual commit on/off", show=False, id="query.toggle_autocommit"),
     ]
+
+    class TransactionChanged(Message):
+        """The editor's transaction opened, changed or ended: `header` is its word for
+        the connection header ("" while none is open)."""
+
+        def __init__(self, header: str) -> None:
+            super().__init__()
+            self.header = header
 
     def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP,
                  storage_key: str | None = None) -> None:
@@ -83,6 +98,8 @@ class QueryPane(Widget):
         self.explainer = PlanExplainer(database, self.sessions, profile.production)
         self.exporter = ResultExporter(database)
         self.runner = StatementRunner(self.sessions, self.history)
+        self.transactions = TransactionControl(self.sessions, profile)
+        self._status_text = ""
         self.outcomes: list[Outcome] = []
         self.running = False
         self._total, self._current_index = 1, 0  # statements in the run, the one running
@@ -98,6 +115,7 @@ class QueryPane(Widget):
         yield self.prompt
         yield self.explainer
         yield self.exporter
+        yield self.transactions
 
     def on_mount(self) -> None:
         self._set_status("ready")
@@ -128,7 +146,12 @@ class QueryPane(Widget):
 
     # -- status ---------------------------------------------------------------------
     def _set_status(self, text: str) -> None:
-        self.results.set_status(text, "" if self.running else self.sessions.transaction_status())
+        self._status_text = text
+        self.results.set_status(text, "" if self.running else self._transaction_text())
+
+    def _transaction_text(self) -> str:
+        state = self.transactions.state
+        return state.describe() if state.manual or state.open else self.sessions.transaction_status()
 
     @on(EditorTabs.AutosaveRedacted)
     def _autosave_redacted(self) -> None:
@@ -208,7 +231,9 @@ class QueryPane(Widget):
         self._current_started = time.perf_counter()
         self._set_status(f"running 1 of {len(statements)} …")
         self._status_timer = self.set_interval(STATUS_INTERVAL, self._tick)
-        self.runner.run(statements, self._guard())
+        guard = self._guard()
+        self.runner.run(statements, guard, self.transactions.state.manual,
+                        lambda: self.prompt.ask(self.transactions.question(guard)))
 
     def link_restored(self) -> None:
         """The workspace reconnected: check the editor's session before the next run
@@ -216,6 +241,8 @@ class QueryPane(Widget):
         self.sessions.check_on_next_use()
         if self.catalog is None:
             self.completion.load_catalog()
+        if self.transactions.state.open and not self._busy():
+            self.runner.check_session()  # say now whether the server rolled the transaction back
 
     def _guard(self) -> Guard:
         return Guard(production=self.profile.production, profile_name=self.profile.name,
@@ -225,12 +252,21 @@ class QueryPane(Widget):
     @on(StatementRunner.TransactionLost)
     @on(PlanExplainer.TransactionLost)
     def _transaction_lost(self) -> None:
+        mode = "manual commit" if self.transactions.state.manual else "autocommit"
         self._message("The open transaction was lost with the connection (the server rolled "
-                      "it back); this runs on a new connection, in autocommit.", "bold red")
+                      f"it back); this runs on a new connection, in {mode}.", "bold red")
+        self.transactions.observe(None, "")
+
+    def _session_gone(self) -> None:
+        if self.transactions.state.open:
+            self._message("The server rolled back the open transaction "
+                          f"({self.transactions.state.commit_summary()}): nothing of it was committed.", "bold red")
+        self.transactions.observe(None, "")
 
     @on(StatementRunner.SessionLost)
     def _session_lost(self, message: StatementRunner.SessionLost) -> None:
         self._message("The connection was lost; the next run reconnects.", "bold red")
+        self._session_gone()
         self.post_message(ConnectionLost(message.reason))
 
     @on(StatementRunner.RowsArrived)
@@ -264,6 +300,11 @@ class QueryPane(Widget):
         if not outcome.connection_lost and error is not None and error.position is not None:
             error_at = self.editor_tabs.select_character(error.position)  # the cursor on the culprit
         await self.results.show_outcome(message.index, outcome, self.timings, error_at, self.database.info.in_recovery)
+        if not outcome.connection_lost:
+            self.transactions.observe(outcome, message.status)
+        dry_run = dry_run_text(outcome) if self.transactions.state.open else None
+        if dry_run:
+            self._message(dry_run, "bold yellow")  # in the open transaction: nothing committed yet
 
     @on(StatementRunner.RunFinished)
     def _run_finished(self, message: StatementRunner.RunFinished) -> None:
@@ -278,6 +319,7 @@ class QueryPane(Widget):
             if is_connection_lost(error):
                 self.post_message(ConnectionLost(str(error)))
             self.sessions.close()  # a fresh session next time
+            self._session_gone()
         summary = run_summary(self.outcomes, self._total, self.timings) if self.outcomes else "stopped"
         if self._total > 1 and "stopped" in summary:
             self._message(summary.rpartition(" · ")[2].capitalize() + ".", "yellow")
@@ -302,6 +344,36 @@ class QueryPane(Widget):
             # Only while something runs; otherwise esc/ctrl+c keep their usual meaning.
             return self.running or self.exporter.exporting or self._completion_open()
         return True
+
+    # -- transactions ------------------------------------------------------------------------
+    def action_commit(self) -> None:
+        if self.transactions.ready(self._busy()):
+            self.transactions.settle(self._guard())
+
+    def action_rollback(self) -> None:
+        if self.transactions.ready(self._busy()):
+            self.transactions.end(commit=False)
+
+    def action_toggle_autocommit(self) -> None:
+        self.transactions.toggle_mode(self._guard(), self._busy())
+
+    def transaction_open(self) -> bool:
+        """A transaction is open on the editor's session (or a statement runs in one)."""
+        return self.transactions.state.open
+
+    def settle_transaction(self, leaving: str, then: Callable[[], None]) -> None:
+        """Before leaving (`leaving`: "Quit", "Switch profile" …): commit / roll back /
+        stay; `then` runs at once with no transaction open, after it ended well, never on stay."""
+        self.transactions.leave(self._guard(), leaving, then, self._busy())
+
+    @on(TransactionControl.Changed)
+    def _transaction_changed(self, message: TransactionControl.Changed) -> None:
+        self._set_status(self._status_text)
+        self.post_message(self.TransactionChanged(message.state.header()))
+
+    @on(TransactionControl.Reported)
+    def _transaction_reported(self, message: TransactionControl.Reported) -> None:
+        self._message(message.text, message.style)
 
     # -- explain, history, export, format ---------------------------------------------------
     def action_explain(self, analyze: bool) -> None:

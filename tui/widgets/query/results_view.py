@@ -40,12 +40,15 @@ class ResultsView(Vertical):
     def set_status(self, text: str, transaction: str = "") -> None:
         """The status line: `text`, then the session's transaction state when known."""
         line = Text(text)
-        if transaction and transaction != "idle":
-            line.append(f"   ● {transaction}", style="bold yellow" if transaction == "in transaction" else "bold red")
+        if transaction and not transaction.endswith("idle"):
+            line.append(f"   ● {transaction}", style="bold yellow" if transaction.startswith("in transaction")
+                        else "bold red")
             if transaction == "in failed transaction":
                 line.append("  (run ROLLBACK to continue)", style="red")
         elif transaction == "idle":
             line.append("   · autocommit", style="dim")
+        elif transaction.endswith("idle"):
+            line.append(f"   · {transaction}", style="bold")  # manual commit, nothing open
         self.query_one("#query-status", Static).update(line)
 
     def message(self, text: str, style: str = "") -> None:
