@@ -38,6 +38,9 @@ def three_databases(pg_cluster: LocalCluster) -> Iterator[LocalCluster]:
         for name in DATABASES:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         admin.execute("ALTER DATABASE conn_beta CONNECTION LIMIT 5")
+        with psycopg.connect(pg_cluster.socket_conninfo("conn_alpha"), autocommit=True) as alpha:
+            alpha.execute(sql.SQL("CREATE TABLE notes (id int); GRANT SELECT, INSERT ON notes TO {}").format(
+                sql.Identifier(ROLE)))
         admin.execute("REVOKE CONNECT ON DATABASE conn_closed FROM PUBLIC")
     try:
         yield pg_cluster
@@ -96,8 +99,13 @@ async def show_level(pilot) -> CatalogTree:
 
 async def test_switching_reuses_the_profile_and_keeps_tabs_apart(three_databases: LocalCluster,
                                                                   tmp_path: Path) -> None:
-    from tui.widgets.query.pane import QueryPane
+    from helpers.pilot import until
 
+    from tui.services.query.commit_mode import remember_manual_commit
+    from tui.widgets.query.pane import QueryPane
+    from tui.widgets.query.transaction_prompt import TransactionPrompt
+
+    remember_manual_commit("team", True)
     app = app_on(tmp_path, role_profile(three_databases))
     async with app.run_test(size=(120, 40)) as pilot:
         tree = await show_level(pilot)
@@ -106,8 +114,19 @@ async def test_switching_reuses_the_profile_and_keeps_tabs_apart(three_databases
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert app.screen.database.info.database == "conn_alpha"  # refused before trying
+        # An open transaction is asked about before the switch (here: rolled back).
+        await pilot.press("2")
+        pane = app.screen.query_one(QueryPane)
+        await until(pilot, lambda: bool(pane.query("#sql-editor")))
+        pane.editor.text = "insert into notes values (1)"
+        pane.editor.focus()
+        await pilot.press("ctrl+j")
+        await until(pilot, lambda: pane.transaction_open(), timeout=10)
+        await pilot.press("escape", "s")
         tree.move_cursor(tree.root.children[1 + names.index("conn_beta")])
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TransactionPrompt))
+        await pilot.press("r")
         for _ in range(200):
             await pilot.pause(0.05)
             if isinstance(app.screen, WorkspaceScreen) and app.screen.database.info.database == "conn_beta":
@@ -120,6 +139,8 @@ async def test_switching_reuses_the_profile_and_keeps_tabs_apart(three_databases
         await pilot.pause(0.3)
         assert workspace.query_one(QueryPane).editor_tabs.profile_name == "team__db__conn_beta"
     assert ProfileStore(tmp_path / "profiles.yaml").load().get("team").database == "conn_alpha"
+    with psycopg.connect(three_databases.socket_conninfo("conn_alpha")) as alpha:
+        assert alpha.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("size", SIZES)
