@@ -163,3 +163,18 @@ def test_database_level(snap_compare, three_databases: LocalCluster, size: tuple
     app = BastionApp(ProfileStore(Path("/nonexistent/profiles.yaml")).load(), settings=Settings(),
                      environ=FIXED_ENV)
     assert snap_compare(app, run_before=show, terminal_size=size)
+
+
+def test_a_rename_takes_each_switched_databases_tabs_and_history_along(memory_keyring) -> None:
+    from tui.screens.picker import carry_over_rename
+    from tui.secrets import PasswordVault
+    from tui.services.query.autosave import EditorAutosave, buffer_autosaves
+    from tui.services.query.history import HistoryStore
+
+    EditorAutosave("team__db__conn_beta").save_now("select 'beta';")
+    EditorAutosave("team__db__conn_beta.2").save_now("select 'beta two';")
+    HistoryStore("team__db__conn_beta").add("select 'beta history'", 0.1, 1, True)
+    carry_over_rename(PasswordVault(), "team", "crew")
+    assert [t.load() for t in buffer_autosaves("crew__db__conn_beta")] == ["select 'beta';", "select 'beta two';"]
+    assert [e.sql for e in HistoryStore("crew__db__conn_beta").entries()] == ["select 'beta history'"]
+    assert not HistoryStore("team__db__conn_beta").path.exists()

@@ -68,10 +68,17 @@ SESSION_KEY = "\0session:"
 
 def carry_over_rename(vault: PasswordVault, old_name: str, new_name: str) -> None:
     """What belongs to a profile by name follows its rename: the saved password (the
-    old keyring entry is deleted), the editor tabs and the history. Blocking."""
+    old keyring entry is deleted), the editor tabs and the history (its own and each
+    switched-to database's). Blocking."""
+    from tui.services.databases import switched_storage_keys
+
     vault.rename(old_name, new_name)
     move_autosaves(old_name, new_name)
     move_history(old_name, new_name)
+    for key in switched_storage_keys(old_name):  # the databases switched to: `old__db__reports`
+        renamed = new_name + key[len(old_name):]
+        move_autosaves(key, renamed)
+        move_history(key, renamed)
 
 
 class ProfileHost(Protocol):

@@ -55,3 +55,20 @@ def storage_key(profile_name: str, home_database: str | None, database: str | No
     if database is None or database == home_database:
         return profile_name
     return f"{profile_name}__db__{database}"
+
+
+def switched_storage_keys(profile_name: str) -> set[str]:
+    """The storage keys of the databases this profile was switched to (from the
+    editor and history files on disk): what follows the profile's rename."""
+    import re
+
+    from tui.paths import data_dir
+
+    prefix = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{profile_name}__db__")
+    keys: set[str] = set()
+    for folder, suffix in ((data_dir() / "editor", ".sql"), (data_dir() / "history", ".jsonl")):
+        if folder.is_dir():
+            for path in folder.glob(f"{prefix}*{suffix}"):
+                key = path.name.removesuffix(suffix)
+                keys.add(re.sub(r"\.\d+$", "", key) if suffix == ".sql" else key)
+    return keys
