@@ -365,6 +365,10 @@ class BastionApp(App[None]):
                 ("Roll back", "Query: roll back the open transaction", "rollback"),
             ):
                 yield SystemCommand(title, help_text, lambda a=action: self._query_action(a))  # type: ignore[misc]
+        workspace = self._workspace()
+        if workspace is not None and workspace.database.info.kind == "postgresql":
+            yield SystemCommand("Switch database", "The server's databases in the sidebar: enter opens one "
+                                "with this profile", workspace.show_databases)
         for _name, profile in sorted(self.store.profiles.items()):
             yield SystemCommand(
                 f"Switch to {profile.title}", profile.target(),

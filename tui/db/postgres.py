@@ -176,15 +176,27 @@ def _tls_hint(message: str, profile: Profile) -> str:
     if "does not support SSL" in message:
         return "The server does not offer TLS: set sslmode to 'prefer' or 'disable' only if you trust the network."
     if "root certificate file" in message and "does not exist" in message:
-        return "sslmode=verify-ca/verify-full needs the CA: set sslrootcert to your provider's CA file."
+        return _provider_ca_hint(profile) or (
+            "sslmode=verify-ca/verify-full needs the CA: set sslrootcert to your provider's CA file.")
     if "does not match host name" in message:
         return (
             "The certificate does not name this host: connect with the host name on the "
             "certificate, or use sslmode=verify-ca if you accept any name."
         )
     if "certificate verify failed" in message or "unable to get local issuer" in message:
-        return "The server's certificate is not signed by a CA you trust: set sslrootcert to the CA that signed it."
+        return _provider_ca_hint(profile) or (
+            "The server's certificate is not signed by a CA you trust: set sslrootcert to the CA that signed it.")
     return f"Check sslmode (now {profile.sslmode or 'prefer'}) and sslrootcert/sslcert/sslkey."
+
+
+def _provider_ca_hint(profile: Profile) -> str:
+    """The provider's own CA advice, when the host is a managed provider's."""
+    from tui.profiles.providers import provider_for, tls_advice
+
+    provider = provider_for(profile.host)
+    if provider is None:
+        return ""
+    return " ".join(tls_advice(provider, psycopg.pq.version())[1:])
 
 
 def _host_port(profile: Profile) -> str:

@@ -83,13 +83,15 @@ class QueryPane(Widget):
             super().__init__()
             self.header = header
 
-    def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP) -> None:
+    def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP,
+                 storage_key: str | None = None) -> None:
         super().__init__(id="query-pane")
         self.database = database
         self.profile = profile
         self.sessions = SessionKeeper(database, row_cap)
-        self.history = HistoryStore(profile.name)
-        self.editor_tabs = EditorTabs(profile.name, id="query-editor")
+        # Tabs and history per profile, and per database after a switch (storage_key).
+        self.history = HistoryStore(storage_key or profile.name)
+        self.editor_tabs = EditorTabs(storage_key or profile.name, id="query-editor")
         self.results = ResultsView(id="query-results")
         self.completion = CompletionPopup(database, id="completion")
         self.prompt = GuardPrompt()
