@@ -1,4 +1,5 @@
-"""Command line: `bastion [PROFILE|URL]`, `bastion demo`, `bastion fleet`, `bastion profiles …`.
+"""Command line: `bastion [PROFILE|URL]`, `bastion demo`, `bastion fleet`, `bastion profiles …`,
+`bastion query …`, `bastion mcp PROFILE`.
 
 The first word picks the command (tui/commands/, one module per family); here the
 errors they raise become a line on stderr and a non-zero exit code. Nothing here
@@ -49,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
             return leave_at_once_after_signal(run_demo(argv[1:]))
         if argv[:1] == ["fleet"]:
             return leave_at_once_after_signal(run_fleet(argv[1:]))
+        if argv[:1] == ["query"]:
+            from tui.commands.query import main_query
+
+            return main_query(argv[1:])
+        if argv[:1] == ["mcp"]:
+            from tui.commands.mcp import main_mcp
+
+            return main_mcp(argv[1:])
         return leave_at_once_after_signal(run_main_app(argv))
     except CliError as exc:
         print(f"bastion: {exc}", file=sys.stderr)

@@ -72,9 +72,16 @@ FLEET_MONITOR = Role("fleet monitor", application_name="bastion fleet", startup_
                      lock_timeout="500ms", read_only=True, connect_timeout=5,
                      note="statement_timeout per poll, the poller's deadline; one host must not hold up others")
 
+CLI_QUERY = Role("cli query", application_name="bastion query",
+                 note="`bastion query`: the profile's options; on production each statement tried READ ONLY first")
+MCP_READER = Role("mcp", application_name="bastion mcp", read_only=True, statement_timeout="30s",
+                  note="`bastion mcp`: every tool call in a READ ONLY transaction, whatever the profile says")
+HEALTH = Role("health", read_only=True, statement_timeout="30s", lock_timeout="1s",
+              note="the health pack's checks: reads of statistics views")
+
 ROLES: dict[str, Role] = {role.name: role for role in (
     WORKSPACE, QUERY, BROWSE, ACTIVITY, ACTIVITY_ACTIONS, SERVER, POOLER_CONSOLE, MIGRATIONS, COMPLETION,
-    EXPORT, CONNECTION_CHECK, FLEET_MONITOR,
+    EXPORT, CONNECTION_CHECK, FLEET_MONITOR, CLI_QUERY, MCP_READER, HEALTH,
 )}
 
 
@@ -118,7 +125,8 @@ def role_transaction(conn: psycopg.Connection[Any], role: Role, *, statement_tim
 
 
 __all__ = [
-    "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "COMPLETION", "CONNECTION_CHECK", "EXPORT", "FLEET_MONITOR",
+    "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "CLI_QUERY", "COMPLETION", "HEALTH", "MCP_READER",
+    "CONNECTION_CHECK", "EXPORT", "FLEET_MONITOR",
     "MIGRATIONS", "POOLER_CONSOLE", "PROFILE_TIMEOUT", "QUERY", "ROLES", "Role", "SERVER", "WORKSPACE",
     "role_named", "role_params", "role_transaction",
 ]
