@@ -63,7 +63,7 @@ WITH widths AS (
     SELECT n.nspname, c.relname, c.relpages, c.reltuples,
            current_setting('block_size')::numeric AS block_size,
            -- 24 bytes of tuple header and 4 of line pointer per row, 24 of page header per page
-           ceil(greatest(c.reltuples, 0) * (w.row_width + 28) / (current_setting('block_size')::numeric - 24))
+           ceil(greatest(c.reltuples, 0)::numeric * (w.row_width + 28)::numeric / (current_setting('block_size')::numeric - 24))
                AS expected_pages
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
