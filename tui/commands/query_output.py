@@ -10,6 +10,8 @@ Values arrive as the server's text (or None for NULL), as psql gets them.
 from __future__ import annotations
 
 import json
+import re
+import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,11 +55,14 @@ class ResultWriter:
         """After the last row of a result (`count` rows in all)."""
 
 
+_CSV_SPECIAL = re.compile(r'[,"\n\r]').search
+
+
 def _csv_field(value: str | None) -> str:
     # psql's csv_print_field: quote when the separator, a quote, CR/LF is inside, or the field is "\."
     if value is None:
         return ""
-    if any(c in value for c in ',"\n\r') or value == "\\.":
+    if _CSV_SPECIAL(value) or value == "\\.":
         return '"' + value.replace('"', '""') + '"'
     return value
 
@@ -70,7 +75,16 @@ class CsvWriter(ResultWriter):
         self.out.write(",".join(_csv_field(c.name) for c in columns) + "\n")
 
     def rows(self, batch: Iterable[Row]) -> None:
-        self.out.write("".join(",".join(map(_csv_field, row)) + "\n" for row in batch))
+        lines = []
+        commas = len(self.columns) - 1
+        for row in batch:
+            values = ["" if v is None else v for v in row]
+            line = ",".join(values)
+            if line.count(",") != commas or '"' in line or "\n" in line or "\r" in line or "\\." in values:
+                line = ",".join(map(_csv_field, row))  # something to quote: field by field
+            lines.append(line)
+        lines.append("")
+        self.out.write("\n".join(lines))
 
 
 class TsvWriter(ResultWriter):
@@ -169,52 +183,97 @@ def _psql_lines(value: str) -> list[str]:
     return lines
 
 
+def _cell_lines(value: str | None) -> list[str]:
+    if value is None:
+        return [""]
+    return [value] if value.isascii() and value.isprintable() else _psql_lines(value)
+
+
+def _cell_width(value: str | None) -> int:
+    if value is None:
+        return 0
+    if value.isascii() and value.isprintable():
+        return len(value)  # the common case, without a loop over characters
+    return max(display_width(line) for line in _psql_lines(value))
+
+
 class TableWriter(ResultWriter):
     """psql's aligned table: centred headers, numbers to the right, `+` where a
-    value goes on, `(N rows)`. Holds the result's rows to measure the widths."""
+    value goes on, `(N rows)`. The widths need every row first: rows are spooled
+    to a temporary file (constant memory), then drawn."""
 
     def start(self, columns: list[OutputColumn]) -> None:
         super().start(columns)
-        self.held: list[list[list[str]]] = []
+        self.widths = [display_width(c.name) for c in columns]
+        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")
 
     def rows(self, batch: Iterable[Row]) -> None:
-        self.held.extend([_psql_lines("" if v is None else v) for v in row] for row in batch)
+        widths = self.widths
+        lines = []
+        for row in batch:
+            for i, value in enumerate(row):
+                width = _cell_width(value)
+                if width > widths[i]:
+                    widths[i] = width
+            lines.append(json.dumps(row, ensure_ascii=False))
+        lines.append("")
+        self.spool.write("\n".join(lines))
 
     def end(self, count: int) -> None:
-        columns = self.columns
+        columns, widths = self.columns, self.widths
         footer = f"({count} row{'' if count == 1 else 's'})\n\n"
-        if not columns:  # `SELECT;`: psql draws a bare rule
-            self.out.write("--\n" + footer)
-            self.held = []
-            return
-        widths = [max([display_width(c.name)] + [display_width(line) for row in self.held for line in row[i]])
-                  for i, c in enumerate(columns)]
+        self.spool.seek(0)
+        try:
+            if not columns:  # `SELECT;`: psql draws a bare rule
+                self.out.write("--\n" + footer)
+                return
+            header = []
+            for i, column in enumerate(columns):
+                room = widths[i] - display_width(column.name)
+                header.append(" " * (room // 2) + column.name + " " * (room - room // 2))
+            self.out.write(" " + " | ".join(header) + " \n" + "-" + "-+-".join("-" * w for w in widths) + "-\n")
+            numeric = [c.numeric for c in columns]
+            simple_last = len(columns) - 1
+            out: list[str] = []
+            for line in self.spool:
+                row = json.loads(line)
+                if all(v is None or (v.isascii() and v.isprintable()) for v in row):
+                    cells = [("" if v is None else v) for v in row]
+                    parts = [c.rjust(w) if right else c.ljust(w)
+                             for c, w, right in zip(cells, widths, numeric, strict=False)]
+                    if not numeric[simple_last]:
+                        parts[simple_last] = cells[simple_last]  # psql pads no last column on the right
+                    out.append(" " + " | ".join(parts) + "\n")
+                else:
+                    out.append(self._multiline(row))
+                if len(out) >= 5000:
+                    self.out.write("".join(out))
+                    out.clear()
+            out.append(footer)
+            self.out.write("".join(out))
+        finally:
+            self.spool.close()
+
+    def _multiline(self, row: list[str | None]) -> str:
+        columns, widths = self.columns, self.widths
         last = len(columns) - 1
-        header = []
-        for i, column in enumerate(columns):
-            name = column.name
-            room = widths[i] - display_width(name)
-            header.append(" " * (room // 2) + name + " " * (room - room // 2))
-        out = [" " + " | ".join(header) + " \n"]
-        out.append("-" + "-+-".join("-" * w for w in widths) + "-\n")
-        for row in self.held:
-            height = max((len(cell) for cell in row), default=1)
-            for line_number in range(height):
-                parts = []
-                for i, cell in enumerate(row):
-                    has_line = line_number < len(cell)
-                    text = cell[line_number] if has_line else ""
-                    goes_on = line_number < len(cell) - 1
-                    pad = " " * (widths[i] - display_width(text))
-                    if i == last and not goes_on and (not has_line or not columns[i].numeric):
-                        parts.append(" " + text)  # psql pads no last column on the right
-                        continue
-                    body = pad + text if columns[i].numeric and has_line else text + pad
-                    parts.append(" " + body + ("+" if goes_on else (" " if i < last else "")))
-                out.append("|".join(parts) + "\n")
-        out.append(footer)
-        self.out.write("".join(out))
-        self.held = []
+        cells = [_cell_lines(v) for v in row]
+        height = max((len(cell) for cell in cells), default=1)
+        out = []
+        for line_number in range(height):
+            parts = []
+            for i, cell in enumerate(cells):
+                has_line = line_number < len(cell)
+                text = cell[line_number] if has_line else ""
+                goes_on = line_number < len(cell) - 1
+                pad = " " * (widths[i] - display_width(text))
+                if i == last and not goes_on and (not has_line or not columns[i].numeric):
+                    parts.append(" " + text)  # psql pads no last column on the right
+                    continue
+                body = pad + text if columns[i].numeric and has_line else text + pad
+                parts.append(" " + body + ("+" if goes_on else (" " if i < last else "")))
+            out.append("|".join(parts) + "\n")
+        return "".join(out)
 
 
 WRITERS: dict[str, type[ResultWriter]] = {
