@@ -321,6 +321,9 @@ class BastionApp(App[None]):
         yield SystemCommand("Fleet", "Every server of the profiles on one screen", self.action_fleet)
         if self._workspace() is not None:
             yield SystemCommand("Reconnect", "A fresh connection; tabs, text and results stay", self.action_reconnect)
+            from tui.widgets.query.saved_commands import saved_query_commands
+
+            yield from saved_query_commands(self._workspace())
         for _name, profile in sorted(self.store.profiles.items()):
             yield SystemCommand(
                 f"Switch to {profile.title}", profile.target(),

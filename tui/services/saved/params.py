@@ -16,6 +16,8 @@ from typing import Any
 
 from pglast.parser import scan
 
+from tui.services.query.splitter import Statement
+
 _COLON = "ASCII_58"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -42,6 +44,15 @@ class BoundQuery:
     values: tuple[str | None, ...]
     native_sql: str  # `$1`, `$2` … in the order of `names`
     names: tuple[str, ...]  # distinct names, `$n` numbering
+    qmark_sql: str = ""  # `?` where each placeholder was, for SQLite (same order as `values`)
+
+
+@dataclass(frozen=True)
+class BoundStatement(Statement):
+    """A statement with the values of its placeholders: the query runner passes
+    `params` to the driver beside `text` (which has the driver's placeholders)."""
+
+    params: tuple[str | None, ...] = ()
 
 
 def find_placeholders(sql: str) -> list[Placeholder]:
@@ -84,19 +95,36 @@ def bind(sql: str, values: dict[str, str | None]) -> BoundQuery:
     numbers = {name: index + 1 for index, name in enumerate(names)}
     psycopg_parts: list[str] = []
     native_parts: list[str] = []
+    qmark_parts: list[str] = []
     ordered: list[str | None] = []
     position = 0
     for placeholder in placeholders:
         between = sql[position:placeholder.start]
         psycopg_parts.append(between.replace("%", "%%"))
         native_parts.append(between)
+        qmark_parts.extend((between, "?"))
         psycopg_parts.append("%s")
         native_parts.append(f"${numbers[placeholder.name]}")
         ordered.append(values[placeholder.name])
         position = placeholder.end
     psycopg_parts.append(sql[position:].replace("%", "%%"))
     native_parts.append(sql[position:])
-    return BoundQuery("".join(psycopg_parts), tuple(ordered), "".join(native_parts), tuple(names))
+    qmark_parts.append(sql[position:])
+    return BoundQuery("".join(psycopg_parts), tuple(ordered), "".join(native_parts), tuple(names),
+                      "".join(qmark_parts))
+
+
+def bound_statement(sql: str, values: dict[str, str | None], sqlite: bool = False) -> BoundStatement:
+    """One statement with its values, ready for the query runner (lexed again, so the
+    guard's classification reads the text that is sent)."""
+    from tui.services.query.splitter import split_statements
+
+    bound = bind(sql, values)
+    text = bound.qmark_sql if sqlite else bound.psycopg_sql
+    statements = split_statements(text)
+    if len(statements) != 1:
+        raise ParameterError("a query with parameters is one statement")
+    return BoundStatement(statements[0].text, 0, statements[0].tokens, bound.values)
 
 
 def describe_parameters(conn: Any, sql: str) -> dict[str, str]:

@@ -82,11 +82,13 @@ class ResultGrid(ScrollView, can_focus=True):
         self.widths: list[int] = []
         self._sized_on = 0
         self._measured: tuple[int, int] = (0, 0)  # rows [from, to) last measured for drawing
+        self.changed_cells: set[tuple[int, int]] = set()  # (row, column) drawn highlighted (watch mode)
 
     # -- data -----------------------------------------------------------------------
     def show(self, result: ResultSet | None) -> None:
         """Display a (possibly still loading) result; resets the cursor."""
         self.result = result
+        self.changed_cells = set()
         self.widths = []
         self._sized_on = 0
         self._measured = (0, 0)
@@ -181,7 +183,9 @@ class ResultGrid(ScrollView, can_focus=True):
             nulls = [v is None for v in values]
             base = styles["odd"] if index % 2 else styles["even"]
             cursor_col = self.cursor_column if index == self.cursor_row else None
-            strip = self._draw(cells, base, styles["null"], cursor_col, styles, nulls)
+            strip = self._draw(cells, base, styles["null"], cursor_col, styles, nulls,
+                               [(index, c) in self.changed_cells for c in range(len(cells))]
+                               if self.changed_cells else None)
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
 
     def _styles(self) -> dict[str, Style]:
@@ -194,16 +198,20 @@ class ResultGrid(ScrollView, can_focus=True):
             "null": base + Style(dim=True, italic=True),
             "cursor": Style(reverse=True, bold=True) if self.has_focus else Style(underline=True),
             "rule": base + Style(dim=True),
+            "changed": Style(bold=True, color=rich_color(variables.get("warning"))),
         }
 
     def _draw(self, cells: list[tuple[str, bool]], style: Style, null_style: Style, cursor_col: int | None,
-              styles: dict[str, Style], nulls: list[bool] | None = None) -> Strip:
+              styles: dict[str, Style], nulls: list[bool] | None = None,
+              changed: list[bool] | None = None) -> Strip:
         segments = [Segment(" ", style)]
         for column, ((text, numeric), width) in enumerate(zip(cells, self.widths, strict=False)):
             fitted = text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
             fitted = fitted.rjust(width) if numeric else fitted
             fitted = set_cell_size(fitted, width)  # pads, and cuts wide characters cleanly
             cell_style = null_style if nulls and nulls[column] else style
+            if changed and changed[column]:  # watch mode: differs from the previous run
+                cell_style = cell_style + styles["changed"]
             if column == cursor_col:
                 cell_style = cell_style + styles["cursor"]
             segments.append(Segment(fitted, cell_style))
