@@ -85,7 +85,8 @@ def pane_of(app) -> QueryPane:
 async def open_params_of_orders_of(pilot) -> None:
     await pilot.press("ctrl+l")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, SavedPickerScreen))
-    await pilot.press(*"orders of")
+    pilot.app.screen.query_one("#saved-search", Input).value = "orders of"
+    await pilot.pause()
     await pilot.press("ctrl+j")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ParamsScreen))
 
@@ -96,7 +97,9 @@ async def test_save_pick_and_run_with_parameters_bound(orders, socket_profile: P
         pilot.app.query_one(TextArea).text = "select count(*) from orders where total > :floor"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, SaveQueryScreen))
-        await pilot.press(*"big_orders", "tab", *"Orders over a floor", "enter")
+        pilot.app.screen.query_one("#save-query-name", Input).value = "big_orders"
+        pilot.app.screen.query_one("#save-query-description", Input).value = "Orders over a floor"
+        await pilot.press("enter")
         await wait_until(pilot, lambda: profile_file_path(socket_profile.name).exists())
         saved = SavedLibrary.load(socket_profile.name).find("big_orders")
         assert (saved.sql, saved.description) == ("select count(*) from orders where total > :floor",
@@ -105,7 +108,10 @@ async def test_save_pick_and_run_with_parameters_bound(orders, socket_profile: P
         await open_params_of_orders_of(pilot)
         labels = [str(label.render()) for label in pilot.app.screen.query(".form-label")]
         assert labels == [":customer text", ":min_total numeric"]
-        await pilot.press(*"ada", "enter", *"abc", "enter")  # a wrong type: the server says so
+        pilot.app.screen.query_one("#param-0", Input).value = "ada"
+        await pilot.press("enter")
+        pilot.app.screen.query_one("#param-1", Input).value = "abc"
+        await pilot.press("enter")  # a wrong type: the server says so
         pane = pane_of(pilot.app)
         await wait_until(pilot, lambda: not pane.running and pane.outcomes)
         assert 'invalid input syntax for type numeric: "abc"' in pane.outcomes[0].error.message
@@ -120,7 +126,9 @@ async def test_save_pick_and_run_with_parameters_bound(orders, socket_profile: P
 
         await pilot.press("ctrl+l")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, SavedPickerScreen))
-        await pilot.press(*"revenue", "enter")  # enter: open in a new tab
+        pilot.app.screen.query_one("#saved-search", Input).value = "revenue"
+        await pilot.pause()
+        await pilot.press("enter")  # enter: open in a new tab
         await wait_until(pilot, lambda: "sum(total)" in pilot.app.query_one(TextArea).text)
         assert len(pane.buffers) == 2
 
