@@ -32,13 +32,14 @@ class ResultPlot(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(title)
         plt.xlabel(data.x_label)
         if data.kind == "bar":
             labels = [label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…" for label in data.labels]
             name, values = next(iter(data.series.items()))
-            plt.bar(labels, values, color=COLORS[0], label=name)
+            plt.title(title or f"{name} by {data.x_label}")  # one series: a title, no legend over the bars
+            plt.bar(labels, values, color=COLORS[0])
         else:
+            plt.title(title)
             xs = list(range(1, len(data.labels) + 1))
             for index, (name, values) in enumerate(data.series.items()):
                 points = [(x, v) for x, v in zip(xs, values, strict=False) if not math.isnan(v)]
