@@ -19,7 +19,8 @@ def app_parser() -> argparse.ArgumentParser:
         description="A keyboard-first terminal console for PostgreSQL and SQLite.",
         epilog="Other commands: `bastion demo` (try it on a throwaway database), "
                "`bastion fleet [--group NAME]` (every server on one screen), "
-               "`bastion profiles list|add|remove|import|test|set-password|forget-password`.",
+               "`bastion profiles list|add|remove|import|test|set-password|forget-password`, "
+               "`bastion query PROFILE SQL` (scripts), `bastion mcp PROFILE` (AI agents, read-only).",
     )
     parser.add_argument("target", nargs="?", metavar="PROFILE|URL",
                         help="a profile name, or a postgresql:// / sqlite:/// URL to open ad hoc; "

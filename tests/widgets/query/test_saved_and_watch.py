@@ -151,7 +151,7 @@ async def test_watch_highlights_changes_plots_and_never_watches_a_production_wri
         await pilot.press("space")
         assert pane.watcher.paused and "paused" in str(pane.query_one("#query-status").render())
         runs = pane.watcher.series.runs
-        await pilot.pause(1.2)
+        await pilot.pause(0.7)
         assert pane.watcher.series.runs == runs
         await pilot.press("f12")
         assert not pane.watcher.watching
