@@ -127,3 +127,22 @@ def test_the_keyring_password_is_used_and_a_missing_one_explained(
     code, out, err = query(profiles_file, capsys, "testdb", "SELECT current_setting('application_name') AS app",
                            "--format", "tsv")
     assert (code, out) == (0, "app\nbastion query\n") and pg_cluster.password not in err
+
+
+def test_a_sqlite_profile_gets_the_same_formats_and_production_rule(
+        tmp_path: Path, profiles_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+
+    path = tmp_path / "lite.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER, name TEXT, f REAL)")
+        conn.execute("INSERT INTO t VALUES (1, 'a,b', 1.5), (2, NULL, NULL)")
+    store = ProfileStore(profiles_file).load()
+    store.put(Profile(name="lite", driver="sqlite", path=str(path), production=True))
+    code, out, _ = query(profiles_file, capsys, "lite", "SELECT * FROM t WHERE id >= :min", "--param", "min=1",
+                         "--format", "csv")
+    assert (code, out) == (0, 'id,name,f\n1,"a,b",1.5\n2,,\n')
+    code, _, err = query(profiles_file, capsys, "lite", "DELETE FROM t")
+    assert code == 1 and "writes, on production profile lite: not run" in err
+    assert query(profiles_file, capsys, "lite", "DELETE FROM t WHERE id = 2", "--confirm", "lite")[0] == 0
+    assert query(profiles_file, capsys, "lite", "SELECT count(*) AS n FROM t", "--format", "tsv")[1] == "n\n1\n"

@@ -71,6 +71,7 @@ class Policy:
     production: bool
     confirmed: bool  # --confirm PROFILE given on a production profile
     read_only_unenforced: bool = False  # the server dropped the read-only startup option (a pooler)
+    read_only: bool = False  # the profile is read-only (SQLite: PRAGMA query_only stays on)
 
     @property
     def tried(self) -> bool:
@@ -134,9 +135,9 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         profile = get_profile(store, args.profile)
     except CliError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    if profile.is_sqlite or (profile.database or "").lower() == "pgbouncer":
-        raise CliError(f"{profile.name}: `bastion query` runs on PostgreSQL databases "
-                       "(for SQLite use the sqlite3 shell)", EXIT_USAGE)
+    if not profile.is_sqlite and (profile.database or "").lower() == "pgbouncer":
+        raise CliError(f"{profile.name}: PgBouncer's admin console takes SHOW commands, not queries "
+                       "(use psql)", EXIT_USAGE)
     if args.read_only:
         profile = profile.with_changes(read_only=True)
     if args.confirm is not None and args.confirm != profile.name:
@@ -160,13 +161,17 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         database.close()
         raise CliError(f"{profile.name}: {exc}", EXIT_USAGE) from None
     policy = Policy(profile.name, profile.production, args.confirm == profile.name,
-                    profile.read_only and not database.info.read_only)
+                    profile.read_only and not database.info.read_only, profile.read_only)
+    run = run_sqlite_statement if profile.is_sqlite else run_statement
     try:
-        prepare_connection(conn, stderr)
+        if profile.is_sqlite:
+            conn.isolation_level = None  # autocommit; a BEGIN in the SQL works as typed
+        else:
+            prepare_connection(conn, stderr)
         writer = writer_for(args.format, stdout)
         for statement in statements:
             try:
-                run_statement(conn, statement, values, writer, policy, stdout if args.format == "table" else stderr)
+                run(conn, statement, values, writer, policy, stdout if args.format == "table" else stderr)
             except StatementFailed as failure:
                 stdout.flush()
                 print(f"bastion: {failure}", file=stderr)
@@ -174,7 +179,7 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         stdout.flush()
         return EXIT_OK
     except KeyboardInterrupt:
-        conn.cancel_safe(timeout=3)
+        conn.interrupt() if profile.is_sqlite else conn.cancel_safe(timeout=3)
         raise
     finally:
         conn.close()
@@ -236,6 +241,27 @@ def run_statement(conn: Any, statement: Statement, values: dict[str, str], write
         raise
     for command in closing:
         conn.execute(command)
+
+
+def run_sqlite_statement(conn: Any, statement: Statement, values: dict[str, str], writer: ResultWriter,
+                         policy: Policy, tags: TextIO) -> None:
+    """`run_statement` for SQLite: a production write is tried with PRAGMA query_only first."""
+    import sqlite3
+
+    from tui.commands.query_sqlite import SqliteWriteRefused, execute_sqlite
+
+    tried = policy.tried and not transaction_control(statement) and first_keyword(statement) != "PRAGMA"
+    try:
+        try:
+            execute_sqlite(conn, statement, values, writer, tags, trial=tried, keep_query_only=policy.read_only)
+        except SqliteWriteRefused:
+            if policy.read_only_unenforced or not policy.confirmed:
+                raise StatementFailed(f"SQLite says this statement writes, on production profile "
+                                      f"{policy.profile_name}: not run. Add --confirm {policy.profile_name} "
+                                      "to run it.") from None
+            execute_sqlite(conn, statement, values, writer, tags)
+    except sqlite3.Error as exc:
+        raise StatementFailed(f"ERROR:  {exc}") from None
 
 
 class _WriteRefused(Exception):
