@@ -100,7 +100,7 @@ def run_mcp(argv: list[str]) -> int:
     from tui.secrets import PasswordVault
     from tui.services.connect import connect_first_try
     from tui.services.saved.library import SavedLibrary
-    from tui.services.saved.readonly import ReadOnlyAccess
+    from tui.services.saved.readonly import AgentError, ReadOnlyAccess
 
     args = mcp_parser().parse_args(argv)
     store = ProfileStore(args.profiles).load()
@@ -122,6 +122,11 @@ def run_mcp(argv: list[str]) -> int:
         for problem in library.problems:
             print(f"bastion mcp: {problem}", file=sys.stderr)
         access = ReadOnlyAccess(conn, library, database.info.version_num, args.statement_timeout)
+        try:
+            access.schemas()  # also checks --statement-timeout with the server
+        except AgentError as exc:
+            raise CliError(f"{profile.name}: {exc} (--statement-timeout {args.statement_timeout!r}?)",
+                           EXIT_USAGE) from None
         build_server(access, profile.name).run("stdio")
         return EXIT_OK
     finally:
