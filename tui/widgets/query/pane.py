@@ -277,7 +277,7 @@ class QueryPane(Widget):
         if not outcome.connection_lost and error is not None and error.position is not None:
             error_at = self.editor_tabs.select_character(error.position)  # the cursor on the culprit
         await self.results.show_outcome(message.index, outcome, self.timings, error_at, self.database.info.in_recovery)
-        if self.watcher.watching:
+        if self.watcher.watching and outcome.statement is self.watcher.statement:  # not a run of its own
             self._watched_outcome(outcome)
 
     @on(StatementRunner.RunFinished)
