@@ -228,3 +228,21 @@ def test_snapshot_watch_with_plot(snap_compare, orders, socket_profile, pg_clust
         await pilot.pause(0.3)
 
     assert snap_compare(PaneApp(orders, socket_profile), run_before=run, terminal_size=size)
+
+
+async def test_the_palette_lists_saved_queries_and_opens_one(orders, socket_profile: Profile,
+                                                            profiles_file: Path) -> None:
+    from helpers.apps import make_app, wait_for_screen
+
+    from tui.screens.workspace import WorkspaceScreen
+
+    app = make_app(profiles_file, socket_profile, start=socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_screen(pilot, WorkspaceScreen)
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        assert {"Saved queries", "Save query", "Watch query", "Run saved query: orders_of",
+                "Open saved query: health.table_bloat"} <= set(commands)
+        commands["Open saved query: totals_by_customer"].callback()
+        await wait_until(pilot, lambda: app.screen.query(TextArea)
+                         and "sum(total)" in app.screen.query_one(TextArea).text)
+        assert app.screen.query_one("#panes").active == "query"
