@@ -80,6 +80,10 @@ def test_exit_codes_and_errors_on_stderr(shop: Path, capsys: pytest.CaptureFixtu
     assert code == 2 and "no saved query named 'nope'" in err
     code, _, err = query(shop, capsys, "dev", "SELECT :id")
     assert code == 2 and "no value for :id" in err
+    code, _, err = query(shop, capsys, "dev", "--saved", "health.top_statements")
+    assert code == 1 and "pg_stat_statements is not installed in this database" in err
+    code, out, _ = query(shop, capsys, "dev", "--saved", "health.sequences_near_max", "--format", "csv")
+    assert code == 0 and out.startswith("schema,sequence,data_type")
     (shop.parent / "q.sql").write_text("SELECT count(*) AS c FROM t WHERE id > :min;\n")
     code, out, _ = query(shop, capsys, "dev", "-f", str(shop.parent / "q.sql"), "--param", "min=4", "--format", "csv")
     assert (code, out) == (0, "c\n4\n")

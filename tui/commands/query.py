@@ -23,6 +23,7 @@ from tui.profiles import Profile, ProfileStore
 from tui.services.query.classify import can_stream, first_keyword, transaction_control
 from tui.services.query.guard import UNTRIED_FIRST, acting_functions, client_stream_refusal
 from tui.services.query.splitter import Statement, split_statements
+from tui.services.saved.files import SavedQuery
 from tui.services.saved.params import ParameterError, bind, parameter_names, parse_assignments
 
 BATCH = 5000
@@ -78,30 +79,45 @@ class Policy:
         return self.production or self.read_only_unenforced
 
 
-def read_sql(args: argparse.Namespace, profile: Profile, stdin: TextIO) -> str:
-    """The SQL to run, from exactly one of SQL, -f FILE, --saved NAME."""
+def read_source(args: argparse.Namespace, profile: Profile, stdin: TextIO) -> tuple[str, SavedQuery | None]:
+    """The SQL to run, from exactly one of SQL, -f FILE, --saved NAME (and then the
+    saved query it comes from)."""
     given = [name for name, value in (("SQL", args.sql), ("-f", args.file), ("--saved", args.saved)) if value]
     if len(given) != 1:
         raise CliError("give the SQL one way: an SQL argument, -f FILE or --saved NAME", EXIT_USAGE)
     if args.sql:
-        return str(args.sql)
+        return str(args.sql), None
     if args.file:
         if args.file == "-":
-            return stdin.read()
+            return stdin.read(), None
         path = Path(args.file)
         try:
             if path.stat().st_size > MAX_SQL_FILE:
                 raise CliError(f"{path}: larger than {MAX_SQL_FILE // 1024 // 1024} MB", EXIT_USAGE)
-            return path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8"), None
         except (OSError, UnicodeDecodeError) as exc:
             raise CliError(f"{path}: {getattr(exc, 'strerror', None) or exc}", EXIT_USAGE) from None
     from tui.services.saved.library import SavedLibrary
 
     library = SavedLibrary.load(profile.name)
     try:
-        return library.find(args.saved).sql
+        saved = library.find(args.saved)
     except KeyError as exc:
         raise CliError(str(exc.args[0]), EXIT_USAGE) from None
+    return saved.sql, saved
+
+
+def saved_query_refusal(conn: Any, saved: SavedQuery | None, version_num: int) -> str | None:
+    """Why a saved query (a health check) cannot run on this server, or None."""
+    if saved is None or version_num == 0:
+        return None
+    if not saved.runs_on(version_num):
+        return f"{saved.name} is written for PostgreSQL {saved.versions}, not {version_num // 10000}"
+    if saved.needs:
+        from tui.services.saved.health import extension_missing
+
+        return extension_missing(conn, saved.needs)
+    return None
 
 
 def connect(profile: Profile, stdin: TextIO) -> Any:
@@ -146,7 +162,8 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         values = parse_assignments(args.param)
     except ParameterError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    statements = split_statements(read_sql(args, profile, stdin))
+    sql, saved = read_source(args, profile, stdin)
+    statements = split_statements(sql)
     if not statements:
         raise CliError("no SQL statement to run", EXIT_USAGE)
     for statement in statements:
@@ -164,6 +181,10 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
                     profile.read_only and not database.info.read_only, profile.read_only)
     run = run_sqlite_statement if profile.is_sqlite else run_statement
     try:
+        refusal = saved_query_refusal(conn, saved, database.info.version_num)
+        if refusal:
+            print(f"bastion: {refusal}", file=stderr)
+            return EXIT_ERROR
         if profile.is_sqlite:
             conn.isolation_level = None  # autocommit; a BEGIN in the SQL works as typed
         else:

@@ -35,7 +35,8 @@ def health_checks(version_num: int = 0) -> list[SavedQuery]:
     return [q for q in read_saved(health_pack_path(), "health").queries if q.runs_on(version_num)]
 
 
-def _extension_missing(conn: Any, name: str) -> str | None:
+def extension_missing(conn: Any, name: str) -> str | None:
+    """Why an extension a check needs is not usable here (and how to add it), or None."""
     with conn.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = %s), "
                        "current_setting('shared_preload_libraries')", (name,))
@@ -56,7 +57,7 @@ def run_check(conn: Any, query: SavedQuery, version_num: int) -> HealthResult:
                                            f"not {version_num // 10000}")
     try:
         if query.needs:
-            why_not = _extension_missing(conn, query.needs)
+            why_not = extension_missing(conn, query.needs)
             if why_not:
                 return HealthResult(query, why_not=why_not)
         with role_transaction(conn, HEALTH), conn.cursor() as cursor:

@@ -150,6 +150,13 @@ class ReadOnlyAccess:
             query = self.library.find(name)
         except KeyError as exc:
             raise AgentError(str(exc.args[0])) from None
+        if query.needs:
+            from tui.services.saved.health import extension_missing
+
+            with self._lock:
+                why_not = extension_missing(self.conn, query.needs)
+            if why_not:
+                raise AgentError(why_not)
         result = self.query(query.sql, row_limit, values)
         if query.advice:
             result["when_it_looks_bad"] = query.advice
