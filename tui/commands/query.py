@@ -143,6 +143,8 @@ def connect(profile: Profile, stdin: TextIO) -> Any:
 
 def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     """Run `bastion query …`; returns the exit code."""
+    import psycopg
+
     from tui.db.roles import CLI_QUERY
 
     args = query_parser().parse_args(argv)
@@ -197,6 +199,10 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
                 stdout.flush()
                 print(f"bastion: {failure}", file=stderr)
                 return failure.code
+            except psycopg.Error as exc:  # around the statement (BEGIN, COMMIT): the link went
+                stdout.flush()
+                print(f"bastion: {profile.name}: {str(exc).strip() or type(exc).__name__}", file=stderr)
+                return EXIT_USAGE
         stdout.flush()
         return EXIT_OK
     except KeyboardInterrupt:
