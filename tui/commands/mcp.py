@@ -121,7 +121,8 @@ def run_mcp(argv: list[str]) -> int:
         library = SavedLibrary.load(profile.name, Path.cwd())
         for problem in library.problems:
             print(f"bastion mcp: {problem}", file=sys.stderr)
-        access = ReadOnlyAccess(conn, library, database.info.version_num, args.statement_timeout)
+        access = ReadOnlyAccess(conn, library, database.info.version_num, args.statement_timeout,
+                                reconnect=lambda: database.connect(MCP_READER))
         try:
             access.schemas()  # also checks --statement-timeout with the server
         except AgentError as exc:

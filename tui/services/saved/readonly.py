@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,9 +42,13 @@ class ReadOnlyAccess:
     library: SavedLibrary
     version_num: int = 0
     statement_timeout: str = MCP_READER.statement_timeout or "30s"
+    reconnect: Callable[[], Any] | None = None  # a new connection when the link was lost
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
+        self._text_values()
+
+    def _text_values(self) -> None:
         from psycopg.types.string import TextLoader
 
         for info in self.conn.adapters.types:  # values as the server's text: JSON-safe, exact
@@ -51,11 +56,21 @@ class ReadOnlyAccess:
             if info.array_oid:
                 self.conn.adapters.register_loader(info.array_oid, TextLoader)
 
+    def _ready(self) -> None:
+        """Connect again if the link was lost since the last call (under the lock)."""
+        if (self.conn.closed or self.conn.broken) and self.reconnect is not None:
+            try:
+                self.conn = self.reconnect()
+            except Exception as exc:  # noqa: BLE001 - told to the agent; the next call tries again
+                raise AgentError(f"the database is not reachable: {exc}") from None
+            self._text_values()
+
     def _rows(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         import psycopg
         from psycopg.rows import dict_row
 
         with self._lock:
+            self._ready()
             try:
                 with role_transaction(self.conn, MCP_READER, statement_timeout=self.statement_timeout), \
                         self.conn.cursor(row_factory=dict_row) as cursor:
@@ -104,6 +119,7 @@ class ReadOnlyAccess:
         except ParameterError as exc:
             raise AgentError(str(exc)) from None
         with self._lock:
+            self._ready()
             try:
                 with role_transaction(self.conn, MCP_READER, statement_timeout=self.statement_timeout), \
                         self.conn.cursor() as cursor:
