@@ -369,6 +369,10 @@ class BastionApp(App[None]):
         if workspace is not None and workspace.database.info.kind == "postgresql":
             yield SystemCommand("Switch database", "The server's databases in the sidebar: enter opens one "
                                 "with this profile", workspace.show_databases)
+        if workspace is not None:
+            from tui.widgets.query.saved_commands import saved_query_commands
+
+            yield from saved_query_commands(workspace)
         for _name, profile in sorted(self.store.profiles.items()):
             yield SystemCommand(
                 f"Switch to {profile.title}", profile.target(),

@@ -20,7 +20,8 @@ def app_parser() -> argparse.ArgumentParser:
         epilog="Other commands: `bastion demo` (try it on a throwaway database), "
                "`bastion fleet [--group NAME]` (every server on one screen), "
                "`bastion profiles list|add|remove|import|test|set-password|forget-password`, "
-               "`bastion dump|restore PROFILE …` (backups), `bastion import PROFILE TABLE FILE` (CSV).",
+               "`bastion dump|restore PROFILE …` (backups), `bastion import PROFILE TABLE FILE` (CSV), "
+               "`bastion query PROFILE SQL` (scripts), `bastion mcp PROFILE` (AI agents, read-only).",
     )
     parser.add_argument("target", nargs="?", metavar="PROFILE[/DATABASE]|URL|FILE",
                         help="a profile name (PROFILE/DATABASE: another database of its server, with its "

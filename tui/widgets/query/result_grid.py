@@ -103,11 +103,13 @@ class ResultGrid(ScrollView, can_focus=True):
         self._measured: tuple[int, int] = (0, 0)  # rows [from, to) last measured for drawing
         self.selection = GridSelection()
         self.dialect = "postgresql"  # how INSERTs quote values; the Query pane sets it
+        self.changed_cells: set[tuple[int, int]] = set()  # (row, column) drawn highlighted (watch mode)
 
     # -- data -----------------------------------------------------------------------
     def show(self, result: ResultSet | None) -> None:
         """Display a (possibly still loading) result; resets the cursor."""
         self.result = result
+        self.changed_cells = set()
         self.widths = []
         self._sized_on = 0
         self._measured = (0, 0)
@@ -205,7 +207,9 @@ class ResultGrid(ScrollView, can_focus=True):
             cursor_col = self.cursor_column if index == self.cursor_row else None
             span = self.selected_span()
             chosen = span.columns if span and index in span.rows else None
-            strip = self._draw(cells, base, styles["null"], cursor_col, styles, nulls, chosen)
+            strip = self._draw(cells, base, styles["null"], cursor_col, styles, nulls, chosen,
+                               [(index, c) in self.changed_cells for c in range(len(cells))]
+                               if self.changed_cells else None)
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
 
     def _styles(self) -> dict[str, Style]:
@@ -220,16 +224,20 @@ class ResultGrid(ScrollView, can_focus=True):
             "cursor": Style(reverse=True, bold=True) if self.has_focus else Style(underline=True),
             "rule": base + Style(dim=True),
             "selected": Style(bgcolor=selected) if selected else Style(reverse=True),
+            "changed": Style(bold=True, color=rich_color(variables.get("warning"))),
         }
 
     def _draw(self, cells: list[tuple[str, bool]], style: Style, null_style: Style, cursor_col: int | None,
-              styles: dict[str, Style], nulls: list[bool] | None = None, chosen: range | None = None) -> Strip:
+              styles: dict[str, Style], nulls: list[bool] | None = None, chosen: range | None = None,
+              changed: list[bool] | None = None) -> Strip:
         segments = [Segment(" ", style)]
         for column, ((text, numeric), width) in enumerate(zip(cells, self.widths, strict=False)):
             fitted = text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
             fitted = fitted.rjust(width) if numeric else fitted
             fitted = set_cell_size(fitted, width)  # pads, and cuts wide characters cleanly
             cell_style = null_style if nulls and nulls[column] else style
+            if changed and changed[column]:  # watch mode: differs from the previous run
+                cell_style = cell_style + styles["changed"]
             if chosen is not None and column in chosen:
                 cell_style = cell_style + styles["selected"]
             if column == cursor_col:
