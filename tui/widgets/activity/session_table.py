@@ -137,7 +137,8 @@ class SessionTable(DataTable[Text | str]):
         old = self._cells[key]
         row = self._data[RowKey(key)]
         for column, value in updates.items():
-            if old[column] != value:
+            # Text equality ignores the style: a state turning bold yellow is a change.
+            if old[column] != value or getattr(old[column], "style", None) != getattr(value, "style", None):
                 row[ColumnKey(column)] = value
                 stale.add((key, column))
         self._cells[key] = {**old, **updates}
