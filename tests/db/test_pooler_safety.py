@@ -65,7 +65,8 @@ def test_read_only_through_pgbouncer_is_never_a_false_badge(pgbouncer: PgBouncer
         # does not enforce it, and the header says so in red instead of READ-ONLY.
         assert not database.info.read_only
         header = str(header_text(profile, database.info))
-        assert "READ-ONLY NOT ENFORCED" in header and "via pgbouncer" in header
+        # Its console (the rig's user is in admin_users) tells the pool mode.
+        assert "READ-ONLY NOT ENFORCED" in header and "via pgbouncer · transaction" in header
     finally:
         database.close()
     assert_plain_client_sees_defaults(pgbouncer, pg_database)
@@ -145,7 +146,9 @@ def test_options_silently_dropped_are_noticed(pg_cluster, pg_database: str) -> N
         profile = pooled(bouncer, pg_database, read_only=True)
         database = open_database(profile, bouncer.password)
         try:
-            assert not database.info.read_only and database.info.pooler == "a pooler?"
+            # The dropped options said "a pooler?"; its admin console then said which, and how it pools.
+            assert not database.info.read_only and database.info.pooler == "pgbouncer"
+            assert database.info.pool_mode == "transaction"
             header = str(header_text(profile, database.info))
             assert "READ-ONLY NOT ENFORCED" in header and header.count("READ-ONLY") == 1
         finally:
@@ -163,3 +166,15 @@ def test_settings_a_pooler_kept_from_the_server_are_named(pgbouncer: PgBouncer, 
         assert unapplied_settings(profile, database.info) == "statement_timeout, search_path"
     finally:
         database.close()
+
+
+def test_pool_mode_from_the_console_rows() -> None:
+    from tui.db.pgbouncer import pool_mode_from
+
+    columns = ["name", "host", "pool_mode"]
+    config = [("pool_mode", "session", "session", "yes")]
+    assert pool_mode_from([("shop", "db1", "transaction")], columns, config, "shop") == "transaction"
+    assert pool_mode_from([("shop", "db1", None)], columns, config, "shop") == "session"  # the default
+    assert pool_mode_from([("*", "db1", "statement")], columns, config, "other") == "statement"  # wildcard
+    assert pool_mode_from([], ["name"], [], "shop") == "unknown"  # an old PgBouncer that says nothing
+
