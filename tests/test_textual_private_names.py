@@ -69,6 +69,16 @@ PRIVATE_NAMES: list[tuple[str, str, str]] = [
     ("textual._two_way_dict", "TwoWayDict", "imports it in tui/widgets/activity/session_table.py"),
     ("textual._two_way_dict:TwoWayDict", "get_key", "calls it in tui/widgets/activity/session_table.py"),
     ("textual.cache:LRUCache", "discard", "calls it in tui/widgets/activity/session_table.py"),
+    ("textual.widgets._data_table:DataTable", "_render_cell",
+     "overrides it in tui/widgets/activity/session_table.py (plain cells drawn directly)"),
+    ("textual.widgets._data_table:DataTable", "_get_styles_to_render_cell",
+     "calls it in tui/widgets/activity/session_table.py (_render_cell)"),
+    ("textual.widgets._data_table:DataTable", "_column_locations",
+     "reads it in tui/widgets/activity/session_table.py (_render_cell)"),
+    ("textual.widgets._data_table:DataTable", "_show_hover_cursor",
+     "reads it in tui/widgets/activity/session_table.py (_render_cell's cache key)"),
+    ("textual.widgets._data_table:DataTable", "_pseudo_class_state",
+     "reads it in tui/widgets/activity/session_table.py (_render_cell's cache key)"),
     # tui/widgets/steady_select.py: a Select dismissed while it mounts
     ("textual.widgets._select:Select", "_init_selected_option", "overrides it in tui/widgets/steady_select.py"),
     # tui/widgets/query/editor_tabs.py: the editor's height as it was before the split

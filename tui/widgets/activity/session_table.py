@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.message import Message
@@ -9,6 +11,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from tui.services.activity.sessions import Session
+from tui.widgets.activity.cell_render import plain_cell_lines
 from tui.widgets.activity.cells import (
     SESSION_COLUMNS,
     Thresholds,
@@ -218,6 +221,32 @@ class SessionTable(DataTable[Text | str]):
         except (AttributeError, IndexError, TypeError):
             return False
         return True
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        """DataTable's cell, through plain_cell_lines() when the cell is one plain line
+        (the time cells a refresh moves), else as DataTable draws it. Same cache."""
+        if row_index < 0 or column_index < 0 or self.fixed_rows or self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
+               self._pseudo_class_state)
+        lines = self._cell_render_cache.get(key)
+        if lines is not None:
+            return lines
+        row = self._data.get(row_key) if row_key is not None else None
+        if row is not None and self.rows[row_key].height == 1:
+            component_style, post_style = self._get_styles_to_render_cell(
+                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+            pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+            lines = plain_cell_lines(row.get(column_key), width, self.cell_padding, pre_style, post_style,
+                                     self.app.console.get_style)
+            if lines is not None:
+                self._cell_render_cache[key] = lines
+                return lines
+        return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
 
     def _apply_order(self, rank: dict[str, int]) -> None:
         # DataTable.sort() only sees cell values; our order is by key, so set the
