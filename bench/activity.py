@@ -92,7 +92,8 @@ def measure_refresh(database: PostgresDatabase, runs: int, include_idle: bool) -
     monitor.include_idle = include_idle
     monitor.open()
     assert monitor.conn is not None
-    sessions_sql = q.sessions_query(database.info.version_num, include_idle)
+    # With idle shown, the monitor sends back the last refresh's idle sessions: unchanged, they come as a pid.
+    sessions_sql = q.sessions_query(database.info.version_num, include_idle, known=include_idle)
     server: list[float] = []
     client: list[float] = []
     limits = Thresholds()
@@ -100,7 +101,7 @@ def measure_refresh(database: PostgresDatabase, runs: int, include_idle: bool) -
     for _ in range(runs):
         started = time.perf_counter()
         with monitor.conn.cursor() as cur:
-            cur.execute(sessions_sql).fetchall()
+            cur.execute(sessions_sql, monitor.known.params() if include_idle else None).fetchall()
             if not include_idle:
                 cur.execute(q.IDLE_COUNT).fetchall()
             cur.execute(q.DATABASE_TOTALS).fetchall()

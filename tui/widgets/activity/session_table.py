@@ -7,6 +7,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
@@ -49,6 +50,7 @@ class SessionTable(DataTable[Text | str]):
         # Rows whose cells were left as they were because they were out of view.
         self._behind: set[str] = set()
         self._looks: tuple[set[str], set[int], Thresholds] = (set(), set(), Thresholds())
+        self._pass_style: Style | None = None  # the table's style during one render_lines()
 
     def on_mount(self) -> None:
         for key, label, width in SESSION_COLUMNS:
@@ -90,22 +92,23 @@ class SessionTable(DataTable[Text | str]):
         self.sessions = wanted
         order = list(wanted)
         window = self._window(order)
-        added, changed = False, []
         stale: set[tuple[str, str]] = set()  # (row, column) of the cells written
-        for key, session in wanted.items():
-            if key not in self._cells:
-                fixed = fixed_key(session, key in marked, session.pid in roots)
-                timed = timed_values(session, limits)
-                cells = {**fixed_cells(session, key in marked, session.pid in roots), **timed_cells(timed)}
-                self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
-                self._cells[key] = cells
-                self._keys[key] = (fixed, timed)
-                self._behind.discard(key)
-                added = True
-            elif key not in window:
-                self._behind.add(key)  # rebuilt when it is drawn
-            elif self._bring_up_to_date(key, session, stale):
-                changed.append(key)
+        new = [key for key in wanted if key not in self._cells]
+        for key in new:
+            session = wanted[key]
+            fixed = fixed_key(session, key in marked, session.pid in roots)
+            timed = timed_values(session, limits)
+            cells = {**fixed_cells(session, key in marked, session.pid in roots), **timed_cells(timed)}
+            self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
+            self._cells[key] = cells
+            self._keys[key] = (fixed, timed)
+        # Rows out of view are rebuilt when drawn; set operations, not 2,000 adds a refresh.
+        self._behind |= wanted.keys() - window
+        self._behind.difference_update(new)
+        fresh = set(new)
+        changed = [key for key in window if key in wanted and key not in fresh
+                   and self._bring_up_to_date(key, wanted[key], stale)]
+        added = bool(new)
         if order != self._order:
             rank = {key: i for i, key in enumerate(order)}
             self._order = order
@@ -116,11 +119,11 @@ class SessionTable(DataTable[Text | str]):
             self.move_cursor(row=self.get_row_index(RowKey(keep)), animate=False)
 
     def _window(self, order: list[str]) -> set[str]:
-        """The keys of the rows drawn now (row i is line i: one line per row), with a
-        screenful of margin either side for a scroll between two refreshes."""
+        """The keys of the rows drawn now (row i is line i: one line per row), and one
+        more: a row scrolled into view later is caught up before it is drawn."""
         height = max(1, self.scrollable_content_region.height)
-        top = max(0, int(self.scroll_offset.y) - height)
-        return set(order[top:top + 3 * height])
+        top = max(0, int(self.scroll_offset.y))
+        return set(order[top:top + height + 1])
 
     def _bring_up_to_date(self, key: str, session: Session, stale: set[tuple[str, str]]) -> bool:
         """Rebuild the cells of one row whose inputs changed; True if any did."""
@@ -221,6 +224,24 @@ class SessionTable(DataTable[Text | str]):
         except (AttributeError, IndexError, TypeError):
             return False
         return True
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # DataTable.render_line works out self.rich_style (a walk over every ancestor's
+        # styles) for each line it draws: once for all the lines of a pass is enough.
+        self._pass_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_style = None
+
+    def render_line(self, y: int) -> Strip:
+        """DataTable's line, with the style worked out once per pass (no fixed rows here)."""
+        style = self._pass_style
+        if style is None or self.fixed_rows:
+            return super().render_line(y)
+        header = self.get_row_height(self._header_row_key) if self.show_header else 0
+        scroll_x, scroll_y = self.scroll_offset
+        return self._render_line(y + scroll_y if y >= header else y, scroll_x, scroll_x + self.size.width, style)
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
