@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
 from textual.message import Message
-from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from tui.services.activity.sessions import Session
-from tui.widgets.activity.cell_render import plain_cell_lines
 from tui.widgets.activity.cells import (
     SESSION_COLUMNS,
     Thresholds,
@@ -21,11 +17,12 @@ from tui.widgets.activity.cells import (
     timed_cells,
     timed_values,
 )
+from tui.widgets.activity.plain_rows import PlainRowsTable
 
 MANY_GONE = 32  # rows gone in one refresh past which the table is rebuilt
 
 
-class SessionTable(DataTable[Text | str]):
+class SessionTable(PlainRowsTable):
     """Only changed cells are written, and the cursor stays on its session
     across refreshes, so a slow SSH link carries little and nothing jumps."""
 
@@ -50,7 +47,6 @@ class SessionTable(DataTable[Text | str]):
         # Rows whose cells were left as they were because they were out of view.
         self._behind: set[str] = set()
         self._looks: tuple[set[str], set[int], Thresholds] = (set(), set(), Thresholds())
-        self._pass_style: Style | None = None  # the table's style during one render_lines()
 
     def on_mount(self) -> None:
         for key, label, width in SESSION_COLUMNS:
@@ -224,50 +220,6 @@ class SessionTable(DataTable[Text | str]):
         except (AttributeError, IndexError, TypeError):
             return False
         return True
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        # DataTable.render_line works out self.rich_style (a walk over every ancestor's
-        # styles) for each line it draws: once for all the lines of a pass is enough.
-        self._pass_style = self.rich_style
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._pass_style = None
-
-    def render_line(self, y: int) -> Strip:
-        """DataTable's line, with the style worked out once per pass (no fixed rows here)."""
-        style = self._pass_style
-        if style is None or self.fixed_rows:
-            return super().render_line(y)
-        header = self.get_row_height(self._header_row_key) if self.show_header else 0
-        scroll_x, scroll_y = self.scroll_offset
-        return self._render_line(y + scroll_y if y >= header else y, scroll_x, scroll_x + self.size.width, style)
-
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
-        """DataTable's cell, through plain_cell_lines() when the cell is one plain line
-        (the time cells a refresh moves), else as DataTable draws it. Same cache."""
-        if row_index < 0 or column_index < 0 or self.fixed_rows or self.fixed_columns:
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor, self._update_count,
-               self._pseudo_class_state)
-        lines = self._cell_render_cache.get(key)
-        if lines is not None:
-            return lines
-        row = self._data.get(row_key) if row_key is not None else None
-        if row is not None and self.rows[row_key].height == 1:
-            component_style, post_style = self._get_styles_to_render_cell(
-                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
-            pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-            lines = plain_cell_lines(row.get(column_key), width, self.cell_padding, pre_style, post_style,
-                                     self.app.console.get_style)
-            if lines is not None:
-                self._cell_render_cache[key] = lines
-                return lines
-        return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
 
     def _apply_order(self, rank: dict[str, int]) -> None:
         # DataTable.sort() only sees cell values; our order is by key, so set the

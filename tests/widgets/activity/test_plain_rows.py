@@ -1,12 +1,14 @@
-"""The sessions table's own cell drawing gives DataTable's segments, style for style."""
+"""The sessions table's shortcuts in drawing (PlainRowsTable) give DataTable's segments, style for style."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
-from tui.widgets.activity import session_table
+from tui.widgets.activity import plain_rows
 from tui.widgets.activity.cell_render import plain_cell_lines
 from tui.widgets.activity.cells import SESSION_COLUMNS, plain
 from tui.widgets.activity.session_table import SessionTable
@@ -37,7 +39,7 @@ async def test_plain_cells_draw_as_datatable_draws_them(monkeypatch) -> None:  #
         drawn.append(lines is not None)
         return lines
 
-    monkeypatch.setattr(session_table, "plain_cell_lines", counted)
+    monkeypatch.setattr(plain_rows, "plain_cell_lines", counted)
     app = Table()
     async with app.run_test(size=(120, 10)) as pilot:
         table = app.query_one(SessionTable)
@@ -59,3 +61,24 @@ async def test_plain_cells_draw_as_datatable_draws_them(monkeypatch) -> None:  #
                     checked += 1
         assert checked == len(ROWS) * len(SESSION_COLUMNS) * 4
         assert sum(drawn) >= checked * 2 // 3  # most cells took the short way; the rest DataTable's
+        # Whole row lines, the cursor and the mouse over one row or another.
+        for row_key in (table._header_row_key, *(RowKey(f"r{i}") for i in range(len(ROWS)))):
+            for cursor in (Coordinate(0, 0), Coordinate(1, 3)):
+                for hover in (Coordinate(0, 2), Coordinate(1, 0), Coordinate(-1, 0)):
+                    table._row_render_cache.clear()
+                    table._cell_render_cache.clear()
+                    ours = table._render_line_in_row(row_key, 0, table.rich_style, cursor, hover)
+                    table._row_render_cache.clear()
+                    table._cell_render_cache.clear()
+                    theirs = DataTable._render_line_in_row(table, row_key, 0, table.rich_style, cursor, hover)
+                    assert segments(ours[0]) == segments(theirs[0]) and segments(ours[1]) == segments(theirs[1])
+        # And the lines as drawn on the screen.
+        table._line_cache.clear()
+        ours_lines = table.render_lines(table.region.reset_offset)
+        table._line_cache.clear()
+        theirs_lines = DataTable.render_lines(table, table.region.reset_offset)
+        assert [list(strip) for strip in ours_lines] == [list(strip) for strip in theirs_lines]
+
+
+def segments(lines) -> list[list[tuple[object, ...]]]:  # type: ignore[no-untyped-def]
+    return [[(s.text, s.style, s.control) for s in line] for line in lines]
