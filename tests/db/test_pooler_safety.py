@@ -38,9 +38,13 @@ def test_activity_and_browse_through_pgbouncer(pgbouncer: PgBouncer, pg_cluster,
         assert database.info.pooler == "pgbouncer"
         monitor = ActivityMonitor(lambda: database.connect(ACTIVITY), database.info, interval=0.5)
         try:
-            for _ in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
-                tick = monitor.tick()
-                assert not tick.banner, tick.banner
+            with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as idle:
+                idle.execute("SELECT 1")
+                for i in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
+                    monitor.include_idle = i >= 15  # then idle shown: the last refresh's idle sessions sent back
+                    tick = monitor.tick()
+                    assert not tick.banner, tick.banner
+                assert idle.info.backend_pid in monitor.known.changes
         finally:
             monitor.close()
         source = source_for(database, "5s")
