@@ -301,7 +301,9 @@ class WorkspaceScreen(Screen[None]):
 
     def _recovery_due(self) -> None:
         panes = (pane for tab in self.query("#panes TabPane") for pane in tab.children)
-        if self._recovery_checking or any(getattr(pane, "in_recovery", None) is not None for pane in panes):
+        if self._recovery_checking or self.link_banner.lost:
+            return  # one read at a time, none on a link known to be down
+        if any(getattr(pane, "in_recovery", None) is not None for pane in panes):
             return  # a pane reads it on each of its refreshes and says when it changes
         self._recovery_checking = True
         self._check_recovery()
