@@ -206,13 +206,17 @@ def known_session_row(known: KnownIdle, seen: KnownIdle) -> Callable[[psycopg.Cu
         if names != [*_FIELDS, "change_us", "unchanged"]:
             raise ValueError(f"sessions query columns {names} are not Session's fields")
 
+        now: list[Any] = [None]  # the first row's: an unchanged row after it has none of its own
+
         def make(values: Sequence[Any]) -> Session:
             session = object.__new__(Session)
             pid = values[0]
+            if values[_NOW] is not None:
+                now[0] = values[_NOW]
             if values[_UNCHANGED]:
                 fields_ = known.sessions[pid]
                 session.__dict__.update(fields_)
-                session.__dict__["now"] = values[_NOW]
+                session.__dict__["now"] = now[0]
                 seen.sessions[pid] = fields_
                 seen.changes[pid] = known.changes[pid]
                 return session
