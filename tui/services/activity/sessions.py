@@ -171,11 +171,15 @@ class KnownIdle:
     def __init__(self) -> None:
         self.sessions: dict[int, dict[str, Any]] = {}  # pid -> the Session's fields, no ages
         self.changes: dict[int, int] = {}  # pid -> state_change in µs
+        self._params: tuple[dict[int, int], dict[str, str]] | None = None  # for these changes
 
     def params(self) -> dict[str, str]:
         """The query's %(known_pids)s and %(known_changes)s."""
-        return {"known_pids": ",".join(map(str, self.changes)),
-                "known_changes": ",".join(map(str, self.changes.values()))}
+        # Most refreshes find the same idle sessions: the text is kept, not joined again.
+        if self._params is None or self._params[0] != self.changes:
+            self._params = (self.changes, {"known_pids": ",".join(map(str, self.changes)),
+                                           "known_changes": ",".join(map(str, self.changes.values()))})
+        return self._params[1]
 
 
 def session_row(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], Session]:
