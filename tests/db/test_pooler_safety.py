@@ -71,6 +71,8 @@ def test_read_only_through_pgbouncer_is_never_a_false_badge(pgbouncer: PgBouncer
         header = str(header_text(profile, database.info))
         # Its console (the rig's user is in admin_users) tells the pool mode.
         assert "READ-ONLY NOT ENFORCED" in header and "via pgbouncer · transaction" in header
+        database.reconnect()  # the link banner's reconnect: the header keeps the way in
+        assert database.info.pooler == "pgbouncer" and database.info.pool_mode == "transaction"
     finally:
         database.close()
     assert_plain_client_sees_defaults(pgbouncer, pg_database)

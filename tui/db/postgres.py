@@ -328,7 +328,8 @@ class PostgresDatabase:
         """
         conn = self.connect(WORKSPACE)
         try:
-            info = probe(conn)
+            # What was learnt at open about the way in (the pooler, its mode) still holds.
+            info = replace(probe(conn), pooler=self.info.pooler, pool_mode=self.info.pool_mode)
         except psycopg.Error as exc:
             conn.close()
             raise classify_failure(exc, self.profile) from None
