@@ -7,10 +7,12 @@ of plain text (no spans, narrower than its column) comes out of that pipeline as
 four segments whose styles are known: the padding and the rest of the line in
 the row's style, the text in the row's style plus its own. `plain_cell_lines`
 builds those segments directly; anything else goes the usual way.
-tests/widgets/activity/test_cell_render.py checks both give the same segments.
+tests/widgets/activity/test_plain_rows.py checks both give the same segments.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -19,17 +21,18 @@ from rich.text import Text
 
 
 def plain_cell_lines(cell: object, width: int, padding: int, pre_style: Style, post_style: Style,
-                     get_style: object) -> list[list[Segment]] | None:
+                     get_style: Callable[..., Style]) -> list[list[Segment]] | None:
     """The one line of `cell` as DataTable would draw it in a column `width` cells
-    wide (padding included), or None when the cell is not a plain one-line Text."""
-    if type(cell) is not Text or cell._spans or not cell.plain:
+    wide (padding included), or None when the cell is not a plain one-line Text
+    (spans, justified, tabs, too wide, empty: those go the usual way)."""
+    if type(cell) is not Text or cell.spans or not cell.plain or cell.justify not in (None, "default"):
         return None
     text = cell.plain
     room = width - 2 * padding
     used = cell_len(text)
-    if used > room or "\n" in text or padding < 0:
+    if used > room or "\n" in text or "\t" in text or padding < 0:
         return None
-    own = get_style(cell.style, default=Style.null())  # type: ignore[operator]
+    own = get_style(cell.style, default=Style.null())
     # As Segment.apply_style composes them: pre-style under, post-style over.
     base, style = (pre_style, pre_style + own) if pre_style else (Style.null(), own)
     if post_style:
