@@ -276,7 +276,11 @@ class PostgresDatabase:
             if pooler is None and options_ignored(profile, info):
                 pooler = "a pooler?"  # the startup options were dropped on the way
             if pooler is not None:
-                info = replace(info, pooler=pooler)
+                from tui.db.pgbouncer import POOL_MODE_UNKNOWN, learn_pool_mode  # it imports this module
+
+                # The header says how it pools (`via pgbouncer · transaction`) when its console tells.
+                mode = learn_pool_mode(params, profile, tunnel)
+                info = replace(info, pooler="pgbouncer" if mode != POOL_MODE_UNKNOWN else pooler, pool_mode=mode)
         return cls(conn=conn, info=info, profile=profile, params=params, tunnel=tunnel)
 
     def connect(self, role: Role | str) -> psycopg.Connection[Any]:
@@ -336,7 +340,8 @@ class PostgresDatabase:
         """
         conn = self.connect(WORKSPACE)
         try:
-            info = probe(conn)
+            # What was learnt at open about the way in (the pooler, its mode) still holds.
+            info = replace(probe(conn), pooler=self.info.pooler, pool_mode=self.info.pool_mode)
         except psycopg.Error as exc:
             conn.close()
             raise classify_failure(exc, self.profile) from None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -82,6 +83,10 @@ class WorkspaceScreen(Screen[None]):
     # a slow link that is a full screen of bytes per pane switch.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
+    # Seconds between the workspace's own pg_is_in_recovery() reads, made only while
+    # no built pane (Activity, Server) reads it on its refreshes.
+    recovery_check_interval = 10.0
+
     def __init__(self, profile: Profile, database: Database, home: Profile | None = None) -> None:
         super().__init__()
         self.profile = profile
@@ -89,6 +94,7 @@ class WorkspaceScreen(Screen[None]):
         # The profile as saved: after a switch to another database of the server
         # (or `bastion PROFILE/DBNAME`), `profile` differs from it by `database` only.
         self.home = home
+        self._recovery_checking = False  # a read is on its way: do not queue another
         self._watched_loading: set[str] = set()
         self._panes_ready = False  # set after the first refresh: see on_mount
         self.link_banner = LinkBanner(database, reconnect_key=RECONNECT_KEY)
@@ -235,6 +241,8 @@ class WorkspaceScreen(Screen[None]):
     def on_mount(self) -> None:
         # The first tab activation comes from mounting: leave focus on the sidebar.
         self.call_after_refresh(setattr, self, "_panes_ready", True)
+        if self.database.info.kind == "postgresql":  # a promotion reaches the header whatever pane is open
+            self.set_interval(self.recovery_check_interval, self._recovery_due)
         lost = unapplied_settings(self.profile, self.database.info)
         if lost:
             per_transaction = " (the Query pane sets statement_timeout and search_path in each transaction)" \
@@ -409,6 +417,27 @@ class WorkspaceScreen(Screen[None]):
         else:
             self.app.notify(f"{self.profile.target()} was promoted: it is a primary now and takes writes.",
                             severity="warning", timeout=12)
+
+    def _recovery_due(self) -> None:
+        panes = (pane for tab in self.query("#panes TabPane") for pane in tab.children)
+        if self._recovery_checking or self.link_banner.lost:
+            return  # one read at a time, none on a link known to be down
+        if any(getattr(pane, "in_recovery", None) is not None for pane in panes):
+            return  # a pane reads it on each of its refreshes and says when it changes
+        self._recovery_checking = True
+        self._check_recovery()
+
+    @work(thread=True, group="workspace-recovery", exit_on_error=False)
+    def _check_recovery(self) -> None:
+        """pg_is_in_recovery() on the workspace connection; RecoveryChanged if it moved."""
+        try:
+            rows = self.database.read_rows("SELECT pg_is_in_recovery() AS in_recovery")
+        except Exception:  # noqa: BLE001 - a lost link is the banner's to tell; try again later
+            rows = []
+        finally:
+            self._recovery_checking = False
+        if rows and bool(rows[0]["in_recovery"]) != self.database.info.in_recovery:
+            self.post_message(RecoveryChanged(bool(rows[0]["in_recovery"])))
 
     def on_link_banner_reconnected(self, event: LinkBanner.Reconnected) -> None:
         # Only what may have changed: the header's facts and a sidebar that failed.
