@@ -41,7 +41,7 @@ from tui.sql import activity as q  # noqa: E402
 from tui.widgets.activity.cells import Thresholds, fixed_cells, fixed_key, timed_cells, timed_values  # noqa: E402
 
 ACTIVE = 15
-WINDOW = 3 * 38  # SessionTable._window() at 120x40
+WINDOW = 38 + 1  # SessionTable._window() at 120x40: the rows in view and one more
 
 PG_ACTIVITY = textwrap.dedent("""
     import json, statistics, sys, time
@@ -92,7 +92,8 @@ def measure_refresh(database: PostgresDatabase, runs: int, include_idle: bool) -
     monitor.include_idle = include_idle
     monitor.open()
     assert monitor.conn is not None
-    sessions_sql = q.sessions_query(database.info.version_num, include_idle)
+    # With idle shown, the monitor sends back the last refresh's idle sessions: unchanged, they come as a pid.
+    sessions_sql = q.sessions_query(database.info.version_num, include_idle, known=include_idle)
     server: list[float] = []
     client: list[float] = []
     limits = Thresholds()
@@ -100,7 +101,7 @@ def measure_refresh(database: PostgresDatabase, runs: int, include_idle: bool) -
     for _ in range(runs):
         started = time.perf_counter()
         with monitor.conn.cursor() as cur:
-            cur.execute(sessions_sql).fetchall()
+            cur.execute(sessions_sql, monitor.known.params() if include_idle else None).fetchall()
             if not include_idle:
                 cur.execute(q.IDLE_COUNT).fetchall()
             cur.execute(q.DATABASE_TOTALS).fetchall()
@@ -110,9 +111,9 @@ def measure_refresh(database: PostgresDatabase, runs: int, include_idle: bool) -
         tick = monitor.tick()
         shown = sort_sessions(SessionFilter(hide_idle=not include_idle).apply(tick.snapshot.sessions))
         roots = set(tick.roots)
-        # What SessionTable.show() builds: cells only for the rows in the window (40
-        # lines at 120x40, plus a screen of margin each side) and only where their
-        # inputs changed; rows out of view catch up when they are scrolled to.
+        # What SessionTable.show() builds: cells only for the rows in view (38 at
+        # 120x40, and one more) and only where their inputs changed; rows out of
+        # view catch up when they are scrolled to.
         rows = {s.key_text: s for s in shown}  # the table keeps every row by key
         assert len(rows) == len(shown)
         for s in shown[:WINDOW]:

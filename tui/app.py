@@ -324,8 +324,10 @@ class BastionApp(App[None]):
             return
         from tui.screens.fleet import FleetScreen
         from tui.widgets.browse import BrowsePane
+        from tui.widgets.grid_selection import SELECTION_BINDINGS
         from tui.widgets.query.pane import QueryPane
         from tui.widgets.query.result_grid import ResultGrid
+        from tui.widgets.row_view import RowView
 
         sections = [
             ("Everywhere", list(self.BINDINGS) + [Binding("ctrl+p", "", "Command palette")]),
@@ -334,7 +336,8 @@ class BastionApp(App[None]):
             ("Workspace", list(WorkspaceScreen.BINDINGS)),
             ("Query", [*QueryPane.BINDINGS, Binding("escape,ctrl+c", "", "Cancel the running statement")]),
             ("Query results", list(ResultGrid.BINDINGS)),
-            ("Browse", list(BrowsePane.BINDINGS)),
+            ("Browse data", [*BrowsePane.BINDINGS, *SELECTION_BINDINGS]),
+            ("Row view", list(RowView.BINDINGS)),
         ]
         self.push_screen(HelpScreen(sections, self.keymap))
 
@@ -362,6 +365,14 @@ class BastionApp(App[None]):
                 ("Roll back", "Query: roll back the open transaction", "rollback"),
             ):
                 yield SystemCommand(title, help_text, lambda a=action: self._query_action(a))  # type: ignore[misc]
+        workspace = self._workspace()
+        if workspace is not None and workspace.database.info.kind == "postgresql":
+            yield SystemCommand("Switch database", "The server's databases in the sidebar: enter opens one "
+                                "with this profile", workspace.show_databases)
+        if workspace is not None:
+            from tui.widgets.query.saved_commands import saved_query_commands
+
+            yield from saved_query_commands(workspace)
         for _name, profile in sorted(self.store.profiles.items()):
             yield SystemCommand(
                 f"Switch to {profile.title}", profile.target(),

@@ -1,5 +1,5 @@
 """Command line: `bastion [PROFILE|URL]`, `bastion demo`, `bastion fleet`, `bastion profiles …`,
-`bastion dump|restore|import …`.
+`bastion dump|restore|import …`, `bastion query …`, `bastion mcp PROFILE`.
 
 The first word picks the command (tui/commands/, one module per family); here the
 errors they raise become a line on stderr and a non-zero exit code. Nothing here
@@ -53,6 +53,14 @@ def main(argv: list[str] | None = None) -> int:
             return leave_at_once_after_signal(run_fleet(argv[1:]))
         if argv[:1] in (["dump"], ["restore"], ["import"]):
             return run_transfer(argv[0], argv[1:], sys.stdin, sys.stdout)
+        if argv[:1] == ["query"]:
+            from tui.commands.query import main_query
+
+            return main_query(argv[1:])
+        if argv[:1] == ["mcp"]:
+            from tui.commands.mcp import main_mcp
+
+            return main_mcp(argv[1:])
         return leave_at_once_after_signal(run_main_app(argv))
     except CliError as exc:
         print(f"bastion: {exc}", file=sys.stderr)

@@ -251,10 +251,11 @@ def test_every_role_is_named_once_with_todays_application_names() -> None:
 
     assert set(ROLES) == {"workspace", "query", "browse", "activity", "activity actions", "server",
                           "pooler console", "migrations", "completion", "export", "connection check",
-                          "fleet monitor", "dump", "restore", "import", "browse write"}
+                          "fleet monitor", "dump", "restore", "import", "cli query", "mcp", "health",
+                          "browse write"}
     assert {r.application_name for r in ROLES.values()} == {
         None, "bastion activity", "bastion activity actions", "bastion fleet",
-        "bastion dump", "bastion restore", "bastion import"}
+        "bastion dump", "bastion restore", "bastion import", "bastion query", "bastion mcp"}
     assert role_named("fleet monitor") is ROLES["fleet monitor"]
     # Only roles that must survive a pooler that refuses startup options drop them.
     assert {r.name for r in ROLES.values() if not r.startup_options} == {"pooler console", "fleet monitor"}

@@ -4,6 +4,7 @@ says which pgbouncer.ini setting grants it, from the picker and from
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -15,10 +16,14 @@ from textual.widgets import Static
 from tui.app import BastionApp
 from tui.cli import main
 from tui.db import ConnectFailure, open_database
+from tui.db.base import ServerInfo
+from tui.db.pgbouncer import learn_pool_mode
+from tui.db.postgres import connection_params
 from tui.profiles import Profile, ProfileStore
 from tui.screens.connect import ConnectScreen
 from tui.services.pooler import PoolerConsole, PoolerError
 from tui.settings import Settings
+from tui.widgets.connection_header import header_text
 
 
 def console_profile(bouncer: PgBouncer, user: str) -> Profile:
@@ -34,6 +39,11 @@ def test_a_user_the_console_refuses_is_told_which_setting_grants_it(
     assert not failure.wants_password  # the password was right: no prompt again
     assert "app" in failure.message and "admin console" in failure.message
     assert "admin_users" in failure.hint and "stats_users" in failure.hint and "pgbouncer.ini" in failure.hint
+    # The same user through the pooler to a database: the header's pool mode is unknown, and says so.
+    pooled = replace(console_profile(pgbouncer_console_users, "app"), database="postgres")
+    assert learn_pool_mode(connection_params(pooled, "app-pw", None), pooled, None) == "unknown"
+    info = ServerInfo(kind="postgresql", version="15", pooler="pgbouncer", pool_mode="unknown")
+    assert "via pgbouncer · pool mode unknown" in str(header_text(pooled, info))
 
 
 def test_profiles_test_names_the_refusal(pgbouncer_console_users: PgBouncer, profiles_file: Path,  # noqa: F811
@@ -93,3 +103,4 @@ def test_the_header_of_a_stats_only_console_says_read_only(pgbouncer_console_use
         assert not admin.info.read_only
     finally:
         admin.close()
+

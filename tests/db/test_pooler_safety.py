@@ -38,9 +38,13 @@ def test_activity_and_browse_through_pgbouncer(pgbouncer: PgBouncer, pg_cluster,
         assert database.info.pooler == "pgbouncer"
         monitor = ActivityMonitor(lambda: database.connect(ACTIVITY), database.info, interval=0.5)
         try:
-            for _ in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
-                tick = monitor.tick()
-                assert not tick.banner, tick.banner
+            with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as idle:
+                idle.execute("SELECT 1")
+                for i in range(30):  # psycopg would prepare from the 5th run on: "_pg3_0 does not exist"
+                    monitor.include_idle = i >= 15  # then idle shown: the last refresh's idle sessions sent back
+                    tick = monitor.tick()
+                    assert not tick.banner, tick.banner
+                assert idle.info.backend_pid in monitor.known.changes
         finally:
             monitor.close()
         source = source_for(database, "5s")
@@ -65,7 +69,10 @@ def test_read_only_through_pgbouncer_is_never_a_false_badge(pgbouncer: PgBouncer
         # does not enforce it, and the header says so in red instead of READ-ONLY.
         assert not database.info.read_only
         header = str(header_text(profile, database.info))
-        assert "READ-ONLY NOT ENFORCED" in header and "via pgbouncer" in header
+        # Its console (the rig's user is in admin_users) tells the pool mode.
+        assert "READ-ONLY NOT ENFORCED" in header and "via pgbouncer · transaction" in header
+        database.reconnect()  # the link banner's reconnect: the header keeps the way in
+        assert database.info.pooler == "pgbouncer" and database.info.pool_mode == "transaction"
     finally:
         database.close()
     assert_plain_client_sees_defaults(pgbouncer, pg_database)
@@ -145,7 +152,9 @@ def test_options_silently_dropped_are_noticed(pg_cluster, pg_database: str) -> N
         profile = pooled(bouncer, pg_database, read_only=True)
         database = open_database(profile, bouncer.password)
         try:
-            assert not database.info.read_only and database.info.pooler == "a pooler?"
+            # The dropped options said "a pooler?"; its admin console then said which, and how it pools.
+            assert not database.info.read_only and database.info.pooler == "pgbouncer"
+            assert database.info.pool_mode == "transaction"
             header = str(header_text(profile, database.info))
             assert "READ-ONLY NOT ENFORCED" in header and header.count("READ-ONLY") == 1
         finally:
@@ -163,3 +172,15 @@ def test_settings_a_pooler_kept_from_the_server_are_named(pgbouncer: PgBouncer, 
         assert unapplied_settings(profile, database.info) == "statement_timeout, search_path"
     finally:
         database.close()
+
+
+def test_pool_mode_from_the_console_rows() -> None:
+    from tui.db.pgbouncer import pool_mode_from
+
+    columns = ["name", "host", "pool_mode"]
+    config = [("pool_mode", "session", "session", "yes")]
+    assert pool_mode_from([("shop", "db1", "transaction")], columns, config, "shop") == "transaction"
+    assert pool_mode_from([("shop", "db1", None)], columns, config, "shop") == "session"  # the default
+    assert pool_mode_from([("*", "db1", "statement")], columns, config, "other") == "statement"  # wildcard
+    assert pool_mode_from([], ["name"], [], "shop") == "unknown"  # an old PgBouncer that says nothing
+

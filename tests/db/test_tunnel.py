@@ -157,8 +157,11 @@ def test_profiles_test_reports_each_hop(sshd: SshServer, pg_cluster: LocalCluste
     code = main(["profiles", "--profiles", str(profiles), "test", profile.name])
     out = capsys.readouterr().out
     assert code == 0, out
-    lines = [line.split() for line in out.splitlines()[1:-1] if not line.startswith("        ")]
+    hops, _, sslmodes = out.partition("TLS by sslmode (each tried once):\n")
+    lines = [line.split() for line in hops.splitlines()[1:] if not line.startswith("        ")]
     assert [(words[0], words[1]) for words in lines[:2]] == [("ok", "ssh"), ("ok", "tcp")]
+    # Each sslmode is tried through the tunnel too, the host name still checked against the certificate.
+    assert f"ok    verify-full with sslrootcert={pg_cluster.tls_files['ca.crt']}: encrypted, verified" in sslmodes  # type: ignore[attr-defined]
     assert [words[:2] for words in lines[2:]] == [["ok", "tls"], ["ok", "auth"], ["ok", "server"]]
     assert "host name verified" in out and "the OS keyring" in out and "PostgreSQL" in out
     assert out.splitlines()[-1] == "OK"

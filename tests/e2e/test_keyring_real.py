@@ -294,3 +294,26 @@ def test_import_without_any_keyring_falls_back_to_prompt(isolated_env: Path, tmp
     assert profile.password == "prompt"
     assert (profile.host, profile.user, profile.database) == ("h", "u", "db")
     assert files_containing(tmp_path, secret) == []
+
+
+def test_import_compose_file_puts_each_password_in_the_real_keyring_only(
+    real_keyring: Any, created: list[str], profiles_file: Path, tmp_path: Path
+) -> None:
+    prefix, first, second = unique_name("compose"), unique_secret() + "@:/%#", unique_secret()
+    created.extend([f"{prefix}-db", f"{prefix}-web"])
+    compose = tmp_path / "docker-compose.yml"
+    compose.write_text(
+        "services:\n  db:\n    image: postgres:16\n    ports: ['5433:5432']\n    environment:\n"
+        f"      POSTGRES_PASSWORD: '{first}'\n"
+        f"  web:\n    environment:\n      - DB_HOST=db\n      - DB_USER=web\n      - DB_PASSWORD={second}\n"
+    )
+    result = run_bastion("profiles", "--profiles", str(profiles_file), "import", str(compose),
+                         "--name", prefix, "--yes")
+    assert result.returncode == 0, result.stderr
+    assert first not in result.stdout + result.stderr and second not in result.stdout + result.stderr
+    assert real_keyring.get_password(KEYRING_SERVICE, f"{prefix}-db") == first
+    assert real_keyring.get_password(KEYRING_SERVICE, f"{prefix}-web") == second
+    assert ProfileStore(profiles_file).load().get(f"{prefix}-db").port == 5433
+    written = [profiles_file, *profiles_file.parent.rglob("*")]
+    assert not [p for p in written if p.is_file() and p != compose
+                and (first.encode() in p.read_bytes() or second.encode() in p.read_bytes())]

@@ -73,13 +73,13 @@ def test_env_file(tmp_path: Path) -> None:
     assert [(i.profile.name, i.password) for i in found] == [
         ("shop", "pw1"), ("analytics", "pw2"), ("cache", None)]
     assert found[2].profile.path == str(tmp_path / "cache.db")
-    assert found[1].origin == "ANALYTICS_DB_URL in .env"
+    assert found[1].origin == "ANALYTICS_DB_URL in .env:4"
 
 
 def test_env_file_without_urls(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("DEBUG=1\n")
-    with pytest.raises(SourceError, match="no DATABASE_URL"):
+    with pytest.raises(SourceError, match="no connection found"):
         import_source(str(env))
 
 

@@ -117,3 +117,19 @@ def test_a_write_in_a_transaction_begun_before_the_promotion(standby: Replica) -
     finally:
         session.close()
         database.close()
+
+
+async def test_promotion_reaches_the_header_with_no_pane_that_polls(standby: Replica, fixed_dir: Path,
+                                                                    monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Neither Activity nor Server is open: the workspace reads pg_is_in_recovery() itself.
+    monkeypatch.setattr(WorkspaceScreen, "recovery_check_interval", 0.2)
+    app = app_in(fixed_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        database = open_database(profile_of(standby))
+        screen = WorkspaceScreen(profile_of(standby), database)
+        await app.push_screen(screen)
+        assert "STANDBY" in header_text(screen)
+        promote(standby)
+        await until(pilot, lambda: "STANDBY" not in header_text(screen), timeout=10)
+        assert not database.info.in_recovery and not screen.query(ActivityPane) and not screen.query(ServerPane)
+        assert sum("promoted" in n.message for n in app._notifications) == 1

@@ -20,12 +20,14 @@ def app_parser() -> argparse.ArgumentParser:
         epilog="Other commands: `bastion demo` (try it on a throwaway database), "
                "`bastion fleet [--group NAME]` (every server on one screen), "
                "`bastion profiles list|add|remove|import|test|set-password|forget-password`, "
-               "`bastion dump|restore PROFILE …` (backups), `bastion import PROFILE TABLE FILE` (CSV).",
+               "`bastion dump|restore PROFILE …` (backups), `bastion import PROFILE TABLE FILE` (CSV), "
+               "`bastion query PROFILE SQL` (scripts), `bastion mcp PROFILE` (AI agents, read-only).",
     )
-    parser.add_argument("target", nargs="?", metavar="PROFILE|URL",
-                        help="a profile name, or a postgresql:// / sqlite:/// URL to open ad hoc; "
-                             "leave the password out of the URL (other users can see a command line "
-                             "in `ps`): you will be asked for it")
+    parser.add_argument("target", nargs="?", metavar="PROFILE[/DATABASE]|URL|FILE",
+                        help="a profile name (PROFILE/DATABASE: another database of its server, with its "
+                             "credentials, tunnel and TLS), a SQLite file, or a postgresql:// / sqlite:/// URL "
+                             "to open ad hoc; leave the password out of the URL (other users can see a command "
+                             "line in `ps`): you will be asked for it")
     add_profiles_option(parser)
     parser.add_argument("--read-only", action="store_true",
                         help="open every connection read-only (enforced by the server)")
@@ -48,6 +50,50 @@ def adhoc_profile(target: str, vault: PasswordVault) -> Profile:
     return profile
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
+
+
+def sqlite_file_profile(target: str) -> Profile | None:
+    """A profile for `bastion data/app.db` (an existing SQLite file), None when `target`
+    is not a path to one; CliError for a file that is not SQLite or does not exist."""
+    from pathlib import Path
+
+    path = Path(target).expanduser()
+    if not path.is_file():
+        if path.suffix.lower() in SQLITE_SUFFIXES:
+            raise CliError(f"{target}: no such file (bastion does not create databases)", EXIT_USAGE)
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise CliError(f"{target}: cannot read: {exc.strerror or exc}", EXIT_USAGE) from None
+    if head and head != SQLITE_MAGIC:
+        raise CliError(f"{target}: not a SQLite database (a profile, URL or SQLite file was expected)", EXIT_USAGE)
+    resolved = path.resolve()
+    return Profile(name="ad-hoc", label=resolved.name, driver="sqlite", path=str(resolved), password="none")
+
+
+def start_profile(target: str, store: ProfileStore, vault: PasswordVault) -> Profile:
+    """What `bastion TARGET` opens: a URL or DSN, a saved profile (or PROFILE/DATABASE),
+    or a SQLite file."""
+    if "://" in target or "=" in target:
+        return adhoc_profile(target, vault)
+    if target in store.profiles or (store.file_error is None and target in store.names()):
+        return get_profile(store, target)
+    name, slash, database = target.partition("/")
+    if slash and database and name in store.names() and not target.startswith((".", "/", "~")):
+        profile = get_profile(store, name)
+        if profile.is_sqlite:
+            raise CliError(f"profile '{name}' is a SQLite file: it has no other databases", EXIT_USAGE)
+        return profile.with_changes(database=database)
+    found = sqlite_file_profile(target)
+    if found is not None:
+        return found
+    return get_profile(store, target)
+
+
 def run_main_app(argv: list[str]) -> int:
     """Open the console: on the picker, a saved profile, or an ad-hoc URL."""
     from tui.app import BastionApp
@@ -58,10 +104,7 @@ def run_main_app(argv: list[str]) -> int:
     vault = PasswordVault()
     start: Profile | None = None
     if args.target:
-        if "://" in args.target or "=" in args.target:
-            start = adhoc_profile(args.target, vault)
-        else:
-            start = get_profile(store, args.target)
+        start = start_profile(args.target, store, vault)
     app = BastionApp(store, vault, Settings.load(), start_profile=start,
                      theme_name=args.theme, force_read_only=args.read_only)
     return run_app(app)

@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tui.commands.errors import EXIT_OK, EXIT_USAGE, CliError
 from tui.profiles import (
@@ -18,10 +18,14 @@ from tui.profiles import (
     PASSWORD_SOURCES,
     SSLMODES,
     Profile,
+    ProfileFileError,
     ProfileStore,
     parse_profile,
 )
 from tui.secrets import KeyringUnavailable, PasswordVault, redact
+
+if TYPE_CHECKING:
+    from tui.services.connection_check import SslmodeOutcome
 
 
 def add_profiles_option(parser: argparse.ArgumentParser) -> None:
@@ -80,9 +84,20 @@ def profiles_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="remove a profile and its saved password")
     remove.add_argument("name")
 
-    imp = sub.add_parser("import", help="add profiles from a URL, a key=value DSN or a .env file")
-    imp.add_argument("source", help="URL, DSN, path of a .env file, or - to read one line from stdin")
-    imp.add_argument("--name", help="profile name (default: from the database name)")
+    imp = sub.add_parser(
+        "import", help="add profiles from a URL, DSN, psql line, .env, alembic.ini or docker-compose.yml",
+        description="Add profiles from what you have: a postgresql:// / JDBC / sqlite:/// URL, a key=value DSN, "
+                    "a `PGPASSWORD=… psql -h … -U … -d …` line, or a file: .env (DATABASE_URL, *_DB_URL, "
+                    "DB_HOST/DB_USER/…, POSTGRES_*, PG*), .properties, alembic.ini (sqlalchemy.url), "
+                    "docker-compose.yml (environment: blocks). What will be created is shown first; on a "
+                    "terminal you are asked. Passwords go to the OS keyring, never to the profiles file.",
+    )
+    imp.add_argument("source", help="URL, DSN, psql line, path of a file, or - to read one line from stdin")
+    imp.add_argument("--name", help="profile name (default: from the variable prefix or the database name)")
+    imp.add_argument("--yes", "-y", action="store_true", help="create them without asking")
+    imp.add_argument("--password-source", choices=("keyring", "prompt"), default="keyring",
+                     help="keyring (default): save each password found in the OS keyring; prompt: save no "
+                          "password, ask for it on connect")
 
     test = sub.add_parser("test", help="connect once and report the server")
     test.add_argument("name")
@@ -183,7 +198,10 @@ def cmd_remove(store: ProfileStore, name: str, vault: PasswordVault, out: TextIO
 
 def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVault,
                stdin: TextIO, out: TextIO) -> int:
-    from tui.profiles.imports import SourceError, import_source, unique_name
+    """Preview what the source holds, ask (on a terminal, without --yes), then save
+    the passwords to the keyring and every profile in one write."""
+    from tui.profiles.imports import SourceError, import_source, plan_import
+    from tui.profiles.imports.plan import carry_out
 
     _writable(store)
     source = stdin.readline().strip() if args.source == "-" else args.source
@@ -192,28 +210,27 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
         found = import_source(source, args.name, notes)
     except SourceError as exc:
         raise CliError(redact(str(exc)), EXIT_USAGE) from None
-    for note in notes:
-        print(f"bastion: note: {note}", file=sys.stderr)
     for item in found:
         if item.password:
             vault.note(item.password)
-    taken = set(store.names())
-    for item in found:
-        name = unique_name(item.profile.name, taken)
-        taken.add(name)
-        profile = item.profile.with_changes(name=name)
-        if item.password:
-            try:
-                vault.keyring.set(name, item.password)
-                note = "password saved to the OS keyring"
-            except KeyringUnavailable as exc:
-                # Never write it anywhere else: the user will be prompted on connect.
-                profile = profile.with_changes(password="prompt")
-                note = f"password NOT saved ({exc.reason}); you will be asked for it"
-        else:
-            note = "no password in the source"
-        store.put(profile)
-        print(f"Imported '{name}' from {item.origin}: {profile.target()} ({note})", file=out)
+    for note in notes:
+        print(f"bastion: note: {note}", file=sys.stderr)
+    plan = plan_import(source if args.source != "-" else "stdin", found, set(store.names()))
+    secrets = vault.known_secrets()
+    print(f"Will create {len(plan.profiles)} profile{'s' * (len(plan.profiles) != 1)}:", file=out)
+    for line in plan.preview_lines():
+        print(f"  {redact(line, secrets)}", file=out)
+    if not args.yes and args.source != "-" and stdin.isatty():
+        print("Create them? [y/N] ", end="", file=out, flush=True)
+        if stdin.readline().strip().lower() not in ("y", "yes"):
+            print("Nothing imported.", file=out)
+            return EXIT_OK
+    try:
+        outcomes = carry_out(plan, store, vault.keyring, args.password_source)
+    except (OSError, ProfileFileError) as exc:
+        raise CliError(f"nothing imported: {exc}") from None
+    for line in outcomes:
+        print(line, file=out)
     return EXIT_OK
 
 
@@ -229,7 +246,8 @@ def cmd_test(store: ProfileStore, name: str, vault: PasswordVault, stdin: TextIO
         return _read_secret(f"Password for {target}: ", stdin)
 
     print(f"Testing '{profile.name}': {profile.target()}", file=out, flush=True)
-    hops = check_profile(profile, vault, ask_password)
+    sslmodes: list[SslmodeOutcome] = []
+    hops = check_profile(profile, vault, ask_password, sslmodes)
     secrets = vault.known_secrets()
     width = max(len(hop.name) for hop in hops)
     indent = " " * (width + 10)
@@ -238,11 +256,33 @@ def cmd_test(store: ProfileStore, name: str, vault: PasswordVault, stdin: TextIO
         print(f"  {'ok  ' if hop.ok else 'FAIL'}  {hop.name:<{width}}  {detail}", file=out)
         if hop.hint:
             print(f"{indent}{redact(hop.hint, secrets)}", file=out)
+    _print_tls_comparison(profile, sslmodes, out)
     if all(hop.ok for hop in hops):
         print("OK", file=out)
         return EXIT_OK
     failed = next(hop for hop in hops if not hop.ok)
     raise CliError(f"the {failed.name} hop failed (see above)")
+
+
+def _print_tls_comparison(profile: Profile, sslmodes: list[SslmodeOutcome], out: TextIO) -> None:
+    """What each sslmode gives on this server, and the provider's CA advice."""
+    import psycopg
+
+    from tui.profiles.providers import provider_for, tls_advice
+
+    if sslmodes:
+        print("TLS by sslmode (each tried once):", file=out)
+        for outcome in sslmodes:
+            label = outcome.sslmode + (f" with sslrootcert={outcome.rootcert}"
+                                       if outcome.rootcert and outcome.sslmode.startswith("verify") else "")
+            mark = "ok  " if outcome.ok else "FAIL"
+            current = "  (this profile)" if (outcome.sslmode, outcome.rootcert) == (
+                profile.sslmode or "prefer", profile.sslrootcert) else ""
+            print(f"  {mark}  {label}: {outcome.detail}{current}", file=out)
+    provider = provider_for(profile.host)
+    if provider is not None and profile.sslmode != "verify-full":
+        for line in tls_advice(provider, psycopg.pq.version()):
+            print(f"  {line}", file=out)
 
 
 def cmd_set_password(store: ProfileStore, args: argparse.Namespace, vault: PasswordVault,

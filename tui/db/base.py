@@ -37,6 +37,7 @@ class ServerInfo:
     in_recovery: bool = False
     read_only: bool = False  # enforced by the server / the file mode
     pooler: str | None = None  # "pgbouncer" or "a pooler?" when one sits in between (startup options lost)
+    pool_mode: str | None = None  # the pooler's: session, transaction, statement; "unknown" if it would not say
 
     @property
     def product(self) -> str:

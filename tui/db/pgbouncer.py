@@ -107,6 +107,40 @@ def console_version(conn: psycopg.Connection[Any]) -> str:
     return text.removeprefix("PgBouncer ").split(" ", 1)[0]
 
 
+POOL_MODES = ("session", "transaction", "statement")
+POOL_MODE_UNKNOWN = "unknown"
+CONSOLE_CONNECT_TIMEOUT = 5  # seconds: the console sits where the pooler just answered
+
+
+def pool_mode_from(databases: list[tuple[Any, ...]], columns: list[str], config: list[tuple[Any, ...]],
+                   database: str | None) -> str:
+    """The pool mode of `database` from SHOW DATABASES (its own, or the `*`
+    fallback's) and SHOW CONFIG (the default); POOL_MODE_UNKNOWN if neither says."""
+    named = {str(row[columns.index("name")]): row for row in databases} if "name" in columns else {}
+    row = named.get(database or "") or named.get("*")
+    mode = str(row[columns.index("pool_mode")] or "") if row is not None and "pool_mode" in columns else ""
+    if not mode:
+        mode = next((str(r[1] or "") for r in config if r and r[0] == "pool_mode"), "")
+    return mode if mode in POOL_MODES else POOL_MODE_UNKNOWN
+
+
+def learn_pool_mode(params: dict[str, Any], profile: Profile, tunnel: SshTunnel | None) -> str:
+    """How PgBouncer pools the profile's database, asked of its admin console with
+    the profile's own login (`params`: the connection's). POOL_MODE_UNKNOWN when the
+    console turns the user away (admin_users / stats_users) or does not answer."""
+    console = role_params(dict(params, dbname=ADMIN_DATABASE), POOLER_CONSOLE, CONSOLE_CONNECT_TIMEOUT)
+    try:
+        with connect_with(console, profile, tunnel) as conn, psycopg.ClientCursor(conn) as cursor:
+            cursor.execute("SHOW DATABASES")
+            databases = cursor.fetchall()
+            columns = [c.name for c in cursor.description or ()]
+            cursor.execute("SHOW CONFIG")
+            config = cursor.fetchall()
+    except (ConnectFailure, psycopg.Error, ValueError):
+        return POOL_MODE_UNKNOWN
+    return pool_mode_from(databases, columns, config, profile.database)
+
+
 @dataclass
 class PgBouncerConsole:
     """An open admin console connection plus the facts the header shows."""

@@ -176,15 +176,27 @@ def _tls_hint(message: str, profile: Profile) -> str:
     if "does not support SSL" in message:
         return "The server does not offer TLS: set sslmode to 'prefer' or 'disable' only if you trust the network."
     if "root certificate file" in message and "does not exist" in message:
-        return "sslmode=verify-ca/verify-full needs the CA: set sslrootcert to your provider's CA file."
+        return _provider_ca_hint(profile) or (
+            "sslmode=verify-ca/verify-full needs the CA: set sslrootcert to your provider's CA file.")
     if "does not match host name" in message:
         return (
             "The certificate does not name this host: connect with the host name on the "
             "certificate, or use sslmode=verify-ca if you accept any name."
         )
     if "certificate verify failed" in message or "unable to get local issuer" in message:
-        return "The server's certificate is not signed by a CA you trust: set sslrootcert to the CA that signed it."
+        return _provider_ca_hint(profile) or (
+            "The server's certificate is not signed by a CA you trust: set sslrootcert to the CA that signed it.")
     return f"Check sslmode (now {profile.sslmode or 'prefer'}) and sslrootcert/sslcert/sslkey."
+
+
+def _provider_ca_hint(profile: Profile) -> str:
+    """The provider's own CA advice, when the host is a managed provider's."""
+    from tui.profiles.providers import provider_for, tls_advice
+
+    provider = provider_for(profile.host)
+    if provider is None:
+        return ""
+    return " ".join(tls_advice(provider, psycopg.pq.version())[1:])
 
 
 def _host_port(profile: Profile) -> str:
@@ -264,7 +276,11 @@ class PostgresDatabase:
             if pooler is None and options_ignored(profile, info):
                 pooler = "a pooler?"  # the startup options were dropped on the way
             if pooler is not None:
-                info = replace(info, pooler=pooler)
+                from tui.db.pgbouncer import POOL_MODE_UNKNOWN, learn_pool_mode  # it imports this module
+
+                # The header says how it pools (`via pgbouncer · transaction`) when its console tells.
+                mode = learn_pool_mode(params, profile, tunnel)
+                info = replace(info, pooler="pgbouncer" if mode != POOL_MODE_UNKNOWN else pooler, pool_mode=mode)
         return cls(conn=conn, info=info, profile=profile, params=params, tunnel=tunnel)
 
     def connect(self, role: Role | str) -> psycopg.Connection[Any]:
@@ -324,7 +340,8 @@ class PostgresDatabase:
         """
         conn = self.connect(WORKSPACE)
         try:
-            info = probe(conn)
+            # What was learnt at open about the way in (the pooler, its mode) still holds.
+            info = replace(probe(conn), pooler=self.info.pooler, pool_mode=self.info.pool_mode)
         except psycopg.Error as exc:
             conn.close()
             raise classify_failure(exc, self.profile) from None

@@ -82,9 +82,16 @@ BROWSE_WRITE = Role("browse write", statement_timeout=PROFILE_TIMEOUT, lock_time
                    note="Browse's staged edits: one transaction per change set, opened for it and closed after; "
                         "a locked row gives up after lock_timeout")
 
+CLI_QUERY = Role("cli query", application_name="bastion query",
+                 note="`bastion query`: the profile's options; on production each statement tried READ ONLY first")
+MCP_READER = Role("mcp", application_name="bastion mcp", read_only=True, statement_timeout="30s",
+                  note="`bastion mcp`: every tool call in a READ ONLY transaction, whatever the profile says")
+HEALTH = Role("health", read_only=True, statement_timeout="30s", lock_timeout="1s",
+              note="the health pack's checks: reads of statistics views")
+
 ROLES: dict[str, Role] = {role.name: role for role in (
     WORKSPACE, QUERY, BROWSE, ACTIVITY, ACTIVITY_ACTIONS, SERVER, POOLER_CONSOLE, MIGRATIONS, COMPLETION,
-    EXPORT, CONNECTION_CHECK, FLEET_MONITOR, DUMP, RESTORE, IMPORT, BROWSE_WRITE,
+    EXPORT, CONNECTION_CHECK, FLEET_MONITOR, DUMP, RESTORE, IMPORT, CLI_QUERY, MCP_READER, HEALTH, BROWSE_WRITE,
 )}
 
 
@@ -142,7 +149,8 @@ def set_local(conn: psycopg.Connection[Any], settings: list[tuple[str, str]] | t
 
 
 __all__ = [
-    "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "COMPLETION", "CONNECTION_CHECK", "DUMP", "EXPORT", "FLEET_MONITOR",
-    "IMPORT", "MIGRATIONS", "POOLER_CONSOLE", "PROFILE_TIMEOUT", "QUERY", "RESTORE", "ROLES", "Role", "SERVER",
-    "WORKSPACE", "role_named", "role_params", "role_transaction", "set_local", "BROWSE_WRITE",
+    "ACTIVITY", "ACTIVITY_ACTIONS", "BROWSE", "CLI_QUERY", "COMPLETION", "CONNECTION_CHECK", "DUMP", "EXPORT",
+    "FLEET_MONITOR", "HEALTH", "IMPORT", "MCP_READER", "MIGRATIONS", "POOLER_CONSOLE", "PROFILE_TIMEOUT", "QUERY",
+    "RESTORE", "ROLES", "Role", "SERVER", "WORKSPACE", "role_named", "role_params", "role_transaction", "set_local",
+    "BROWSE_WRITE",
 ]

@@ -1,7 +1,8 @@
 """The profiles file: load, validate, add, replace (and rename), remove, save.
 
-Saving round-trips the YAML: profiles that fail validation and keys bastion does
-not know are kept as they were. Writes are atomic, private and keep a backup.
+Saving round-trips the YAML (`tui.profiles.roundtrip`): comments, blank lines, key
+order, profiles that fail validation and keys bastion does not know are kept as they
+were. Writes are atomic, private and keep a backup.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tui.paths import atomic_write
 from tui.profiles.model import MigrationsConfig, Problem, Profile, ProfileFileError, SshConfig
 from tui.profiles.parse import compose, parse_profile
+from tui.profiles.roundtrip import dump_document, load_document, merge_profile, remove_profile
 
 PROFILE_FILE_ENV = "BASTION_PROFILES"
 # A profiles file is a few kilobytes; a bigger one is the wrong file (a dump, a log)
@@ -81,6 +81,8 @@ class ProfileStore:
         self.file_error: ProfileFileError | None = None
         self._raw_profiles: dict[str, Any] = {}
         self._raw_top: dict[str, Any] = {}
+        self._text: str | None = None  # the file as read: what a save edits
+        self._document: Any = None  # its round-trip document, kept between saves (parsing is most of a save)
 
     @property
     def writable(self) -> bool:
@@ -90,7 +92,7 @@ class ProfileStore:
         """(Re)read the file. Never raises for content problems: see `problems`
         and `file_error`."""
         self.profiles, self.problems, self.file_error = {}, [], None
-        self._raw_profiles, self._raw_top = {}, {}
+        self._raw_profiles, self._raw_top, self._text, self._document = {}, {}, None, None
         try:
             size = self.path.stat().st_size
             if size > MAX_PROFILES_FILE_BYTES:
@@ -104,6 +106,7 @@ class ProfileStore:
         except (OSError, UnicodeDecodeError) as exc:
             self.file_error = ProfileFileError(self.path, f"cannot read: {exc}")
             return self
+        self._text = text
         try:
             data, lines = compose(text, self.path)
         except ProfileFileError as exc:
@@ -155,32 +158,53 @@ class ProfileStore:
         return sorted(self._raw_profiles)
 
     def put(self, profile: Profile, *, replace_name: str | None = None) -> None:
-        """Add or replace a profile (optionally renaming `replace_name`) and save."""
-        self._require_writable()
+        """Add or replace a profile (optionally renaming `replace_name`) and save,
+        touching only the lines that changed."""
+        self._edit(lambda document: merge_profile(document, profile, replace_name))
         if replace_name and replace_name != profile.name:
             self._raw_profiles.pop(replace_name, None)
             self.profiles.pop(replace_name, None)
         self._raw_profiles[profile.name] = profile_to_dict(profile)
         self.profiles[profile.name] = profile
-        self.save()
+
+    def put_many(self, profiles: list[Profile]) -> None:
+        """Add several profiles in one write: all of them or, on any error, none."""
+        def add_all(document: Any) -> None:
+            for profile in profiles:
+                merge_profile(document, profile)
+
+        self._edit(add_all)
+        for profile in profiles:
+            self._raw_profiles[profile.name] = profile_to_dict(profile)
+            self.profiles[profile.name] = profile
 
     def remove(self, name: str) -> None:
+        """Delete a profile (and its own comments) and save."""
         self._require_writable()
         if name not in self._raw_profiles:
             raise KeyError(f"no profile named '{name}' in {self.path}")
+        self._edit(lambda document: remove_profile(document, name))
         del self._raw_profiles[name]
         self.profiles.pop(name, None)
-        self.save()
 
     def save(self) -> None:
+        """Write the file as it was read (normalised by the YAML library)."""
+        self._edit(lambda document: None)
+
+    def _edit(self, change: Any) -> None:
         self._require_writable()
-        document = {**self._raw_top, "profiles": self._raw_profiles}
-        text = (
-            "# bastion connection profiles: see profiles.example.yaml for every key.\n"
-            "# Passwords are never stored here (OS keyring, prompt, .pgpass or env).\n"
-            + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
-        )
+        from ruamel.yaml import YAMLError
+
+        document, self._document = self._document, None  # dropped unless this save succeeds
+        try:
+            if document is None:
+                document = load_document(self._text)
+            change(document)
+            text = dump_document(document)
+        except YAMLError as exc:
+            raise ProfileFileError(self.path, f"not saving: the YAML cannot be edited ({exc})") from None
         atomic_write(self.path, text)
+        self._text, self._document = text, document
 
     def _require_writable(self) -> None:
         if self.file_error is not None:

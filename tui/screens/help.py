@@ -20,7 +20,8 @@ def describe_bindings(bindings: list[BindingType], keymap: dict[str, str] | None
             keys, description = keymap.get(binding.id or "", binding.key), binding.description
         else:
             keys, description = binding[0], binding[2] if len(binding) > 2 else binding[1]
-        keys = ", ".join(k.strip().replace("question_mark", "?").replace("slash", "/") for k in keys.split(","))
+        keys = ", ".join(k.strip().replace("question_mark", "?").replace("slash", "/")
+                .replace("vertical_line", "|") for k in keys.split(","))
         if description:
             rows.append((keys, description))
     return rows

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -17,7 +18,9 @@ from tui.db.link import in_background
 from tui.messages import ConnectRequested
 from tui.profiles import Profile, ProfileFileError, ProfileStore
 from tui.screens.connect import ConnectScreen
+from tui.screens.import_dialog import ImportDialog
 from tui.screens.profile_form import ProfileFormScreen
+from tui.screens.tls_dialog import TlsAdviceDialog
 from tui.secrets import PasswordVault
 from tui.services.connect import Connected
 from tui.services.query.autosave import move_autosaves
@@ -25,6 +28,9 @@ from tui.services.query.history import move_history
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.dialogs.message import MessageScreen
 from tui.widgets.row_key import highlighted_key
+
+if TYPE_CHECKING:
+    from tui.profiles.imports.plan import ImportPlan  # psycopg: loaded on the first import only
 
 
 def profile_flags(profile: Profile) -> Text:
@@ -62,10 +68,17 @@ SESSION_KEY = "\0session:"
 
 def carry_over_rename(vault: PasswordVault, old_name: str, new_name: str) -> None:
     """What belongs to a profile by name follows its rename: the saved password (the
-    old keyring entry is deleted), the editor tabs and the history. Blocking."""
+    old keyring entry is deleted), the editor tabs and the history (its own and each
+    switched-to database's). Blocking."""
+    from tui.services.databases import switched_storage_keys
+
     vault.rename(old_name, new_name)
     move_autosaves(old_name, new_name)
     move_history(old_name, new_name)
+    for key in switched_storage_keys(old_name):  # the databases switched to: `old__db__reports`
+        renamed = new_name + key[len(old_name):]
+        move_autosaves(key, renamed)
+        move_history(key, renamed)
 
 
 class ProfileHost(Protocol):
@@ -90,10 +103,27 @@ class PickerScreen(Screen[None]):
         Binding("e", "edit", "Edit", id="picker.edit"),
         Binding("d", "delete", "Delete", id="picker.delete"),
         Binding("t", "test", "Test", id="picker.test"),
+        Binding("i", "import_connections", "Import", show=False, id="picker.import"),
+        Binding("v", "tls_advice", "Verify TLS", show=False, id="picker.tls_advice"),
         Binding("f", "app.fleet", "Fleet", id="picker.fleet"),
         Binding("r", "reload", "Reload", show=False, id="picker.reload"),
         Binding("q", "app.quit", "Quit", show=False, id="picker.quit"),
     ]
+
+    class Imported(Message):
+        """An import was saved: one line per profile created."""
+
+        def __init__(self, outcomes: list[str], select: str | None) -> None:
+            super().__init__()
+            self.outcomes = outcomes
+            self.select = select
+
+    class ImportFailed(Message):
+        """An import could not be saved; nothing was."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
 
     @property
     def bastion(self) -> ProfileHost:
@@ -139,6 +169,7 @@ class PickerScreen(Screen[None]):
         empty.update(
             "No profiles yet.\n\n"
             "  a            add one here\n"
+            "  i            import a URL, psql line, .env or docker-compose.yml\n"
             "  bastion profiles import 'postgresql://user@host/db'   from a shell\n"
             "  bastion demo  try bastion on a throwaway database"
         )
@@ -303,6 +334,54 @@ class PickerScreen(Screen[None]):
             self.app.push_screen(MessageScreen("Connection OK", "\n".join(lines)))
 
         self.app.push_screen(ConnectScreen(profile, self.bastion.vault), tested)
+
+    def action_tls_advice(self) -> None:
+        """The provider's CA and verify-full for the selected profile."""
+        if self._refuse_session_profile() or not self._can_write():
+            return
+        profile = self.selected_profile()
+        if profile is None:
+            return
+        if profile.is_sqlite:
+            self.app.notify("A SQLite file has no TLS.")
+            return
+        import psycopg
+
+        def accepted(changed: Profile | None) -> None:
+            if changed is not None:
+                self._save(changed, profile)
+
+        self.app.push_screen(TlsAdviceDialog(profile, psycopg.pq.version()), accepted)
+
+    def action_import_connections(self) -> None:
+        """Paste a URL / DSN / psql line or name a file; preview; create."""
+        if not self._can_write():
+            return
+
+        def chosen(plan: ImportPlan | None) -> None:
+            if plan is not None and plan.profiles:
+                self._carry_out_import(plan)
+
+        self.app.push_screen(ImportDialog(set(self.bastion.store.names())), chosen)
+
+    @work(thread=True, group="import", exit_on_error=False)
+    def _carry_out_import(self, plan: ImportPlan) -> None:
+        """Keyring calls can take seconds: off the UI thread."""
+        from tui.profiles.imports.plan import carry_out
+
+        try:
+            outcomes = carry_out(plan, self.bastion.store, self.bastion.vault.keyring)
+        except (OSError, ProfileFileError) as exc:
+            self.post_message(self.ImportFailed(f"Nothing imported: {exc}"))
+            return
+        self.post_message(self.Imported(outcomes, plan.profiles[0].name))
+
+    def on_picker_screen_imported(self, event: PickerScreen.Imported) -> None:
+        self.refresh_profiles(select=event.select)
+        self.app.notify("\n".join(event.outcomes), timeout=10)
+
+    def on_picker_screen_import_failed(self, event: PickerScreen.ImportFailed) -> None:
+        self.app.notify(event.message, severity="error", timeout=10)
 
     def action_reload(self) -> None:
         self.bastion.store.load()

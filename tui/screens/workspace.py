@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,6 +21,7 @@ from tui.db.link import in_background
 from tui.db.roles import POOLER_CONSOLE, SERVER
 from tui.messages import ConnectionLost, RecoveryChanged
 from tui.profiles import Profile, ProfileFileError
+from tui.services.connect import Connected
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.connection_header import ConnectionHeader
 from tui.widgets.link_banner import LinkBanner
@@ -81,10 +83,18 @@ class WorkspaceScreen(Screen[None]):
     # a slow link that is a full screen of bytes per pane switch.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
-    def __init__(self, profile: Profile, database: Database) -> None:
+    # Seconds between the workspace's own pg_is_in_recovery() reads, made only while
+    # no built pane (Activity, Server) reads it on its refreshes.
+    recovery_check_interval = 10.0
+
+    def __init__(self, profile: Profile, database: Database, home: Profile | None = None) -> None:
         super().__init__()
         self.profile = profile
         self.database = database
+        # The profile as saved: after a switch to another database of the server
+        # (or `bastion PROFILE/DBNAME`), `profile` differs from it by `database` only.
+        self.home = home
+        self._recovery_checking = False  # a read is on its way: do not queue another
         self._watched_loading: set[str] = set()
         self._panes_ready = False  # set after the first refresh: see on_mount
         self.link_banner = LinkBanner(database, reconnect_key=RECONNECT_KEY)
@@ -117,7 +127,7 @@ class WorkspaceScreen(Screen[None]):
         if pane_id == "query":
             from tui.widgets.query.pane import QueryPane
 
-            return QueryPane(self.database, self.profile)
+            return QueryPane(self.database, self.profile, storage_key=self.storage_key)
         if pane_id == "migrations":
             from tui.widgets.migrations import MigrationsPane
 
@@ -134,9 +144,62 @@ class WorkspaceScreen(Screen[None]):
 
         return ActivityPane(self.database, self.profile)
 
+    @property
+    def home_profile(self) -> Profile:
+        """The saved profile this workspace came from (itself when not in the file)."""
+        if self.home is None:
+            store = getattr(self.app, "store", None)
+            self.home = store.profiles.get(self.profile.name, self.profile) if store is not None else self.profile
+        return self.home
+
+    @property
+    def storage_key(self) -> str:
+        """Editor tabs and history: the profile's own, or this database's after a switch."""
+        from tui.services.databases import storage_key
+
+        return storage_key(self.profile.name, self.home_profile.database, self.profile.database)
+
+    def switch_database(self, name: str) -> None:
+        """Open database `name` of this server with this profile's credentials, tunnel
+        and TLS; this workspace closes once the new one is connected. Every way of
+        leaving this database goes through here: an open transaction is asked about first."""
+        if name == (self.database.info.database or self.profile.database):
+            self.app.notify(f"Already on {name}.")
+            return
+        target = self.profile.with_changes(database=name)
+        home = self.home_profile
+
+        def connected(result: Connected | None) -> None:
+            if result is None:
+                return  # cancelled or failed: the ConnectScreen said why; stay here
+            self.app.switch_screen(WorkspaceScreen(target, result.database, home=home))
+
+        def connect() -> None:
+            from tui.screens.connect import ConnectScreen
+
+            self.app.push_screen(ConnectScreen(target, self.app.vault), connected)  # type: ignore[attr-defined]
+
+        self.leave_transaction_first("Switch database", connect)
+
+    def show_databases(self) -> None:
+        """The sidebar at the database level (the palette's "Switch database")."""
+        self.action_focus_sidebar()
+        for tree in self.query(CatalogTree):
+            tree.show_databases()
+
+    def on_catalog_tree_database_selected(self, event: CatalogTree.DatabaseSelected) -> None:
+        event.stop()
+        refusal = event.database.refusal
+        if refusal is not None:
+            self.app.notify(f"Not switching: {refusal}.", severity="warning", timeout=10)
+            return
+        self.switch_database(event.database.name)
+
     def _profile_changed(self, profile: Profile) -> None:
         """A pane learnt something to remember (e.g. where the migrations are)."""
         self.profile = profile
+        if profile.database != self.home_profile.database:  # saved without the switch
+            profile = profile.with_changes(database=self.home_profile.database)
         store = self.app.store  # type: ignore[attr-defined]
         if profile.name not in store.profiles:
             self.app.notify("Remembered for this session (this profile is not in the profiles file).")
@@ -178,6 +241,8 @@ class WorkspaceScreen(Screen[None]):
     def on_mount(self) -> None:
         # The first tab activation comes from mounting: leave focus on the sidebar.
         self.call_after_refresh(setattr, self, "_panes_ready", True)
+        if self.database.info.kind == "postgresql":  # a promotion reaches the header whatever pane is open
+            self.set_interval(self.recovery_check_interval, self._recovery_due)
         lost = unapplied_settings(self.profile, self.database.info)
         if lost:
             per_transaction = " (the Query pane sets statement_timeout and search_path in each transaction)" \
@@ -362,6 +427,27 @@ class WorkspaceScreen(Screen[None]):
         else:
             self.app.notify(f"{self.profile.target()} was promoted: it is a primary now and takes writes.",
                             severity="warning", timeout=12)
+
+    def _recovery_due(self) -> None:
+        panes = (pane for tab in self.query("#panes TabPane") for pane in tab.children)
+        if self._recovery_checking or self.link_banner.lost:
+            return  # one read at a time, none on a link known to be down
+        if any(getattr(pane, "in_recovery", None) is not None for pane in panes):
+            return  # a pane reads it on each of its refreshes and says when it changes
+        self._recovery_checking = True
+        self._check_recovery()
+
+    @work(thread=True, group="workspace-recovery", exit_on_error=False)
+    def _check_recovery(self) -> None:
+        """pg_is_in_recovery() on the workspace connection; RecoveryChanged if it moved."""
+        try:
+            rows = self.database.read_rows("SELECT pg_is_in_recovery() AS in_recovery")
+        except Exception:  # noqa: BLE001 - a lost link is the banner's to tell; try again later
+            rows = []
+        finally:
+            self._recovery_checking = False
+        if rows and bool(rows[0]["in_recovery"]) != self.database.info.in_recovery:
+            self.post_message(RecoveryChanged(bool(rows[0]["in_recovery"])))
 
     def on_link_banner_reconnected(self, event: LinkBanner.Reconnected) -> None:
         # Only what may have changed: the header's facts and a sidebar that failed.

@@ -40,8 +40,20 @@ class Hop:
 AskPassword = Callable[[str], str | None]  # (what for) -> password, or None to stop
 
 
-def check_profile(profile: Profile, vault: PasswordVault, ask_password: AskPassword | None = None) -> list[Hop]:
-    """Walk the hops; stops at the first failure (its Hop has ok=False)."""
+@dataclass(frozen=True)
+class SslmodeOutcome:
+    """What connecting with one sslmode (and sslrootcert) gives on this server."""
+
+    sslmode: str
+    rootcert: str | None
+    ok: bool
+    detail: str
+
+
+def check_profile(profile: Profile, vault: PasswordVault, ask_password: AskPassword | None = None,
+                  sslmodes: list[SslmodeOutcome] | None = None) -> list[Hop]:
+    """Walk the hops; stops at the first failure (its Hop has ok=False). With
+    `sslmodes`, once connected, each sslmode is tried too and the list filled."""
     if profile.is_sqlite:
         return _check_sqlite(profile)
     hops: list[Hop] = []
@@ -64,7 +76,7 @@ def check_profile(profile: Profile, vault: PasswordVault, ask_password: AskPassw
             hops.append(tcp)
             if not tcp.ok:
                 return hops
-        hops.extend(_check_connection(profile, vault, tunnel, ask_password))
+        hops.extend(_check_connection(profile, vault, tunnel, ask_password, sslmodes))
         return hops
     finally:
         if tunnel is not None:
@@ -144,7 +156,8 @@ def _check_through_tunnel(tunnel: SshTunnel) -> Hop:
 
 
 def _check_connection(
-    profile: Profile, vault: PasswordVault, tunnel: SshTunnel | None, ask_password: AskPassword | None
+    profile: Profile, vault: PasswordVault, tunnel: SshTunnel | None, ask_password: AskPassword | None,
+    sslmodes: list[SslmodeOutcome] | None = None,
 ) -> list[Hop]:
     password = known_password(profile, vault)
     source = _password_source(profile, password)
@@ -169,10 +182,63 @@ def _check_connection(
         if vault.remember(profile.name, password, persist=profile.password == "keyring"):
             source = "typed (saved to the OS keyring)"
     try:
-        return [_tls_hop(profile, database), _auth_hop(database, source), _server_hop(database)]
+        hops = [_tls_hop(profile, database), _auth_hop(database, source), _server_hop(database)]
     finally:
         database.tunnel = None  # the caller closes the tunnel it started
         database.close()
+    if sslmodes is not None and database.info.kind != "pgbouncer" and not _is_socket(profile):
+        sslmodes.extend(compare_sslmodes(profile, password, tunnel))
+    return hops
+
+
+def _is_socket(profile: Profile) -> bool:
+    host = profile.host or os.environ.get("PGHOST") or ""
+    return host.startswith("/") or (not host and not profile.service)
+
+
+# libpq's words for a refused sslmode, in a person's words.
+_SSLMODE_FAILURES = (
+    ("root certificate file", "no CA file: libpq looked for ~/.postgresql/root.crt (set sslrootcert)"),
+    ("does not match host name", "the certificate does not name this host"),
+    ("certificate verify failed", "the server's certificate is not signed by that CA"),
+    ("unable to get local issuer", "the server's certificate is not signed by that CA"),
+    ("does not support SSL", "the server does not offer TLS"),
+    ("no encryption", "the server refuses unencrypted connections"),
+    ("could not read root certificate", "the CA file cannot be read"),
+)
+
+
+def compare_sslmodes(profile: Profile, password: str | None, tunnel: SshTunnel | None) -> list[SslmodeOutcome]:
+    """Connect once per sslmode (the profile's sslrootcert for the verifying ones,
+    and sslrootcert=system where libpq has it) and say what each gives."""
+    import psycopg
+
+    from tui.db.postgres import connect_role
+    from tui.db.roles import CONNECTION_CHECK
+    from tui.profiles.providers import system_store_supported
+
+    tries: list[tuple[str, str | None]] = [("disable", None), ("require", None),
+                                           ("verify-ca", profile.sslrootcert), ("verify-full", profile.sslrootcert)]
+    if system_store_supported(psycopg.pq.version()) and profile.sslrootcert != "system":
+        tries.append(("verify-full", "system"))
+    outcomes: list[SslmodeOutcome] = []
+    for sslmode, rootcert in tries:
+        candidate = profile.with_changes(sslmode=sslmode, sslrootcert=rootcert)
+        try:
+            conn = connect_role(candidate, password, CONNECTION_CHECK, tunnel, connect_timeout=5)
+        except ConnectFailure as failure:
+            said = next((words for text, words in _SSLMODE_FAILURES if text in failure.message),
+                        failure.message.splitlines()[0] if failure.message else failure.kind)
+            outcomes.append(SslmodeOutcome(sslmode, rootcert, False, said))
+            continue
+        encrypted = bool(conn.pgconn.ssl_in_use)
+        conn.close()
+        detail = {"disable": "connects, NOT encrypted", "require": "encrypted, server not verified",
+                  "verify-ca": "encrypted, CA verified (any host name)",
+                  "verify-full": "encrypted, verified (CA and host name)"}[sslmode]
+        outcomes.append(SslmodeOutcome(sslmode, rootcert, True, detail if encrypted or sslmode == "disable"
+                                       else "connects, NOT encrypted"))
+    return outcomes
 
 
 def _password_source(profile: Profile, password: str | None) -> str:

@@ -1,4 +1,5 @@
-"""The sidebar: schemas, opened lazily into their objects, with type-to-filter."""
+"""The sidebar: schemas, opened lazily into their objects, with type-to-filter;
+`d` goes up a level to the server's databases (enter switches to one)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tui.formatting import size_text
 from tui.messages import ConnectionLost
 from tui.services import catalog
 from tui.services.catalog import CatalogEntry
+from tui.services.databases import ServerDatabase, server_databases
 from tui.widgets.steady_input import SteadyInput
 
 KIND_ICONS = {
@@ -42,6 +44,21 @@ def entry_label(entry: CatalogEntry, qualified: bool = False) -> Text:
     return label
 
 
+def database_label(found: ServerDatabase) -> Text:
+    """Name, size, owner and connection limit; the current one marked, one the
+    role cannot switch to dimmed with the reason in a word."""
+    label = Text("● " if found.current else "⛁ ", style="bold" if found.current else "")
+    label.append(found.name, style="bold" if found.current else ("dim" if found.refusal else ""))
+    if not found.allows_connections:  # first: the sidebar is narrow, this matters most
+        label.append("  no connections", style="red")
+    elif not found.may_connect:
+        label.append("  no CONNECT", style="red")
+    limit = found.limit_text if found.connection_limit >= 0 else ""
+    figures = [figure for figure in (size_text(found.size), limit, found.owner) if figure]
+    label.append("  " + " ".join(figures), style="dim")
+    return label
+
+
 class CatalogTree(Tree[CatalogEntry]):
     """The catalog: one query per level, run in a worker when a node is first opened.
 
@@ -53,6 +70,7 @@ class CatalogTree(Tree[CatalogEntry]):
         Binding("slash", "filter", "Filter"),
         Binding("r", "reload", "Refresh"),
         Binding("h", "toggle_system", "System"),
+        Binding("d", "databases", "Databases", show=False, id="sidebar.databases"),
     ]
 
     DEFAULT_CSS = """
@@ -86,6 +104,21 @@ class CatalogTree(Tree[CatalogEntry]):
     class SearchFound(LevelLoaded):
         """What the filter matched across every schema (shown flat, qualified)."""
 
+    @dataclass
+    class DatabasesLoaded(Message):
+        """The server's databases (or why they could not be read), for tree build `build`."""
+
+        build: int
+        databases: list[ServerDatabase]
+        error: Exception | None = None
+
+    class DatabaseSelected(Message):
+        """The user picked another database of the server to switch to."""
+
+        def __init__(self, database: ServerDatabase) -> None:
+            super().__init__()
+            self.database = database
+
     def __init__(self, database: Database) -> None:
         super().__init__("catalog", id="catalog-tree")
         self.database = database
@@ -99,6 +132,7 @@ class CatalogTree(Tree[CatalogEntry]):
         self._tree_build = 0
         self._filter_box: CatalogFilter | None = None
         self.load_failed = False  # some level showed "cannot load": reload after a reconnect
+        self.showing_databases = False  # the database level instead of the schemas
 
     def on_mount(self) -> None:
         self.action_reload()
@@ -106,6 +140,9 @@ class CatalogTree(Tree[CatalogEntry]):
     # ---- loading ----------------------------------------------------------------
     def action_reload(self) -> None:
         """Reload from the catalog: picks up objects created or dropped since."""
+        if self.showing_databases:
+            self.show_databases()
+            return
         if self.filter_text:
             self._search(self.filter_text)
             return
@@ -191,9 +228,64 @@ class CatalogTree(Tree[CatalogEntry]):
         if parent is self.root and self.root.children:
             self.move_cursor(self.root.children[0])
 
+    # ---- the database level --------------------------------------------------------
+    def action_databases(self) -> None:
+        """Up to the server's databases, or back down to this one's schemas."""
+        if self.database.info.kind != "postgresql":
+            self.notify("SQLite has one database: the file.", timeout=3)
+            return
+        if self.showing_databases:
+            self.showing_databases = False
+            self.action_reload()
+        else:
+            self.show_databases()
+
+    def show_databases(self) -> None:
+        """List the server's databases in place of the schemas."""
+        if self.filter_text:
+            self.clear_filter()
+        self.showing_databases = True
+        self.clear()
+        self.load_failed = False
+        self._tree_build += 1
+        self.root.add_leaf(Text("loading…", style="dim italic"))
+        self._load_databases(self._tree_build)
+
+    @work(thread=True, group="catalog-root", exclusive=True, exit_on_error=False)
+    def _load_databases(self, build: int) -> None:
+        try:
+            found = server_databases(self.database)
+        except Exception as exc:  # noqa: BLE001 - shown in the tree
+            self.post_message(self.DatabasesLoaded(build, [], exc))
+        else:
+            self.post_message(self.DatabasesLoaded(build, found))
+
+    def on_catalog_tree_databases_loaded(self, event: CatalogTree.DatabasesLoaded) -> None:
+        event.stop()
+        if event.build != self._tree_build:
+            return
+        self.root.remove_children()
+        if event.error is not None:
+            self.root.add_leaf(Text(f"cannot load: {event.error}", style="red"))
+            self.load_failed = True
+            if is_connection_lost(event.error):
+                self.post_message(ConnectionLost(str(event.error)))
+            return
+        self.root.add_leaf(Text("databases · enter switches · d back", style="dim italic"))
+        for found in event.databases:
+            self.root.add_leaf(database_label(found), data=found)  # type: ignore[arg-type]
+        if len(self.root.children) > 1:
+            self.move_cursor(self.root.children[1])
+
     # ---- picking ------------------------------------------------------------------
     def on_tree_node_selected(self, event: Tree.NodeSelected[CatalogEntry]) -> None:
         entry = event.node.data
+        if isinstance(entry, ServerDatabase):
+            if entry.current:
+                self.action_databases()  # back to this database's schemas
+            else:
+                self.post_message(self.DatabaseSelected(entry))
+            return
         if entry is not None and entry.browsable:
             self.post_message(self.RelationSelected(entry.schema, entry.name, entry.kind))
 

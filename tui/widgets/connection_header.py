@@ -30,6 +30,9 @@ def header_text(profile: Profile, info: ServerInfo, transaction: str = "") -> Te
         text.append(" READ-ONLY NOT ENFORCED ", style="bold white on red")
     if info.pooler:
         text.append(f"  via {info.pooler}", style="bold")
+        if info.pool_mode:  # "unknown" when its console would not say (admin_users / stats_users)
+            text.append(f" · {info.pool_mode}" if info.pool_mode != "unknown" else " · pool mode unknown",
+                        style="bold")
     if profile.production:
         text.append("  ")
         text.append(" PRODUCTION ", style="bold white on red")

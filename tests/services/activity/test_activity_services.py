@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from tui.services.activity import (
     signal_backend,
     sort_sessions,
 )
-from tui.services.activity.sessions import IDLE_IN_TX_ABORTED
+from tui.services.activity.sessions import IDLE_IN_TX_ABORTED, Session, fetch_sessions
 from tui.services.activity.views import (
     indexes_view,
     locks_view,
@@ -34,6 +35,7 @@ from tui.services.activity.views import (
     sub_view,
     tables_view,
 )
+from tui.sql import activity as q
 
 
 @pytest.fixture
@@ -82,14 +84,43 @@ def test_rows_show_sleeper_and_idle_transactions(database, farm: SessionFarm, ad
 def test_one_snapshot_one_time_so_the_sort_holds(database, farm: SessionFarm) -> None:
     # Sessions idle since nearly the same moment kept swapping places in the table
     # when each row carried its own clock_timestamp().
-    for i in range(40):
-        farm.open(f"pool-{i}").execute("SELECT 1")
+    pool = [farm.open(f"pool-{i}") for i in range(40)]
+    for conn in pool:
+        conn.execute("SELECT 1")
     monitor = monitor_for(database)
     monitor.include_idle = True
     snapshot = monitor.tick().snapshot
     assert len(snapshot.sessions) > 40
     assert {s.now for s in snapshot.sessions} == {snapshot.now}
     assert all(s.state_age is None or s.state_age >= 0 for s in snapshot.sessions)
+
+    # The next refresh sends the idle sessions back: those that did nothing since come
+    # as their pid only and keep their Session's facts at the new `now`; one that ran
+    # a query comes in full, one that left is gone. The same as a full read.
+    pool[0].execute("SELECT 2 AS busy")
+    gone = pool[1].info.backend_pid
+    pool[1].close()
+    assert monitor.conn is not None
+    deadline = time.monotonic() + 5
+    while monitor.conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (gone,)).fetchone() != (0,):
+        assert time.monotonic() < deadline  # the backend leaves once it has read the goodbye
+        time.sleep(0.01)
+    rows = monitor.conn.execute(q.sessions_query(database.info.version_num, known=True),
+                                monitor.known.params()).fetchall()
+    unchanged = {row[0] for row in rows if row[-1]}
+    assert {conn.info.backend_pid for conn in pool[2:]} <= unchanged
+    assert pool[0].info.backend_pid not in unchanged
+    second = monitor.tick().snapshot
+    full, _ = fetch_sessions(monitor.conn, database.info.version_num, include_idle=True)
+    assert second.now is not None and snapshot.now is not None and second.now > snapshot.now
+    assert {s.now for s in second.sessions} == {second.now}
+    ours = {s.pid: s for s in second.sessions if (s.application_name or "").startswith("pool-")}
+    theirs = {s.pid: s for s in full.sessions if (s.application_name or "").startswith("pool-")}
+    assert ours.keys() == theirs.keys() and len(ours) == 39
+    facts = [f.name for f in fields(Session) if f.name != "now"]
+    assert all([getattr(ours[p], f) for f in facts] == [getattr(theirs[p], f) for f in facts] for p in ours)
+    assert ours[pool[0].info.backend_pid].query == "SELECT 2 AS busy"
+    assert all(s.state_age is not None and s.state_age >= 0 for s in ours.values())
     monitor.close()
 
 

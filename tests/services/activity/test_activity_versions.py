@@ -91,6 +91,13 @@ def test_tree_on_every_major(setup) -> None:
     assert (advisory["e"], advisory["f"]) in edges
     waiting = {s.pid: s for s in tick.snapshot.sessions}[chain["d"]]
     assert (waiting.wait_start is not None) == (db.info.version_num >= 140000)
+    # Idle shown: from the second refresh on, unchanged idle sessions come as a pid only.
+    monitor.include_idle = True
+    first = {s.pid: s for s in monitor.tick().snapshot.sessions}
+    assert advisory["e"] in monitor.known.changes  # idle, holding the advisory lock
+    second = {s.pid: s for s in monitor.tick().snapshot.sessions}
+    assert second[advisory["e"]].state == "idle" and second[advisory["e"]].query == first[advisory["e"]].query
+    assert second[advisory["e"]].now > first[advisory["e"]].now and second[chain["d"]].blocked_by
     monitor.close()
 
 

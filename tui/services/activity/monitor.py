@@ -15,7 +15,7 @@ from tui.db.link import connection_answers
 from tui.services.activity.blocking import root_blockers
 from tui.services.activity.features import Features, privilege_banner
 from tui.services.activity.pulse import Pulse, PulseReading, Replica, totals_from_row
-from tui.services.activity.sessions import SessionSnapshot, fetch_sessions
+from tui.services.activity.sessions import KnownIdle, SessionSnapshot, fetch_sessions
 from tui.sql import activity as q
 
 
@@ -44,6 +44,8 @@ class ActivityMonitor:
         # Fetch plain idle sessions only when they are shown: at 500 connections
         # they are most of the rows and most of the refresh's cost.
         self.include_idle = False
+        # The idle sessions of the last refresh: unchanged, the server sends their pid only.
+        self.known = KnownIdle()
         self.conn: psycopg.Connection[Any] | None = None
         self.check_first = False  # after a reconnect: ask the connection before the next tick
         self.features = Features()
@@ -99,7 +101,10 @@ class ActivityMonitor:
         timeout = f"{max(250, int(self.interval * 800))}ms"
         with self.conn.transaction():
             self.conn.execute("SELECT set_config('statement_timeout', %s, true)", (timeout,))
-            snapshot, _statements = fetch_sessions(self.conn, self.info.version_num, self.include_idle)
+            if not self.include_idle:
+                self.known = KnownIdle()  # stale by the time idle sessions are shown again
+            snapshot, _statements = fetch_sessions(self.conn, self.info.version_num, self.include_idle,
+                                                   self.known)
         self.own_xacts += 1
         return snapshot
 

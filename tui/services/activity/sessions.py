@@ -32,6 +32,13 @@ def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else max(0.0, (now - then).total_seconds())
 
 
+def session_key_text(pid: int, backend_start: datetime | None) -> str:
+    """A session's key as text (table row keys, marks)."""
+    # The start as epoch seconds: isoformat() was 3 ms of a refresh at 2,000 rows.
+    start = f"{backend_start.timestamp():.6f}" if backend_start else "?"
+    return f"{pid}@{start}"
+
+
 class computed_once:  # noqa: N801 (used as a decorator, like property)
     """A property worked out on first use and then kept in the instance, even a
     frozen one. functools.cached_property takes a lock on every first use (3.11),
@@ -86,9 +93,7 @@ class Session:
 
     @computed_once
     def key_text(self) -> str:
-        # The start as epoch seconds: isoformat() was 3 ms of a refresh at 2,000 rows.
-        start = f"{self.backend_start.timestamp():.6f}" if self.backend_start else "?"
-        return f"{self.pid}@{start}"
+        return session_key_text(self.pid, self.backend_start)
 
     @property
     def is_client(self) -> bool:
@@ -153,6 +158,28 @@ class SessionSnapshot:
 
 _FIELDS = [f.name for f in fields(Session)]
 _BLOCKED_BY = _FIELDS.index("blocked_by")
+_NOW = _FIELDS.index("now")
+_STATE = _FIELDS.index("state")
+_CHANGE_US, _UNCHANGED = len(_FIELDS), len(_FIELDS) + 1  # the two columns of a `known` query
+
+
+class KnownIdle:
+    """The idle sessions of the last refresh, by pid, with their state_change in
+    microseconds as the server wrote it: sent back with the next query, they come
+    back empty while unchanged and are taken from here with the new `now`."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[int, dict[str, Any]] = {}  # pid -> the Session's fields, no ages
+        self.changes: dict[int, int] = {}  # pid -> state_change in µs
+        self._params: tuple[dict[int, int], dict[str, str]] | None = None  # for these changes
+
+    def params(self) -> dict[str, str]:
+        """The query's %(known_pids)s and %(known_changes)s."""
+        # Most refreshes find the same idle sessions: the text is kept, not joined again.
+        if self._params is None or self._params[0] != self.changes:
+            self._params = (self.changes, {"known_pids": ",".join(map(str, self.changes)),
+                                           "known_changes": ",".join(map(str, self.changes.values()))})
+        return self._params[1]
 
 
 def session_row(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], Session]:
@@ -173,13 +200,62 @@ def session_row(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], Sessio
     return make
 
 
+def known_session_row(known: KnownIdle, seen: KnownIdle) -> Callable[[psycopg.Cursor[Any]], Callable[..., Session]]:
+    """The row factory of a `known` sessions query: an unchanged row is the session
+    of `known` at the new `now`; every idle session goes into `seen`, the next
+    refresh's `known`."""
+
+    def factory(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], Session]:
+        names = [c.name for c in cursor.description or ()]
+        if names != [*_FIELDS, "change_us", "unchanged"]:
+            raise ValueError(f"sessions query columns {names} are not Session's fields")
+
+        now: list[Any] = [None]  # the first row's: an unchanged row after it has none of its own
+
+        def make(values: Sequence[Any]) -> Session:
+            session = object.__new__(Session)
+            pid = values[0]
+            if values[_NOW] is not None:
+                now[0] = values[_NOW]
+            if values[_UNCHANGED]:
+                fields_ = known.sessions[pid]
+                session.__dict__.update(fields_)
+                session.__dict__["now"] = now[0]
+                seen.sessions[pid] = fields_
+                seen.changes[pid] = known.changes[pid]
+                return session
+            fields_ = dict(zip(_FIELDS, values[:_CHANGE_US], strict=True))
+            fields_["blocked_by"] = tuple(values[_BLOCKED_BY] or ())
+            session.__dict__.update(fields_)
+            if values[_STATE] == IDLE and values[_CHANGE_US] is not None:
+                # Kept with what does not move with the clock, for every refresh it stays idle.
+                fields_["key_text"] = session.key_text
+                fields_["query_line"] = session.query_line
+                seen.sessions[pid] = fields_
+                seen.changes[pid] = values[_CHANGE_US]
+            return session
+
+        return make
+
+    return factory
+
+
 def fetch_sessions(conn: psycopg.Connection[Any], version_num: int,
-                   include_idle: bool = True) -> tuple[SessionSnapshot, int]:
+                   include_idle: bool = True, known: KnownIdle | None = None) -> tuple[SessionSnapshot, int]:
     """Read pg_stat_activity (with pg_blocking_pids only for lock waiters).
 
     Without `include_idle`, idle sessions are only counted, except those that
-    block a waiter (often the root of a lock chain), fetched by pid. Returns the
-    snapshot and how many statements were run (each is a transaction)."""
+    block a waiter (often the root of a lock chain), fetched by pid. With
+    `include_idle` and `known` (the last refresh's idle sessions, updated here),
+    idle sessions that did nothing since come back from the server as their pid
+    only. Returns the snapshot and how many statements were run (each is a transaction)."""
+    if include_idle and known is not None:
+        seen = KnownIdle()
+        with conn.cursor(row_factory=known_session_row(known, seen)) as cur:
+            sessions = cur.execute(q.sessions_query(version_num, known=True), known.params(), binary=True).fetchall()
+        known.sessions, known.changes = seen.sessions, seen.changes
+        now = sessions[0].now if sessions else None
+        return SessionSnapshot(sessions=sessions, now=now), 1
     with conn.cursor(row_factory=session_row) as cur:
         # Binary rows: timestamps arrive as numbers, not text to parse (2 of 11 ms at 2,000).
         sessions = cur.execute(q.sessions_query(version_num, include_idle), binary=True).fetchall()

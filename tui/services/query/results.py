@@ -20,6 +20,7 @@ class Column:
 
     name: str
     numeric: bool = False
+    type_oid: int = 0  # PostgreSQL's type OID (0: unknown), for copying as JSON/INSERT
 
 
 def encode_row(values: tuple[object, ...] | list[object]) -> str:

@@ -200,7 +200,7 @@ class PostgresSession:
             return None
 
     def _columns(self, cursor: Any) -> list[Column]:
-        return [Column(d.name, d.type_code in NUMERIC_OIDS) for d in cursor.description]
+        return [Column(d.name, d.type_code in NUMERIC_OIDS, d.type_code) for d in cursor.description]
 
     def _run_streaming(self, statement: Statement, outcome: Outcome,
                        on_rows: Callable[[ResultSet], None] | None) -> None:
@@ -219,7 +219,7 @@ class PostgresSession:
         declare = f'DECLARE "{name}" NO SCROLL CURSOR FOR '
         with self.conn.cursor() as cursor:
             try:
-                cursor.execute(declare + statement.text)
+                cursor.execute(declare + statement.text, getattr(statement, "params", None))
             except self._psycopg.Error as exc:
                 exc.bastion_shift = len(declare)  # type: ignore[attr-defined]
                 raise
@@ -244,7 +244,7 @@ class PostgresSession:
     def _run_plain(self, statement: Statement, outcome: Outcome,
                    on_rows: Callable[[ResultSet], None] | None) -> None:
         with self.conn.cursor() as cursor:
-            cursor.execute(statement.text)
+            cursor.execute(statement.text, getattr(statement, "params", None))  # a saved query's values
             if cursor.description:
                 result = ResultSet(self._columns(cursor), cap=self.row_cap)
                 outcome.result = result
@@ -346,7 +346,7 @@ class SqliteSession:
         started = time.perf_counter()
         cursor = self.conn.cursor()
         try:
-            cursor.execute(statement.text)
+            cursor.execute(statement.text, getattr(statement, "params", None) or ())
             if cursor.description:
                 result = ResultSet([Column(d[0]) for d in cursor.description], cap=self.row_cap)
                 outcome.result = result

@@ -38,19 +38,25 @@ def fixed_key(s: Session, marked: bool, root: bool) -> tuple[object, ...]:
             s.backend_type, s.query)
 
 
+def plain(text: str, style: str = "") -> Text:
+    """A cell as DataTable would make it of a str, without reading it as markup:
+    a query's `arr[i]` stays as it is, and 2,000 rows are not parsed for tags."""
+    return Text(text, style=style, no_wrap=True, end="")
+
+
 def fixed_cells(s: Session, marked: bool, root: bool) -> dict[str, Text | str]:
     """The cells that do not move with the clock."""
     client = s.client_addr or ("local" if s.is_client else "")
     kind = (s.backend_type or "?").replace("client backend", "client").replace("autovacuum ", "av ")
     return {
-        "mark": "●" if marked else " ",
+        "mark": plain("●" if marked else " "),
         "pid": Text(str(s.pid), style="bold reverse red" if root else ""),
-        "user": clip(s.usename, 10),
-        "database": clip(s.datname, 10),
-        "application": clip(s.application_name, 14),
-        "client": clip(client, 12),
-        "backend_type": clip(kind, 8),
-        "query": clip(s.query_line, QUERY_WIDTH),
+        "user": plain(clip(s.usename, 10)),
+        "database": plain(clip(s.datname, 10)),
+        "application": plain(clip(s.application_name, 14)),
+        "client": plain(clip(client, 12)),
+        "backend_type": plain(clip(kind, 8)),
+        "query": plain(clip(s.query_line, QUERY_WIDTH)),
     }
 
 
@@ -85,7 +91,7 @@ def timed_cells(values: tuple[str, ...], before: tuple[str, ...] | None = None) 
     if (wait, wait_style) != (was[3], was[4]):
         cells["wait"] = Text(wait, style=wait_style)
     if xact_age != was[5]:
-        cells["xact_age"] = xact_age
+        cells["xact_age"] = plain(xact_age)
     if query_age != was[6]:
-        cells["query_age"] = query_age
+        cells["query_age"] = plain(query_age)
     return cells

@@ -17,11 +17,12 @@ from tui.widgets.activity.cells import (
     timed_cells,
     timed_values,
 )
+from tui.widgets.activity.plain_rows import PlainRowsTable
 
 MANY_GONE = 32  # rows gone in one refresh past which the table is rebuilt
 
 
-class SessionTable(DataTable[Text | str]):
+class SessionTable(PlainRowsTable):
     """Only changed cells are written, and the cursor stays on its session
     across refreshes, so a slow SSH link carries little and nothing jumps."""
 
@@ -87,22 +88,23 @@ class SessionTable(DataTable[Text | str]):
         self.sessions = wanted
         order = list(wanted)
         window = self._window(order)
-        added, changed = False, []
         stale: set[tuple[str, str]] = set()  # (row, column) of the cells written
-        for key, session in wanted.items():
-            if key not in self._cells:
-                fixed = fixed_key(session, key in marked, session.pid in roots)
-                timed = timed_values(session, limits)
-                cells = {**fixed_cells(session, key in marked, session.pid in roots), **timed_cells(timed)}
-                self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
-                self._cells[key] = cells
-                self._keys[key] = (fixed, timed)
-                self._behind.discard(key)
-                added = True
-            elif key not in window:
-                self._behind.add(key)  # rebuilt when it is drawn
-            elif self._bring_up_to_date(key, session, stale):
-                changed.append(key)
+        new = [key for key in wanted if key not in self._cells]
+        for key in new:
+            session = wanted[key]
+            fixed = fixed_key(session, key in marked, session.pid in roots)
+            timed = timed_values(session, limits)
+            cells = {**fixed_cells(session, key in marked, session.pid in roots), **timed_cells(timed)}
+            self.add_row(*(cells[c] for c, _, _ in SESSION_COLUMNS), key=key)
+            self._cells[key] = cells
+            self._keys[key] = (fixed, timed)
+        # Rows out of view are rebuilt when drawn; set operations, not 2,000 adds a refresh.
+        self._behind |= wanted.keys() - window
+        self._behind.difference_update(new)
+        fresh = set(new)
+        changed = [key for key in window if key in wanted and key not in fresh
+                   and self._bring_up_to_date(key, wanted[key], stale)]
+        added = bool(new)
         if order != self._order:
             rank = {key: i for i, key in enumerate(order)}
             self._order = order
@@ -113,11 +115,11 @@ class SessionTable(DataTable[Text | str]):
             self.move_cursor(row=self.get_row_index(RowKey(keep)), animate=False)
 
     def _window(self, order: list[str]) -> set[str]:
-        """The keys of the rows drawn now (row i is line i: one line per row), with a
-        screenful of margin either side for a scroll between two refreshes."""
+        """The keys of the rows drawn now (row i is line i: one line per row), and one
+        more: a row scrolled into view later is caught up before it is drawn."""
         height = max(1, self.scrollable_content_region.height)
-        top = max(0, int(self.scroll_offset.y) - height)
-        return set(order[top:top + 3 * height])
+        top = max(0, int(self.scroll_offset.y))
+        return set(order[top:top + height + 1])
 
     def _bring_up_to_date(self, key: str, session: Session, stale: set[tuple[str, str]]) -> bool:
         """Rebuild the cells of one row whose inputs changed; True if any did."""
@@ -137,7 +139,8 @@ class SessionTable(DataTable[Text | str]):
         old = self._cells[key]
         row = self._data[RowKey(key)]
         for column, value in updates.items():
-            if old[column] != value:
+            # Text equality ignores the style: a state turning bold yellow is a change.
+            if old[column] != value or getattr(old[column], "style", None) != getattr(value, "style", None):
                 row[ColumnKey(column)] = value
                 stale.add((key, column))
         self._cells[key] = {**old, **updates}

@@ -13,6 +13,7 @@ from textual.widgets import DataTable
 
 from tui.services.browse import Page, RelationInfo
 from tui.services.browse.edits import Overlay
+from tui.widgets.browse.selectable_table import SelectableTable
 
 # Grid cells are cut to this width; the value viewer shows the whole value.
 CELL_WIDTH = 32
@@ -65,7 +66,7 @@ def staged_cells(overlay: Overlay, cells: list[list[Text]], numeric: list[bool])
     return new_rows
 
 
-class DataGrid(DataTable[Text]):
+class DataGrid(SelectableTable):
     """A DataTable over one page (Textual renders only the visible lines).
 
     Owns the Browse keys about rows: paging, sort, filter, and what to do with the
@@ -170,8 +171,10 @@ class DataGrid(DataTable[Text]):
                  justify="right" if numeric[index] else "left")
             for index, name in enumerate(page.columns)
         ]
-        for index, (label, width) in enumerate(zip(labels, column_widths(labels, cells), strict=True)):
+        widths = column_widths(labels, cells)
+        for index, (label, width) in enumerate(zip(labels, widths, strict=True)):
             self.add_column(label, key=str(index), width=width)
+        self.remember_cells(cells, widths)  # for painting a selection over them
         for row in cells:
             self.add_row(*row)
         if cells:

@@ -15,6 +15,7 @@ from tui.db.link import in_background
 from tui.db.reader import QueryError, Source
 from tui.messages import ConnectionLost
 from tui.services.browse import KeysetPager, Page, RelationInfo, full_row, load_stats, load_structure
+from tui.services.browse.copying import read_full_rows
 from tui.services.browse.navigation import Opened, Place, open_place
 from tui.widgets.browse.structure_view import stats_renderable, structure_renderable
 
@@ -51,6 +52,14 @@ class RelationLoader(Widget):
         values: list[str | None] | None
         column: int
         use: str  # "view", or what to copy: "cell", "json", "insert"
+
+    @dataclass
+    class RowsFetched(Message):
+        """Rows (page indexes) read again uncut, for a copy of a selection."""
+
+        generation: int
+        fetched: dict[int, list[str | None] | None]
+        copy: tuple[Any, str]  # the selection's span and the format to copy it in
 
     @dataclass
     class ViewLoaded(Message):
@@ -120,6 +129,17 @@ class RelationLoader(Widget):
             self._failed(generation, exc)
         else:
             self.post_message(self.RowFetched(generation, values, column, use))
+
+    @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
+    def read_rows(self, generation: int, relation: RelationInfo, rows: list[int], keys: list[tuple[Any, ...]],
+                  copy: tuple[Any, str]) -> None:
+        """These page rows (by key), uncut, for `copy`."""
+        try:
+            values = read_full_rows(self.source, relation, keys)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never crashes the app
+            self._failed(generation, exc)
+        else:
+            self.post_message(self.RowsFetched(generation, dict(zip(rows, values, strict=True)), copy))
 
     @work(thread=True, exclusive=True, group="browse", exit_on_error=False)
     def read_view(self, generation: int, view: str, relation: RelationInfo) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from rich.console import RenderableType
@@ -17,14 +18,18 @@ from tui.db.link import close_in_background
 from tui.db.reader import source_for
 from tui.profiles import Profile
 from tui.services.browse import KeysetPager, Page, RelationInfo
+from tui.services.browse.copying import page_rows_with, relation_copy_source, rows_cut
 from tui.services.browse.navigation import COPIED, PAGE_MOVES, Navigation, Place, copied_text, reread_page
 from tui.widgets.browse.ask_input import AskInput
 from tui.widgets.browse.data_grid import DataGrid
 from tui.widgets.browse.edit_session import EditSession, request_for
 from tui.widgets.browse.loader import RelationLoader
+from tui.widgets.browse.selectable_table import SelectableTable
 from tui.widgets.browse.status_line import ChangesBar, RelationTitle, StatusLine, page_summary
 from tui.widgets.browse.structure_view import FactsView
 from tui.widgets.browse.value_viewer import ValueViewer
+from tui.widgets.grid_selection import Span, copied_message, copy_span
+from tui.widgets.row_view import RowView
 
 VIEWS = ("browse-grid", "browse-structure", "browse-stats")
 
@@ -355,6 +360,50 @@ class BrowsePane(Widget, can_focus=False):
         place = self.nav.back()
         if place is not None:
             self._open(place)
+
+    # ---- a selection copied, a row expanded (the keys of tui.widgets.grid_selection) ----------
+    def on_selectable_table_copy_rows(self, event: SelectableTable.CopyRows) -> None:
+        event.stop()
+        page = self.nav.pager.page if self.nav.pager else None
+        grid = self.query_one(DataGrid)
+        if event.span is None:
+            self._with_row("copying", grid.cursor_row, grid.cursor_column, "cell")
+            return
+        if page is None or self.nav.relation is None:
+            return
+        if event.span.bottom >= len(page.rows):  # staged new rows sit under the page: not data yet
+            if event.span.top >= len(page.rows):
+                return
+            event.span = replace(event.span, bottom=len(page.rows) - 1)
+        cut = rows_cut(page, event.span.rows, event.span.columns)
+        if cut:  # cells cut for the grid: read those rows whole first
+            self.loader.read_rows(self._begin("copying"), self.nav.relation, cut, [page.keys[r] for r in cut],
+                                  (event.span, event.fmt))
+        else:
+            self._copy_span(page.rows, event.span, event.fmt)
+
+    def on_relation_loader_rows_fetched(self, event: RelationLoader.RowsFetched) -> None:
+        if self._answered(event.generation) and self.nav.pager and self.nav.pager.page:
+            self._copy_span(page_rows_with(self.nav.pager.page, event.fetched), *event.copy)
+            self.query_one(StatusLine).restore()
+
+    def _copy_span(self, rows: list[list[str | None]], span: Span, fmt: str) -> None:
+        assert self.nav.relation is not None
+        copied = copy_span(fmt, relation_copy_source(self.nav.relation, self.source.dialect), rows.__getitem__, span)
+        self.app.copy_to_clipboard(copied.text)
+        self.notify(copied_message(copied, fmt, len(span.columns)), timeout=3)
+        self.query_one(DataGrid).end_selection()
+
+    def on_selectable_table_row_view_requested(self, event: SelectableTable.RowViewRequested) -> None:
+        event.stop()
+        page = self.nav.pager.page if self.nav.pager else None
+        if page is None or not page.rows:
+            return
+        self.app.push_screen(
+            RowView(page.columns, page.rows.__getitem__, len(page.rows), min(event.row, len(page.rows) - 1),
+                    "on this page",
+                    lambda index: {c for r, c in page.truncated if r == index}),
+            lambda index: self.query_one(DataGrid).move_cursor(row=index, animate=False) if index is not None else None)
 
     # ---- editing: staged in the EditSession, drawn over the page -------------------------------
     def action_edit(self, action: str) -> None:

@@ -22,6 +22,7 @@ from tui.services.query.classify import first_keyword
 from tui.services.query.completion import CompletionCatalog
 from tui.services.query.guard import Guard
 from tui.services.query.history import HistoryStore
+from tui.services.query.plot_data import plot_of
 from tui.services.query.results import DEFAULT_ROW_CAP
 from tui.services.query.runner import Outcome
 from tui.services.query.session_keeper import SessionKeeper
@@ -36,8 +37,10 @@ from tui.widgets.query.plan_explainer import PlanExplainer
 from tui.widgets.query.result_exporter import ResultExporter
 from tui.widgets.query.result_grid import ResultGrid
 from tui.widgets.query.results_view import ResultsView
+from tui.widgets.query.saved_queries import SavedQueries
 from tui.widgets.query.statement_runner import StatementRunner
 from tui.widgets.query.transaction_control import TransactionControl
+from tui.widgets.query.watch import Watcher
 
 __all__ = ["QueryPane", "outcome_summary", "run_summary"]
 
@@ -73,6 +76,12 @@ class QueryPane(Widget):
         Binding("f10", "commit", "Commit", show=False, id="query.commit"),
         Binding("f12", "rollback", "Roll back", show=False, id="query.rollback"),
         Binding("ctrl+n", "toggle_autocommit", "Manual commit on/off", show=False, id="query.toggle_autocommit"),
+        # Saved queries, watch mode and plots (tui/widgets/query/saved_queries.py, watch.py, result_plot.py).
+        Binding("ctrl+s", "save_query", "Save query", show=False, id="query.save_query"),
+        Binding("ctrl+l", "saved_queries", "Saved queries", show=False, id="query.saved_queries"),
+        Binding("w", "watch", "Watch (again: stop)", show=False, id="query.watch"),
+        Binding("W", "watch_pause", "Pause watch", show=False, id="query.watch_pause"),
+        Binding("p", "plot", "Plot the result", show=False, id="query.plot"),
     ]
 
     class TransactionChanged(Message):
@@ -83,13 +92,15 @@ class QueryPane(Widget):
             super().__init__()
             self.header = header
 
-    def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP) -> None:
+    def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP,
+                 storage_key: str | None = None) -> None:
         super().__init__(id="query-pane")
         self.database = database
         self.profile = profile
         self.sessions = SessionKeeper(database, row_cap)
-        self.history = HistoryStore(profile.name)
-        self.editor_tabs = EditorTabs(profile.name, id="query-editor")
+        # Tabs and history per profile, and per database after a switch (storage_key).
+        self.history = HistoryStore(storage_key or profile.name)
+        self.editor_tabs = EditorTabs(storage_key or profile.name, id="query-editor")
         self.results = ResultsView(id="query-results")
         self.completion = CompletionPopup(database, id="completion")
         self.prompt = GuardPrompt()
@@ -98,6 +109,8 @@ class QueryPane(Widget):
         self.runner = StatementRunner(self.sessions, self.history)
         self.transactions = TransactionControl(self.sessions, profile)
         self._status_text = ""
+        self.saved = SavedQueries(database, profile)
+        self.watcher = Watcher()
         self.outcomes: list[Outcome] = []
         self.running = False
         self._total, self._current_index = 1, 0  # statements in the run, the one running
@@ -114,8 +127,11 @@ class QueryPane(Widget):
         yield self.explainer
         yield self.exporter
         yield self.transactions
+        yield self.saved
+        yield self.watcher
 
     def on_mount(self) -> None:
+        self.grid.dialect = "sqlite" if self.profile.driver == "sqlite" else "postgresql"  # copies as INSERT
         self._set_status("ready")
         self.completion.load_catalog()
 
@@ -213,7 +229,7 @@ class QueryPane(Widget):
         """A statement or an EXPLAIN is using the session's connection."""
         return self.running or self.explainer.busy
 
-    def _run(self, statements: list[Statement]) -> None:
+    def _run(self, statements: list[Statement], guard: Guard | None = None) -> None:
         if self._busy():
             self.app.notify("A statement is running: esc or ctrl+c cancels it.", severity="warning")
             return
@@ -225,11 +241,13 @@ class QueryPane(Widget):
         self.running = True
         self._total, self._current_index = len(statements), 0
         self.outcomes = []
+        if not self.watcher.watching:
+            self.results.hide_plot()
         self.results.begin(len(statements))
         self._current_started = time.perf_counter()
         self._set_status(f"running 1 of {len(statements)} …")
         self._status_timer = self.set_interval(STATUS_INTERVAL, self._tick)
-        guard = self._guard()
+        guard = guard or self._guard()
         self.runner.run(statements, guard, self.transactions.state.manual,
                         lambda: self.prompt.ask(self.transactions.question(guard)))
 
@@ -303,6 +321,8 @@ class QueryPane(Widget):
         dry_run = dry_run_text(outcome) if self.transactions.state.open else None
         if dry_run:
             self._message(dry_run, "bold yellow")  # in the open transaction: nothing committed yet
+        if self.watcher.watching and outcome.statement is self.watcher.statement:  # not a run of its own
+            self._watched_outcome(outcome)
 
     @on(StatementRunner.RunFinished)
     def _run_finished(self, message: StatementRunner.RunFinished) -> None:
@@ -322,7 +342,7 @@ class QueryPane(Widget):
         if self._total > 1 and "stopped" in summary:
             self._message(summary.rpartition(" · ")[2].capitalize() + ".", "yellow")
         redacted = " · saved to history with a password redacted" if self.history.take_redacted() else ""
-        self._set_status(summary + redacted)
+        self._set_status(summary + redacted + (f" · {self.watcher.describe()}" if self.watcher.watching else ""))
 
     def action_cancel(self) -> None:
         if self._completion_open():
@@ -341,6 +361,8 @@ class QueryPane(Widget):
         if action == "cancel":
             # Only while something runs; otherwise esc/ctrl+c keep their usual meaning.
             return self.running or self.exporter.exporting or self._completion_open()
+        if action == "watch_pause":
+            return self.watcher.watching
         return True
 
     # -- transactions ------------------------------------------------------------------------
@@ -441,3 +463,66 @@ class QueryPane(Widget):
             self.grid.focus()
         else:
             self.editor.focus()
+
+    # -- saved queries ------------------------------------------------------------------------
+    def action_save_query(self) -> None:
+        self._after_typed_keys(
+            lambda: self.saved.save(";\n".join(s.text for s in self.editor_tabs.selected_or_current())))
+
+    def action_saved_queries(self) -> None:
+        self.saved.open_picker()
+
+    @on(SavedQueries.OpenInTab)
+    def _open_saved_in_tab(self, message: SavedQueries.OpenInTab) -> None:
+        self.editor_tabs.new_tab()
+        self.editor_tabs.buffers[-1] = message.sql  # loaded into the editor as the new tab activates
+
+    @on(SavedQueries.RunStatement)
+    def _run_saved(self, message: SavedQueries.RunStatement) -> None:
+        self._message(f"Saved query {message.title}", "dim")
+        self._run([message.statement])
+
+    @on(SavedQueries.Saved)
+    def _saved(self, message: SavedQueries.Saved) -> None:
+        self.app.notify(message.text, severity="error" if message.error else "information")
+
+    # -- watch mode and plots -----------------------------------------------------------------
+    def action_watch(self) -> None:
+        if self.watcher.watching:
+            self._stop_watch("Watch stopped.")
+        else:
+            self._after_typed_keys(lambda: self.watcher.ask(self.editor_tabs.selected_or_current(), self.grid))
+
+    @on(Watcher.Tick)
+    def _watch_tick(self, message: Watcher.Tick) -> None:
+        if not (self._busy() or self.prompt.waiting):  # else the previous run is still going: skip this one
+            self._run([message.statement], self.watcher.guard(self._guard()))
+
+    def _watched_outcome(self, outcome: Outcome) -> None:
+        stopped = self.watcher.stop_reason(outcome)
+        if stopped:
+            self._stop_watch(stopped)
+            return
+        self.grid.changed_cells = self.watcher.record(outcome.result)
+        self.grid.refresh()
+        data = self.watcher.series.plot()
+        if data.why_not is None:
+            self.results.show_plot(data, self.watcher.describe().split(" · W ")[0])
+
+    def _stop_watch(self, text: str) -> None:
+        self.watcher.stop()
+        self._message(text, "yellow")
+        self._set_status(text.lower().rstrip("."))
+
+    def action_watch_pause(self) -> None:
+        self.watcher.toggle_pause()
+        self._set_status(self.watcher.describe())
+
+    def action_plot(self) -> None:
+        data = plot_of(self.grid.result)
+        if self.results.plot_shown:
+            self.results.hide_plot()
+        elif data.why_not is not None:
+            self.app.notify(data.why_not, severity="warning")
+        else:
+            self.results.show_plot(data)

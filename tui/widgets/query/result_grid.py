@@ -7,6 +7,8 @@ from rich.cells import cell_len, set_cell_size
 from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
+from textual import work
+from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.geometry import Region, Size
@@ -15,12 +17,18 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.services.copy_formats import Copied, CopySource, parse_table_name
 from tui.services.query.results import ResultSet
+from tui.widgets.copy_chooser import CopyFormatChooser
+from tui.widgets.grid_selection import SELECTION_BINDINGS, GridSelection, Span, copied_message, copy_span, preferences
+from tui.widgets.row_view import RowView
 
 MAX_COLUMN_WIDTH = 40
 SAMPLE_ROWS = 200  # rows looked at to size the columns
 NULL_TEXT = "NULL"
 COPY_LIMIT = 100_000  # values in one OSC 52 copy: terminals cap the clipboard payload
+# Types whose values copy as more than text (JSON booleans and documents, INSERT casts).
+TYPE_NAMES = {16: "boolean", 17: "bytea", 114: "json", 3802: "jsonb"}
 
 
 def display_text(value: str | None) -> str:
@@ -59,10 +67,12 @@ class ResultGrid(ScrollView, can_focus=True):
         Binding("home", "edge(-1)", "First row", show=False),
         Binding("end", "edge(1)", "Last row", show=False),
         Binding("enter", "open_cell", "View value"),
-        Binding("y", "copy_cell", "Copy cell"),
-        Binding("Y", "copy_row", "Copy row", show=False),
-        Binding("C", "copy_column", "Copy column", show=False),
-        Binding("A", "copy_visible", "Copy visible rows", show=False),
+        # y in the footer here, as before the selection came (Browse's footer is full); the
+        # footer names what it copies without a selection, help says the rest.
+        Binding("y", "copy_selection", "Copy cell", id="grid.copy"),
+        *[binding for binding in SELECTION_BINDINGS if binding.id != "grid.copy"],
+        Binding("C", "copy_column", "Copy column", show=False, id="results.copy_column"),
+        Binding("A", "copy_visible", "Copy visible rows", show=False, id="results.copy_visible"),
     ]
 
     cursor_row: reactive[int] = reactive(0)
@@ -76,21 +86,35 @@ class ResultGrid(ScrollView, can_focus=True):
             self.column = column
             self.value = value
 
+    class SelectionCopied(Message):
+        """A selection's text is ready for the clipboard (formatted off the UI thread)."""
+
+        def __init__(self, copied: Copied, fmt: str, columns: int) -> None:
+            super().__init__()
+            self.copied = copied
+            self.fmt = fmt
+            self.columns = columns
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.result: ResultSet | None = None
         self.widths: list[int] = []
         self._sized_on = 0
         self._measured: tuple[int, int] = (0, 0)  # rows [from, to) last measured for drawing
+        self.selection = GridSelection()
+        self.dialect = "postgresql"  # how INSERTs quote values; the Query pane sets it
+        self.changed_cells: set[tuple[int, int]] = set()  # (row, column) drawn highlighted (watch mode)
 
     # -- data -----------------------------------------------------------------------
     def show(self, result: ResultSet | None) -> None:
         """Display a (possibly still loading) result; resets the cursor."""
         self.result = result
+        self.changed_cells = set()
         self.widths = []
         self._sized_on = 0
         self._measured = (0, 0)
         self.cursor_row = self.cursor_column = 0
+        self.selection.clear()
         self.scroll_to(0, 0, animate=False)
         self.rows_changed()
 
@@ -181,12 +205,17 @@ class ResultGrid(ScrollView, can_focus=True):
             nulls = [v is None for v in values]
             base = styles["odd"] if index % 2 else styles["even"]
             cursor_col = self.cursor_column if index == self.cursor_row else None
-            strip = self._draw(cells, base, styles["null"], cursor_col, styles, nulls)
+            span = self.selected_span()
+            chosen = span.columns if span and index in span.rows else None
+            strip = self._draw(cells, base, styles["null"], cursor_col, styles, nulls, chosen,
+                               [(index, c) in self.changed_cells for c in range(len(cells))]
+                               if self.changed_cells else None)
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
 
     def _styles(self) -> dict[str, Style]:
         variables = self.app.theme_variables
         base = self.rich_style
+        selected = rich_color(variables.get("primary-muted")) or rich_color(variables.get("primary"))
         return {
             "header": base + Style(bold=True, color=rich_color(variables.get("primary"))),
             "even": base,
@@ -194,16 +223,23 @@ class ResultGrid(ScrollView, can_focus=True):
             "null": base + Style(dim=True, italic=True),
             "cursor": Style(reverse=True, bold=True) if self.has_focus else Style(underline=True),
             "rule": base + Style(dim=True),
+            "selected": Style(bgcolor=selected) if selected else Style(reverse=True),
+            "changed": Style(bold=True, color=rich_color(variables.get("warning"))),
         }
 
     def _draw(self, cells: list[tuple[str, bool]], style: Style, null_style: Style, cursor_col: int | None,
-              styles: dict[str, Style], nulls: list[bool] | None = None) -> Strip:
+              styles: dict[str, Style], nulls: list[bool] | None = None, chosen: range | None = None,
+              changed: list[bool] | None = None) -> Strip:
         segments = [Segment(" ", style)]
         for column, ((text, numeric), width) in enumerate(zip(cells, self.widths, strict=False)):
             fitted = text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
             fitted = fitted.rjust(width) if numeric else fitted
             fitted = set_cell_size(fitted, width)  # pads, and cuts wide characters cleanly
             cell_style = null_style if nulls and nulls[column] else style
+            if changed and changed[column]:  # watch mode: differs from the previous run
+                cell_style = cell_style + styles["changed"]
+            if chosen is not None and column in chosen:
+                cell_style = cell_style + styles["selected"]
             if column == cursor_col:
                 cell_style = cell_style + styles["cursor"]
             segments.append(Segment(fitted, cell_style))
@@ -259,12 +295,6 @@ class ResultGrid(ScrollView, can_focus=True):
         if current is not None:
             self.post_message(self.CellOpened(*current))
 
-    def action_copy_cell(self) -> None:
-        current = self.current_value()
-        if current is not None:
-            self.app.copy_to_clipboard("" if current[1] is None else current[1])
-            self.app.notify("Cell copied.")
-
     def action_copy_column(self) -> None:
         result = self.result
         if result is None or not len(result):
@@ -285,9 +315,98 @@ class ResultGrid(ScrollView, can_focus=True):
         self.app.copy_to_clipboard("\n".join(lines))
         self.app.notify(f"{len(rows)} visible rows copied (tab-separated, with a header).")
 
-    def action_copy_row(self) -> None:
+    # -- selection, copy, row view (keys shared with Browse: tui.widgets.grid_selection) ------
+    def selected_span(self) -> Span | None:
+        """The selected rectangle (rows and columns of the result), or None."""
+        if self.result is None:
+            return None
+        return self.selection.span(self.cursor_row, self.cursor_column, len(self.result), len(self.result.columns))
+
+    def action_select(self, mode: str) -> None:
         if self.result is None or not len(self.result):
             return
-        values = self.result.row(min(self.cursor_row, len(self.result) - 1))
-        self.app.copy_to_clipboard("\t".join("" if v is None else v for v in values))
-        self.app.notify("Row copied (tab-separated).")
+        self.selection.toggle(mode, self.cursor_row, self.cursor_column)
+        self.refresh()
+
+    def action_extend(self, dx: int, dy: int) -> None:
+        if self.result is not None and len(self.result) and not self.selection.active:
+            self.selection.toggle("cells", self.cursor_row, self.cursor_column)
+        self.action_move(dx, dy)
+        self.refresh()
+
+    def action_clear_selection(self) -> None:
+        if not self.selection.active:
+            raise SkipAction()  # esc keeps its meaning further up (leave, cancel)
+        self.selection.clear()
+        self.refresh()
+
+    def copy_source(self) -> CopySource:
+        """The result's columns as the copy formats need them; INSERTs go into `table`."""
+        assert self.result is not None
+        columns = self.result.columns
+        return CopySource([c.name for c in columns], [c.numeric for c in columns],
+                          [TYPE_NAMES.get(c.type_oid, "") for c in columns], parse_table_name(preferences.table),
+                          self.dialect)
+
+    def action_copy_selection(self) -> None:
+        span = self.selected_span()
+        if span is None:
+            current = self.current_value()
+            if current is not None:
+                self.app.copy_to_clipboard("" if current[1] is None else current[1])
+                self.app.notify("Cell copied.")
+            return
+        self._copy(preferences.format, span)
+
+    def _row_span(self) -> Span | None:
+        span = self.selected_span()
+        if span is None and self.result is not None and len(self.result) and self.result.columns:
+            row = min(self.cursor_row, len(self.result) - 1)
+            span = Span(row, row, 0, len(self.result.columns) - 1)
+        return span
+
+    def action_copy_as(self) -> None:
+        span = self._row_span()
+        if span is None:
+            return
+        what = span.describe() if self.selection.active else "the row"
+        self.app.push_screen(CopyFormatChooser(what, preferences.format, preferences.table),
+                             lambda choice: self._chosen(choice, span))
+
+    def _chosen(self, choice: tuple[str, str] | None, span: Span) -> None:
+        if choice is None:
+            return
+        preferences.format, preferences.table = choice
+        self._copy(choice[0], span)
+
+    def _copy(self, fmt: str, span: Span) -> None:
+        self.copy_in_background(fmt, self.copy_source(), span)
+        self.selection.clear()
+        self.refresh()
+
+    @work(thread=True, exclusive=True, group="result-copy", exit_on_error=False)
+    def copy_in_background(self, fmt: str, source: CopySource, span: Span) -> None:
+        """Format the selection: up to a megabyte of text takes a moment (rows are
+        decoded one by one)."""
+        assert self.result is not None
+        copied = copy_span(fmt, source, self.result.row, span)
+        self.post_message(self.SelectionCopied(copied, fmt, len(span.columns)))
+
+    def on_result_grid_selection_copied(self, message: ResultGrid.SelectionCopied) -> None:
+        message.stop()
+        copied = message.copied
+        self.app.copy_to_clipboard(copied.text)
+        self.app.notify(copied_message(copied, message.fmt, message.columns, " f8 exports them all."),
+                        severity="warning" if copied.capped else "information", timeout=8 if copied.capped else 3)
+
+    def action_row_view(self) -> None:
+        result = self.result
+        if result is None or not len(result):
+            return
+        self.app.push_screen(RowView([c.name for c in result.columns], result.row, len(result), self.cursor_row),
+                             self._row_viewed)
+
+    def _row_viewed(self, index: int | None) -> None:
+        if index is not None and self.result is not None and index < len(self.result):
+            self.cursor_row = index
+            self._follow_cursor()

@@ -9,12 +9,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static, Tab, Tabs
 
+from tui.services.query.plot_data import PlotData
 from tui.services.query.results import ResultSet
 from tui.services.query.runner import Outcome
 from tui.services.query.standby import standby_hint
 from tui.services.query.summary import outcome_summary
 from tui.widgets.browse.value_viewer import ValueViewer
 from tui.widgets.query.result_grid import ResultGrid
+from tui.widgets.query.result_plot import ResultPlot
 
 
 class ResultsView(Vertical):
@@ -28,6 +30,7 @@ class ResultsView(Vertical):
         yield Static("", id="query-status", markup=False)
         yield Tabs(id="result-tabs")
         yield ResultGrid(id="result-grid")
+        yield ResultPlot(id="result-plot")
         yield RichLog(id="query-messages", markup=False, wrap=True, max_lines=500)
 
     def on_mount(self) -> None:
@@ -36,6 +39,24 @@ class ResultsView(Vertical):
     @property
     def grid(self) -> ResultGrid:
         return self.query_one("#result-grid", ResultGrid)
+
+    @property
+    def plot(self) -> ResultPlot:
+        return self.query_one("#result-plot", ResultPlot)
+
+    def show_plot(self, data: PlotData, title: str = "") -> None:
+        """The chart under the grid (the messages make room for it)."""
+        self.plot.draw(data, title)
+        self.plot.add_class("-shown")
+        self.query_one("#query-messages").display = False
+
+    def hide_plot(self) -> None:
+        self.plot.remove_class("-shown")
+        self.query_one("#query-messages").display = True
+
+    @property
+    def plot_shown(self) -> bool:
+        return self.plot.has_class("-shown")
 
     def set_status(self, text: str, transaction: str = "") -> None:
         """The status line: `text`, then the session's transaction state when known."""

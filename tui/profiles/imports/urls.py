@@ -1,4 +1,5 @@
-"""Turn what people paste (URLs, DSNs, `.env` files) into profiles.
+"""One pasted URL (postgresql://, SQLAlchemy's postgresql+driver://, JDBC,
+sqlite:///) or key=value DSN, as a profile.
 
 The password found in a source is returned beside the profile, never inside it:
 the caller moves it to the keyring.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from psycopg.conninfo import conninfo_to_dict
@@ -27,6 +29,12 @@ class ImportedProfile:
     profile: Profile
     password: str | None
     origin: str  # e.g. "DATABASE_URL in .env" or "URL"
+    hints: tuple[str, ...] = ()  # e.g. a docker-compose service name used as the host
+
+    def with_changes(self, **changes: Any) -> ImportedProfile:
+        from dataclasses import replace
+
+        return replace(self, **changes)
 
 
 # libpq's URI query parameters that map onto profile keys; others are dropped.
@@ -37,30 +45,39 @@ _PROFILE_KEYS = {
     "application_name": "application_name", "options": "options",
 }
 _LIBPQ_QUERY_KEYS = set(_PROFILE_KEYS) | {"password", "target_session_attrs", "sslpassword"}
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>.*?)\s*$")
+_URL_START = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.S)
 
 
-def _strip_env_value(raw: str) -> str:
-    if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
-        return raw[1:-1]
-    return raw.split(" #", 1)[0].strip()
+def _encode_raw_userinfo(url: str) -> str:
+    """`postgresql://u:p@ss#1/x@host/db` as people paste it: the host is after the
+    last `@`, so a password with `@ : / # ?` is encoded instead of cutting the URL."""
+    match = _URL_START.match(url)
+    if not match or "@" not in match["rest"]:
+        return url
+    userinfo, _, hostpart = match["rest"].rpartition("@")
+    if not any(c in userinfo for c in "@/#?"):
+        return url
+    user, colon, password = userinfo.partition(":")
 
+    def encode(text: str) -> str:  # a %XX already there stays; a lone % is a percent sign
+        return quote(re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", text), safe="%")
 
-def _is_url_variable(key: str) -> bool:
-    return key == "DATABASE_URL" or key.endswith("_DB_URL") or key.endswith("_DATABASE_URL")
+    encoded = encode(user) + (colon + encode(password) if colon else "")
+    return f"{match['scheme']}://{encoded}@{hostpart}"
 
 
 # Room for unique_name's "-2", "-3", … within the profile name limit.
 _IMPORTED_NAME_LENGTH = MAX_NAME_LENGTH - 4
 
 
-def _safe_name(text: str) -> str:
+def safe_name(text: str) -> str:
+    """`text` as a profile name: lower case, runs of other characters as `-`."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-._").lower()[:_IMPORTED_NAME_LENGTH].rstrip("-._")
     return name or "imported"
 
 
 def _postgres_from_url(url: str, name: str | None) -> tuple[Profile, str | None]:
-    parts = urlsplit(url)
+    parts = urlsplit(_encode_raw_userinfo(url))
     scheme = parts.scheme.split("+", 1)[0]  # SQLAlchemy driver suffixes mean nothing to libpq
     query = []
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -78,7 +95,7 @@ def _postgres_from_url(url: str, name: str | None) -> tuple[Profile, str | None]
         params = conninfo_to_dict(clean)
     except Exception as exc:  # psycopg.ProgrammingError: libpq's own words
         raise SourceError(f"not a valid PostgreSQL URL: {_first_line(exc)}") from None
-    return _profile_from_params(params, name)
+    return profile_from_params(params, name)
 
 
 def _first_line(exc: Exception) -> str:
@@ -88,7 +105,8 @@ def _first_line(exc: Exception) -> str:
     return redact(first_line(exc))
 
 
-def _profile_from_params(params: dict[str, object], name: str | None) -> tuple[Profile, str | None]:
+def profile_from_params(params: dict[str, object], name: str | None) -> tuple[Profile, str | None]:
+    """libpq's connection keywords (dbname, user, …) as a profile and its password."""
     password = params.pop("password", None)
     values: dict[str, object] = {}
     for key, value in params.items():
@@ -110,7 +128,7 @@ def _profile_from_params(params: dict[str, object], name: str | None) -> tuple[P
         else:
             values[target] = str(value)
     default_name = str(values.get("database") or values.get("host") or "imported")
-    profile = Profile(name=_safe_name(name or default_name), driver="postgresql", **values)  # type: ignore[arg-type]
+    profile = Profile(name=safe_name(name or default_name), driver="postgresql", **values)  # type: ignore[arg-type]
     return profile, str(password) if password else None
 
 
@@ -121,7 +139,7 @@ def _sqlite_from_url(url: str, name: str | None, base_dir: Path) -> Profile:
         raise SourceError("an in-memory SQLite URL (sqlite://) has no file to open")
     raw_path = unquote(rest[1:].split("?", 1)[0])
     path = Path(raw_path) if raw_path.startswith("/") else (base_dir / raw_path)
-    return Profile(name=_safe_name(name or path.stem), driver="sqlite", path=str(path.resolve()))
+    return Profile(name=safe_name(name or path.stem), driver="sqlite", path=str(path.resolve()))
 
 
 def parse_source(
@@ -132,12 +150,15 @@ def parse_source(
     base_dir = base_dir or Path.cwd()
     if not text:
         raise SourceError("nothing to import: the source is empty")
+    jdbc = text.lower().startswith("jdbc:")
+    if jdbc:  # jdbc:postgresql://host:5432/db?user=u&password=p&ssl=true
+        text = text[5:]
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if scheme.split("+", 1)[0] == "sqlite":
         return ImportedProfile(_sqlite_from_url(text, name, base_dir), None, "URL")
     if scheme.split("+", 1)[0] in ("postgresql", "postgres"):
         profile, password = _postgres_from_url(text, name)
-        return ImportedProfile(profile, password, "URL")
+        return ImportedProfile(profile, password, "JDBC URL" if jdbc else "URL")
     if scheme:
         raise SourceError(
             f"unsupported scheme '{scheme}://': expected postgresql://, postgres:// or sqlite:///"
@@ -147,56 +168,11 @@ def parse_source(
             params = conninfo_to_dict(text)
         except Exception as exc:
             raise SourceError(f"not a valid key=value connection string: {_first_line(exc)}") from None
-        profile, password = _profile_from_params(dict(params), name)
+        profile, password = profile_from_params(dict(params), name)
         return ImportedProfile(profile, password, "DSN")
     raise SourceError(
         "not a URL, a key=value connection string or an existing .env file"
     )
-
-
-def parse_env_file(path: Path, name: str | None = None, notes: list[str] | None = None) -> list[ImportedProfile]:
-    """Every `DATABASE_URL` / `*_DB_URL` line of a .env file, as profiles. An empty
-    one (`X_DB_URL=`) is skipped, with a line in `notes` saying so."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"cannot read {path}: {exc}") from None
-    found: list[ImportedProfile] = []
-    for line in text.splitlines():
-        match = _ENV_LINE.match(line)
-        if not match or not _is_url_variable(match["key"]):
-            continue
-        key = match["key"]
-        prefix = key.removesuffix("_URL").removesuffix("_DATABASE").removesuffix("_DB")
-        default = name if (name and key == "DATABASE_URL") else None
-        if key != "DATABASE_URL":
-            default = f"{name}-{prefix}" if name else prefix
-        value = _strip_env_value(match["value"])
-        if not value.strip():
-            if notes is not None:
-                notes.append(f"{path.name}: {key} is empty, skipped")
-            continue
-        try:
-            imported = parse_source(value, default, path.parent)
-        except SourceError as exc:
-            raise SourceError(f"{path}: {key}: {exc}") from None
-        found.append(ImportedProfile(imported.profile, imported.password, f"{key} in {path.name}"))
-    if not found:
-        raise SourceError(f"{path}: no DATABASE_URL or *_DB_URL line found")
-    return found
-
-
-def import_source(source: str, name: str | None = None, notes: list[str] | None = None) -> list[ImportedProfile]:
-    """A URL, a DSN or the path of a .env file, as profiles to add; what was skipped
-    is added to `notes`."""
-    candidate = Path(source).expanduser()
-    if "://" not in source and "=" not in source and candidate.is_file():
-        return parse_env_file(candidate, name, notes)
-    if "://" not in source and "=" not in source and (
-        candidate.name.startswith(".env") or candidate.suffix == ".env"
-    ):
-        raise SourceError(f"{candidate}: no such file")
-    return [parse_source(source, name)]
 
 
 def unique_name(wanted: str, taken: set[str]) -> str:

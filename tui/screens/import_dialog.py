@@ -1,0 +1,120 @@
+"""The picker's import dialog: paste a URL, DSN or psql line, or name a file
+(.env, alembic.ini, docker-compose.yml), see what will be created, then create it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from tui.widgets.dialogs.dialog import Dialog
+from tui.widgets.steady_input import SteadyInput
+
+if TYPE_CHECKING:
+    from tui.profiles.imports import ImportPlan  # psycopg: loaded when a source is read
+
+
+class ImportDialog(Dialog["ImportPlan"]):
+    """Returns the plan to carry out (None on esc). Nothing is saved here: the
+    first enter previews, a second enter on the same source accepts."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="import.cancel")]
+
+    class Previewed(Message):
+        """The source was read: what an import would create."""
+
+        def __init__(self, source: str, plan: ImportPlan) -> None:
+            super().__init__()
+            self.source = source
+            self.plan = plan
+
+    class Refused(Message):
+        """The source cannot be imported; the message says why (never the password)."""
+
+        def __init__(self, source: str, message: str) -> None:
+            super().__init__()
+            self.source = source
+            self.message = message
+
+    def __init__(self, taken: set[str], source: str = "") -> None:
+        super().__init__()
+        self.taken = set(taken)
+        self.initial = source
+        self.plan: ImportPlan | None = None
+        self.plan_source: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="import-dialog"):
+            yield Label("Import connections", classes="dialog-title")
+            yield Static("A URL, DSN or psql line, or the path of a .env, alembic.ini or docker-compose.yml:",
+                         markup=False)
+            yield SteadyInput(self.initial, id="import-source")
+            with VerticalScroll(classes="dialog-scroll"):
+                yield Static("", id="import-preview", markup=False)
+            yield Static("", id="import-error", classes="dialog-error", markup=False)
+            yield Static("enter preview · enter again create · esc cancel", id="import-keys",
+                         classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        if self.closing:
+            return
+        self.query_one("#import-preview").display = False
+        if self.initial:
+            self._read(self.initial)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        source = event.value.strip()
+        if self.plan is not None and source == self.plan_source:
+            self.dismiss(self.plan)
+        elif source:
+            self.query_one("#import-error", Static).update("Reading…")
+            self._read(source)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.value.strip() != self.plan_source:
+            self.plan, self.plan_source = None, None
+            self.query_one("#import-keys", Static).update("enter preview · enter again create · esc cancel")
+
+    @work(thread=True, exclusive=True, group="import-preview", exit_on_error=False)
+    def _read(self, source: str) -> None:
+        """Parse the source off the UI thread (a file may be on a slow disk)."""
+        from tui.profiles.imports import SourceError, import_source, plan_import
+        from tui.secrets import redact
+
+        notes: list[str] = []
+        try:
+            found = import_source(source, None, notes)
+        except SourceError as exc:
+            self.post_message(self.Refused(source, redact(str(exc))))
+            return
+        secrets = {item.password for item in found if item.password}
+        plan = plan_import(redact(source, secrets), found, self.taken, notes)
+        self.post_message(self.Previewed(source, plan))
+
+    def on_import_dialog_previewed(self, event: ImportDialog.Previewed) -> None:
+        if self.closing:
+            return
+        self.plan, self.plan_source = event.plan, event.source
+        count = len(event.plan.profiles)
+        lines = [f"Will create {count} profile{'s' * (count != 1)}:", *event.plan.preview_lines()]
+        preview = self.query_one("#import-preview", Static)
+        preview.update("\n".join(lines))
+        preview.display = True
+        self.query_one("#import-error", Static).update("")
+        self.query_one("#import-keys", Static).update("enter create these · esc cancel · edit the source to re-read")
+
+    def on_import_dialog_refused(self, event: ImportDialog.Refused) -> None:
+        if self.closing:
+            return
+        self.plan, self.plan_source = None, None
+        self.query_one("#import-preview").display = False
+        self.query_one("#import-error", Static).update(event.message)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
