@@ -51,6 +51,16 @@ class Source(Protocol):
     def check_before_next_use(self) -> None: ...
 
 
+def bound_text(query: sql.Composable, context: Any) -> str:
+    """`query` as text to execute with parameters: the `%` inside identifiers and
+    literals doubled, since psycopg composes them verbatim and would then read
+    `50% off` as a placeholder. SQL() parts are query text already and stay as written."""
+    if isinstance(query, sql.Composed):
+        return "".join(bound_text(part, context) for part in query)
+    text = query.as_string(context)
+    return text.replace("%", "%%") if isinstance(query, sql.Identifier | sql.Literal) else text
+
+
 class PostgresSource:
     """A pane's own psycopg connection, opened lazily from the workspace's database."""
 
@@ -93,8 +103,9 @@ class PostgresSource:
             raise QueryError(exc.message, connection_lost=True) from None
         try:
             with self._run_lock, role_transaction(conn, BROWSE, statement_timeout=self.statement_timeout):
+                text = query if isinstance(query, str) else bound_text(query, conn)
                 with conn.cursor(row_factory=row_factory) as cur:
-                    return cur.execute(query, params or {}).fetchall()  # type: ignore[arg-type]
+                    return cur.execute(text, params or {}).fetchall()  # type: ignore[arg-type]
         except psycopg.Error as exc:
             message = (exc.diag.message_primary or str(exc)) if exc.diag else str(exc)
             raise QueryError(message.strip(), connection_lost=conn.closed) from None

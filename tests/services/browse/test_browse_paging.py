@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 from helpers.browse_data import HOSTILE_SCHEMA, HOSTILE_TABLE, SETUP
+from psycopg import sql
 
 from tui.db.reader import PostgresSource, QueryError
 from tui.demo.cluster import LocalCluster
@@ -180,3 +181,26 @@ def test_copy_formats(source: PostgresSource) -> None:
                       "VALUES ('2'::integer, NULL, ''::text, NULL, 'abc'::text, NULL);")
     json_row = row_as_json(p.relation, values)
     assert '"body": {"a": 1, "b": [true, null, "x"]}' in json_row
+
+
+PERCENT_TABLE = '50% "off" rates'
+
+
+def test_percent_in_names_pages_sorts_and_filters(source: PostgresSource) -> None:
+    # psycopg takes a bare % in query text for a placeholder once parameters are bound.
+    with source.conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE TABLE {t} (id int PRIMARY KEY, {c} text)").format(
+            t=sql.Identifier("shop", PERCENT_TABLE), c=sql.Identifier("rate %s")))
+        cur.execute(sql.SQL("INSERT INTO {} SELECT g, (g % 4) || '%' FROM generate_series(1, 9) g").format(
+            sql.Identifier("shop", PERCENT_TABLE)))
+    p = pager(source, "shop", PERCENT_TABLE, page_size=2)
+    assert [c.name for c in p.relation.columns] == ["id", "rate %s"]
+    assert [r[0] for r in all_forward(p)] == [str(i) for i in range(1, 10)]
+    assert p.last().rows == [["8", "0%"], ["9", "1%"]] and p.previous().rows == [["6", "2%"], ["7", "3%"]]
+    assert p.at_fraction(0.5).rows
+    by_rate = pager(source, "shop", PERCENT_TABLE, page_size=2, sort="rate %s", descending=True)
+    assert [r[1] for r in all_forward(by_rate)] == ["3%", "3%", "2%", "2%", "1%", "1%", "1%", "0%", "0%"]
+    assert by_rate.last().rows
+    filtered = pager(source, "shop", PERCENT_TABLE, page_size=2, where="\"rate %s\" LIKE '1%'")
+    assert [r[0] for r in all_forward(filtered)] == ["1", "5", "9"]
+    assert filtered.last().rows == [["5", "1%"], ["9", "1%"]]
