@@ -18,10 +18,13 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.db.base import Database, ServerInfo
 from tui.db.link import in_background
-from tui.db.roles import POOLER_CONSOLE, SERVER
 from tui.messages import ConnectionLost, RecoveryChanged
 from tui.profiles import Profile, ProfileFileError
-from tui.services.connect import Connected
+from tui.screens.database_switch import switch_database
+from tui.screens.leaving import leave_after_open_work
+from tui.screens.workspace_panes import PANE_MODULES as PANE_MODULES  # the app reads it here
+from tui.screens.workspace_panes import build_pane, panes_for
+from tui.screens.workspace_transfer import open_dump, open_import_csv, open_restore, transfer_commands
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.connection_header import ConnectionHeader
 from tui.widgets.link_banner import LinkBanner
@@ -30,33 +33,12 @@ RECONNECT_KEY = "f4"  # free in every pane and in the editor, and sent by termin
 FULL_WIDTH_PANES = ("activity", "migrations", "server")
 WIDE_ENOUGH = 110  # columns: below this those panes hide the catalog sidebar
 
-# The panes' modules, imported only when a workspace shows the pane (see _pane), or
-# to read every pane's key bindings (the app checking a keymap's binding ids).
-PANE_MODULES = (
-    "tui.widgets.browse", "tui.widgets.query.pane", "tui.widgets.migrations", "tui.widgets.activity",
-    "tui.widgets.server", "tui.widgets.pooler",
-)
-PANES: list[tuple[str, str]] = [
-    ("browse", "Browse"), ("query", "Query"), ("migrations", "Migrations"), ("activity", "Activity"),
-    ("server", "Server"),
-]
-
-
 def unapplied_settings(profile: Profile, info: ServerInfo) -> str:
     """The profile's server settings that a pooler kept from the server ("" if none)."""
     if not info.pooler:
         return ""
     names = [name for name in ("statement_timeout", "search_path", "options") if getattr(profile, name)]
     return ", ".join(names)
-
-
-def panes_for(kind: str) -> list[tuple[str, str]]:
-    """The panes a connection of this kind has (pane id, title)."""
-    if kind == "pgbouncer":
-        return [("pooler", "Pooler")]
-    if kind == "sqlite":
-        return [pane for pane in PANES if pane[0] != "server"]
-    return PANES
 
 
 class WorkspaceScreen(Screen[None]):
@@ -115,34 +97,8 @@ class WorkspaceScreen(Screen[None]):
                     with TabPane(title, id=pane_id):
                         # Only the first is built now; the others on first view, so a
                         # pane never opened costs no memory, no queries, no traffic.
-                        yield self._pane(pane_id) if pane_id == first else Static("", classes="pane-pending")
+                        yield build_pane(self, pane_id) if pane_id == first else Static("", classes="pane-pending")
         yield Footer()
-
-    def _pane(self, pane_id: str) -> Widget:
-        # Imported here: each pane's modules load only when a workspace opens.
-        if pane_id == "browse":
-            from tui.widgets.browse import BrowsePane
-
-            return BrowsePane(self.database, self.profile)
-        if pane_id == "query":
-            from tui.widgets.query.pane import QueryPane
-
-            return QueryPane(self.database, self.profile, storage_key=self.storage_key)
-        if pane_id == "migrations":
-            from tui.widgets.migrations import MigrationsPane
-
-            return MigrationsPane(self.database, self.profile, on_profile_change=self._profile_changed)
-        if pane_id == "server":
-            from tui.widgets.server import ServerPane
-
-            return ServerPane(lambda: self.database.connect(SERVER), self.database.info.version_num)
-        if pane_id == "pooler":
-            from tui.widgets.pooler import PoolerPane
-
-            return PoolerPane(lambda: self.database.connect(POOLER_CONSOLE), self.profile)
-        from tui.widgets.activity import ActivityPane
-
-        return ActivityPane(self.database, self.profile)
 
     @property
     def home_profile(self) -> Profile:
@@ -163,23 +119,7 @@ class WorkspaceScreen(Screen[None]):
         """Open database `name` of this server with this profile's credentials, tunnel
         and TLS; this workspace closes once the new one is connected. Every way of
         leaving this database goes through here: an open transaction is asked about first."""
-        if name == (self.database.info.database or self.profile.database):
-            self.app.notify(f"Already on {name}.")
-            return
-        target = self.profile.with_changes(database=name)
-        home = self.home_profile
-
-        def connected(result: Connected | None) -> None:
-            if result is None:
-                return  # cancelled or failed: the ConnectScreen said why; stay here
-            self.app.switch_screen(WorkspaceScreen(target, result.database, home=home))
-
-        def connect() -> None:
-            from tui.screens.connect import ConnectScreen
-
-            self.app.push_screen(ConnectScreen(target, self.app.vault), connected)  # type: ignore[attr-defined]
-
-        self.leave_transaction_first("Switch database", connect)
+        switch_database(self, name)
 
     def show_databases(self) -> None:
         """The sidebar at the database level (the palette's "Switch database")."""
@@ -195,7 +135,7 @@ class WorkspaceScreen(Screen[None]):
             return
         self.switch_database(event.database.name)
 
-    def _profile_changed(self, profile: Profile) -> None:
+    def profile_changed(self, profile: Profile) -> None:
         """A pane learnt something to remember (e.g. where the migrations are)."""
         self.profile = profile
         if profile.database != self.home_profile.database:  # saved without the switch
@@ -266,7 +206,7 @@ class WorkspaceScreen(Screen[None]):
         if not pending:
             return None
         pending.remove()
-        return tab.mount(self._pane(pane_id))
+        return tab.mount(build_pane(self, pane_id))
 
     def _focus_pane(self, pane_id: str) -> None:
         """Build the pane if this is its first showing, then give it the keys."""
@@ -338,23 +278,8 @@ class WorkspaceScreen(Screen[None]):
     def leave_transaction_first(self, leaving: str, then: Callable[[], None]) -> None:
         """`then` at once, or after the Query pane's open transaction was committed or
         rolled back; never if the user stays in it. `leaving` names what waits
-        ("Quit", "Switch profile", "Switch database", "Reconnect" …)."""
-        if leaving != "Reconnect":  # a reconnect keeps Browse's staged edits; leaving drops them
-            then = self._after_staged_edits(leaving, then)
-        for pane in self.query("#query-pane"):
-            settle = getattr(pane, "settle_transaction", None)
-            if callable(settle):
-                settle(leaving, then)
-                return
-        then()
-
-    def _after_staged_edits(self, leaving: str, then: Callable[[], None]) -> Callable[[], None]:
-        """`then`, asked first when Browse holds staged edits that were never sent."""
-        for pane in self.query("#browse-pane"):
-            edits = getattr(pane, "edits", None)
-            if edits is not None:
-                return lambda: edits.leave_after_asking(leaving, then)
-        return then
+        ("Quit", "Switch profile", "Switch database", "Reconnect" …); Browse's staged edits too."""
+        leave_after_open_work(self, leaving, then)
 
     def on_query_pane_transaction_changed(self, event: Any) -> None:
         """The Query pane's transaction opened, changed or ended: the header says so."""
@@ -377,32 +302,16 @@ class WorkspaceScreen(Screen[None]):
     # -- data in and out ---------------------------------------------------------------
     def transfer_commands(self) -> list[tuple[str, str, Callable[[], None]]]:
         """The palette's dump / restore / import commands (title, help, callback)."""
-        if self.database.info.kind == "pgbouncer":
-            return []
-        return [("Back up (dump)", "pg_dump (SQLite: the backup API) to a file, with progress", self.action_dump),
-                ("Restore a dump", "pg_restore or psql of a dump file into this database", self.action_restore),
-                ("Import CSV", "a CSV/TSV file into the sidebar's selected table", self.action_import_csv)]
+        return transfer_commands(self)
 
     def action_dump(self) -> None:
-        from tui.widgets.transfer.dump_dialog import DumpDialog
-
-        self.app.push_screen(DumpDialog(self.profile, self.database))
+        open_dump(self)
 
     def action_restore(self) -> None:
-        from tui.widgets.transfer.restore_dialog import RestoreDialog
-
-        self.app.push_screen(RestoreDialog(self.profile, self.database))
+        open_restore(self)
 
     def action_import_csv(self) -> None:
-        from tui.widgets.transfer.import_dialog import ImportDialog
-
-        trees = self.query(CatalogTree)
-        node = trees.first().cursor_node if trees else None
-        entry = node.data if node is not None else None
-        if entry is None or entry.kind not in ("table", "partitioned"):
-            self.app.notify("Select a table in the sidebar first (s), then press M.", severity="warning")
-            return
-        self.app.push_screen(ImportDialog(self.profile, self.database, entry.schema or "main", entry.name))
+        open_import_csv(self)
 
     def on_connection_lost(self, event: ConnectionLost) -> None:
         event.stop()

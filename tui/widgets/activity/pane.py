@@ -25,10 +25,9 @@ from tui.services.activity.refresh import RefreshLoop, step_interval
 from tui.services.activity.sessions import Session
 from tui.services.activity.views import SUB_VIEWS, ViewRows
 from tui.widgets.activity.cells import Thresholds
-from tui.widgets.activity.detail import SessionDetailScreen
 from tui.widgets.activity.pulse_header import PulseHeader
+from tui.widgets.activity.session_actions import SessionActions
 from tui.widgets.activity.session_table import SessionTable
-from tui.widgets.activity.signals import SignalRequest
 from tui.widgets.activity.tree_table import BlockingTreeTable
 from tui.widgets.activity.views import ActivityViews
 from tui.widgets.steady_input import SteadyInput
@@ -47,7 +46,8 @@ class ActivityPane(Widget):
     session detail, cancel/terminate), both opened in workers, so a slow detail
     query or a signal cannot delay a refresh. The next tick is scheduled only
     when the previous one has finished (RefreshLoop decides when); what is shown
-    and how is a DisplayState; the tables are an ActivityViews.
+    and how is a DisplayState; the tables are an ActivityViews; the detail and
+    cancel/terminate are SessionActions.
 
     The session keys are the pane's, not the tables': the footer lists them in
     this order whichever table has the focus."""
@@ -112,6 +112,7 @@ class ActivityPane(Widget):
         self.last_tick: Tick | None = None
         self.in_recovery: bool | None = None  # as the last tick read it
         self._timer: Timer | None = None
+        self.session_actions = SessionActions(self)
 
     # What the keys change lives in display_state; these names are the pane's own.
     @property
@@ -354,42 +355,20 @@ class ActivityPane(Widget):
 
     def action_detail(self) -> None:
         if self.view in ("sessions", "tree"):
-            self._open_detail(self.query_one(ActivityViews).selected)
+            self.session_actions.open_detail(self.query_one(ActivityViews).selected)
 
     @on(SessionTable.DetailRequested)
     @on(BlockingTreeTable.DetailRequested)
     def _detail_requested(self, event: SessionTable.DetailRequested | BlockingTreeTable.DetailRequested) -> None:
         event.stop()
-        self._open_detail(event.session)
-
-    def _open_detail(self, session: Session | None) -> None:
-        if session is None or self.monitor is None or self.last_tick is None:
-            return
-        self.query_one(ActivityViews).load_detail(session, self.last_tick.snapshot.sessions,
-                                                  self.database.info.version_num, self.monitor.features)
+        self.session_actions.open_detail(event.session)
 
     def on_activity_views_detail_loaded(self, event: ActivityViews.DetailLoaded) -> None:
         event.stop()
-        if self.refresh_loop.closed:
-            return
-        if event.detail is None:
-            self.notify(f"Activity: {event.error}", severity="error")
-            return
-        self.app.push_screen(SessionDetailScreen(event.detail, event.blockers, event.waiters))
+        self.session_actions.detail_loaded(event)
 
     def action_signal(self, action: str) -> None:
-        views = self.query_one(ActivityViews)
-        targets = self.display_state.targets(self.last_tick, views.selected_root, self.query_one(SessionTable).current)
-        if not targets:
-            self.notify("No session selected.", severity="warning")
-            return
-        request = SignalRequest.of(action, targets, self.own_pids)
-        for why in request.refused:
-            self.notify(f"Refused: {why}.", severity="error")
-        if not request.targets:
-            return
-        confirmation = request.confirmation(root=self.view == "tree", production=self.profile.production)
-        self.app.push_screen(confirmation, lambda yes: views.send_signals(request, self.own_pids) if yes else None)
+        self.session_actions.signal(action)
 
     def on_activity_views_signal_sent(self, event: ActivityViews.SignalSent) -> None:
         event.stop()
@@ -397,8 +376,4 @@ class ActivityPane(Widget):
 
     def on_activity_views_signals_finished(self, event: ActivityViews.SignalsFinished) -> None:
         event.stop()
-        if event.error:
-            self.notify(f"Activity: {event.error}", severity="error")
-            return
-        self.display_state.marked.clear()
-        self.action_refresh_now()
+        self.session_actions.signals_finished(event)

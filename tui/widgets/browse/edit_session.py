@@ -35,27 +35,9 @@ from tui.services.browse.edits import (
 )
 from tui.widgets.browse.cell_editor import CellEditor, EditedValue
 from tui.widgets.browse.changes_review import ChangesReview
+from tui.widgets.browse.edit_request import EditRequest
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.dialogs.message import MessageScreen
-
-
-@dataclass
-class EditRequest:
-    """A key's intent on the page shown when it was pressed."""
-
-    action: str  # "cell", "insert", "duplicate", "delete", "review", "undo", "discard"
-    relation: RelationInfo
-    page: Page
-    row: int
-    column: int
-
-    @property
-    def existing(self) -> bool:
-        return self.row < len(self.page.rows)
-
-    @property
-    def inserted(self) -> int:
-        return self.row - len(self.page.rows)
 
 
 class EditSession(Widget):
@@ -400,12 +382,4 @@ class EditSession(Widget):
         title = "Outcome unknown" if failure.outcome_unknown else "Nothing was applied"
         self.post_message(self.Changed())
         self.app.push_screen(MessageScreen(title, failure.message + "\n\nThe changes are still staged.", error=True))
-
-
-def request_for(action: str, relation: RelationInfo | None, page: Page | None, row: int,
-                column: int) -> EditRequest | None:
-    """The request for a key on the grid, or None when no page is shown."""
-    if relation is None or page is None:
-        return None
-    return EditRequest(action, relation, page, max(row, 0), max(column, 0))
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
 
 from rich.console import RenderableType
 from textual.app import ComposeResult
@@ -18,18 +16,17 @@ from tui.db.link import close_in_background
 from tui.db.reader import source_for
 from tui.profiles import Profile
 from tui.services.browse import KeysetPager, Page, RelationInfo
-from tui.services.browse.copying import page_rows_with, relation_copy_source, rows_cut
-from tui.services.browse.navigation import COPIED, PAGE_MOVES, Navigation, Place, copied_text, reread_page
+from tui.services.browse.navigation import PAGE_MOVES, Navigation, Place, reread_page
 from tui.widgets.browse.ask_input import AskInput
 from tui.widgets.browse.data_grid import DataGrid
-from tui.widgets.browse.edit_session import EditSession, request_for
+from tui.widgets.browse.edit_request import request_for
+from tui.widgets.browse.edit_session import EditSession
 from tui.widgets.browse.loader import RelationLoader
+from tui.widgets.browse.order_filter import OrderAndFilter
+from tui.widgets.browse.row_actions import RowActions
 from tui.widgets.browse.selectable_table import SelectableTable
 from tui.widgets.browse.status_line import ChangesBar, RelationTitle, StatusLine, page_summary
 from tui.widgets.browse.structure_view import FactsView
-from tui.widgets.browse.value_viewer import ValueViewer
-from tui.widgets.grid_selection import Span, copied_message, copy_span
-from tui.widgets.row_view import RowView
 
 VIEWS = ("browse-grid", "browse-structure", "browse-stats")
 
@@ -40,7 +37,8 @@ class BrowsePane(Widget, can_focus=False):
     Every query runs in a worker of the `RelationLoader` on the pane's own
     connection; opening another relation cancels the previous load (on the server
     too). What is open and the way back live in a `Navigation` (no Textual);
-    staged edits in the `EditSession`, drawn over the page until ctrl+s applies them.
+    staged edits in the `EditSession`, drawn over the page until ctrl+s applies them;
+    sort and filter in `OrderAndFilter`, what is done with a row or a span in `RowActions`.
     """
 
     BINDINGS = [
@@ -77,6 +75,8 @@ class BrowsePane(Widget, can_focus=False):
         self.nav = Navigation()
         self.loader = RelationLoader(self.source)
         self.edits = EditSession(database, profile, self.source)
+        self.row_actions = RowActions(self)
+        self.order_filter = OrderAndFilter(self)
         self._spinner: Timer | None = None
         self._cached: dict[str, RenderableType] = {}
 
@@ -119,7 +119,7 @@ class BrowsePane(Widget, can_focus=False):
         yield self.edits
 
     # ---- reads off the UI thread: begin here, the loader's named workers post the results --
-    def _begin(self, label: str) -> int:
+    def begin_read(self, label: str) -> int:
         """Start a read: the previous one is cancelled, the status says what runs.
         Returns the read's generation (results of older ones are dropped)."""
         if self.nav.busy:
@@ -140,7 +140,7 @@ class BrowsePane(Widget, can_focus=False):
             self._spinner.stop()
         self.query_one(ContentSwitcher).loading = False
 
-    def _answered(self, generation: int) -> bool:
+    def answered(self, generation: int) -> bool:
         """True (and the loading state ended) when a result answers the latest read."""
         if not self.nav.answers(generation):
             return False
@@ -148,7 +148,7 @@ class BrowsePane(Widget, can_focus=False):
         return True
 
     def on_relation_loader_load_failed(self, event: RelationLoader.LoadFailed) -> None:
-        if not self._answered(event.generation):
+        if not self.answered(event.generation):
             return
         self.query_one(StatusLine).say(event.message, error=True)
         if event.rows_kept:
@@ -165,25 +165,25 @@ class BrowsePane(Widget, can_focus=False):
             self._settle()
             self.query_one(StatusLine).say("cancelled")
         elif self.query_one(AskInput).shown:
-            self._hide_input()
+            self.hide_input()
 
     # ---- opening relations ------------------------------------------------------------
     def open_relation(self, schema: str | None, name: str, kind: str) -> None:
         """Show a relation (called when the sidebar posts RelationSelected)."""
         self.nav.history.clear()
-        self._open(Place(schema, name, kind))
+        self.open_place(Place(schema, name, kind))
 
     def _page_size(self) -> int:
         height = self.query_one(DataGrid).size.height or self.size.height - 3
         return max(10, height - 1) if height > 2 else 50
 
-    def _open(self, place: Place) -> None:
+    def open_place(self, place: Place) -> None:
         page_size = self._page_size()
-        generation = self._begin(f"opening {place.schema + '.' if place.schema else ''}{place.name}")
+        generation = self.begin_read(f"opening {place.schema + '.' if place.schema else ''}{place.name}")
         self.loader.read_place(generation, place, page_size)
 
     def on_relation_loader_relation_opened(self, event: RelationLoader.RelationOpened) -> None:
-        if not self._answered(event.generation):
+        if not self.answered(event.generation):
             return
         place = event.place
         self.nav.opened(place, event.opened)
@@ -208,10 +208,10 @@ class BrowsePane(Widget, can_focus=False):
         pager = self.nav.pager
         if pager is None:
             return
-        self.loader.read_page(self._begin(label), pager, move, cursor_row)
+        self.loader.read_page(self.begin_read(label), pager, move, cursor_row)
 
     def on_relation_loader_page_loaded(self, event: RelationLoader.PageLoaded) -> None:
-        if not self._answered(event.generation):
+        if not self.answered(event.generation):
             return
         self.nav.pager = event.pager
         self._show(event.page, event.cursor_row)
@@ -236,174 +236,79 @@ class BrowsePane(Widget, can_focus=False):
             return
         self.action_page("next" if event.forward else "previous")
 
-    # ---- sort and filter ------------------------------------------------------------------
-    def _replace_pager(self, label: str, **changes: Any) -> None:
-        """A new pager with other sort/filter settings; on error the old one stays."""
-        pager = self.nav.repaged(**changes)
-        if pager is not None:
-            self.loader.read_page(self._begin(label), pager, KeysetPager.first, 0, rows_kept=True)
-
+    # ---- sort, filter, position: in OrderAndFilter ------------------------------------------
     def action_sort(self) -> None:
         """Sort by the grid's cursor column: ascending, descending, unsorted (`o`)."""
-        self._sort(self.query_one(DataGrid).cursor_column)
+        self.order_filter.sort(self.query_one(DataGrid).cursor_column)
 
     def on_data_grid_sort_requested(self, event: DataGrid.SortRequested) -> None:
         event.stop()
-        self._sort(event.column)
-
-    def _sort(self, column_index: int) -> None:
-        grid = self.query_one(DataGrid)
-        if self.nav.pager is None or not grid.row_count and not grid.columns:
-            return
-        label, changes = self.nav.sort_step(column_index)
-        self._replace_pager(label, **changes)
+        self.order_filter.sort(event.column)
 
     def action_ask(self, mode: str) -> None:
         """Ask for a filter (`f`) or a position in the current order (`%`)."""
-        if self.nav.pager is None:
-            return
-        box = self.query_one(AskInput)
-        if mode == "filter":
-            box.ask("filter", self.nav.pager.where, "WHERE …   (a SQL expression; empty clears; enter applies)")
-        else:
-            box.ask("position", "", "go to position in the current order, in % (e.g. 75)")
+        self.order_filter.ask(mode)
 
     def on_data_grid_input_asked(self, event: DataGrid.InputAsked) -> None:
         event.stop()
-        self.action_ask(event.mode)
+        self.order_filter.ask(event.mode)
 
-    def _hide_input(self) -> None:
+    def hide_input(self) -> None:
+        """Close the filter/position input; the grid gets the keys back."""
         self.query_one(AskInput).hide()
         self.query_one(DataGrid).focus()
 
     def on_ask_input_answered(self, event: AskInput.Answered) -> None:
         event.stop()
-        self._hide_input()
-        if event.mode == "position":
-            try:
-                self.go_to_fraction(float(event.value.strip().rstrip("%")) / 100)
-            except ValueError:
-                self.notify("a number from 0 to 100, please", severity="warning")
-            return
-        self._replace_pager("filtering", where=event.value.strip())
+        self.order_filter.answered(event)
 
-    # ---- the row under the cursor: view, copy, follow a foreign key and come back -------
-    def _with_row(self, label: str, row: int, column: int, use: str) -> None:
-        """The row in full (cells in the grid may be cut), then `use` it."""
-        cell = self.nav.cell(row, column) if self._grid_shown() else None
-        if cell is None or self.nav.pager is None:
-            return
-        if not cell.cut:
-            self._use_row(use, cell.values, cell.column)  # nothing was cut: no round trip
-            return
-        relation = self.nav.pager.relation
-        self.loader.read_row(self._begin(label), relation, cell.key, cell.column, use)
-
-    def _grid_shown(self) -> bool:
+    # ---- the row under the cursor and the selection: in RowActions --------------------------
+    def grid_shown(self) -> bool:
+        """True when the Data view (not Structure or Stats) is shown."""
         return self.query_one(ContentSwitcher).current == "browse-grid"
 
     def on_relation_loader_row_fetched(self, event: RelationLoader.RowFetched) -> None:
-        if not self._answered(event.generation):
-            return
-        if event.values:
-            self._use_row(event.use, event.values, event.column)
-        else:
-            self.notify("row no longer exists")
-        self.query_one(StatusLine).restore()
-
-    def _use_row(self, use: str, values: list[str | None], column: int) -> None:
-        assert self.nav.pager is not None
-        relation = self.nav.pager.relation
-        if use == "view":
-            col = relation.columns[column]
-            self.app.push_screen(ValueViewer(col.name, col.type, values[column]))
-            return
-        self.app.copy_to_clipboard(copied_text(use, relation, values, column, self.source.dialect))
-        self.notify(f"Copied {COPIED[use]} (OSC 52)", timeout=2)
+        self.row_actions.row_fetched(event)
 
     def action_view_value(self) -> None:
         grid = self.query_one(DataGrid)
-        self._with_row("fetching value", grid.cursor_row, grid.cursor_column, "view")
+        self.row_actions.with_row("fetching value", grid.cursor_row, grid.cursor_column, "view")
 
     def on_data_grid_value_opened(self, event: DataGrid.ValueOpened) -> None:
         event.stop()
-        self._with_row("fetching value", event.row, event.column, "view")
+        self.row_actions.with_row("fetching value", event.row, event.column, "view")
 
     def action_copy(self, what: str) -> None:
         grid = self.query_one(DataGrid)
-        self._with_row("copying", grid.cursor_row, grid.cursor_column, what)
+        self.row_actions.with_row("copying", grid.cursor_row, grid.cursor_column, what)
 
     def on_data_grid_copy_requested(self, event: DataGrid.CopyRequested) -> None:
         event.stop()
-        self._with_row("copying", event.row, event.column, event.what)
+        self.row_actions.with_row("copying", event.row, event.column, event.what)
 
     def action_follow_fk(self) -> None:
         grid = self.query_one(DataGrid)
-        self._follow_fk(grid.cursor_row, grid.cursor_column)
+        self.row_actions.follow_fk(grid.cursor_row, grid.cursor_column)
 
     def on_data_grid_follow_foreign_key(self, event: DataGrid.FollowForeignKey) -> None:
         event.stop()
-        self._follow_fk(event.row, event.column)
-
-    def _follow_fk(self, row: int, column: int) -> None:
-        """Open the row this cell's foreign key references; backspace returns."""
-        cell = self.nav.cell(row, column) if self._grid_shown() else None
-        if cell is None or self.nav.place is None:
-            return
-        target = self.nav.follow(cell)
-        if target is None:
-            self.notify("no foreign key on this column (or it is NULL)", severity="warning", timeout=3)
-            return
-        self._open(target)
+        self.row_actions.follow_fk(event.row, event.column)
 
     def action_back(self) -> None:
         place = self.nav.back()
         if place is not None:
-            self._open(place)
+            self.open_place(place)
 
-    # ---- a selection copied, a row expanded (the keys of tui.widgets.grid_selection) ----------
     def on_selectable_table_copy_rows(self, event: SelectableTable.CopyRows) -> None:
         event.stop()
-        page = self.nav.pager.page if self.nav.pager else None
-        grid = self.query_one(DataGrid)
-        if event.span is None:
-            self._with_row("copying", grid.cursor_row, grid.cursor_column, "cell")
-            return
-        if page is None or self.nav.relation is None:
-            return
-        if event.span.bottom >= len(page.rows):  # staged new rows sit under the page: not data yet
-            if event.span.top >= len(page.rows):
-                return
-            event.span = replace(event.span, bottom=len(page.rows) - 1)
-        cut = rows_cut(page, event.span.rows, event.span.columns)
-        if cut:  # cells cut for the grid: read those rows whole first
-            self.loader.read_rows(self._begin("copying"), self.nav.relation, cut, [page.keys[r] for r in cut],
-                                  (event.span, event.fmt))
-        else:
-            self._copy_span(page.rows, event.span, event.fmt)
+        self.row_actions.copy_rows(event)
 
     def on_relation_loader_rows_fetched(self, event: RelationLoader.RowsFetched) -> None:
-        if self._answered(event.generation) and self.nav.pager and self.nav.pager.page:
-            self._copy_span(page_rows_with(self.nav.pager.page, event.fetched), *event.copy)
-            self.query_one(StatusLine).restore()
-
-    def _copy_span(self, rows: list[list[str | None]], span: Span, fmt: str) -> None:
-        assert self.nav.relation is not None
-        copied = copy_span(fmt, relation_copy_source(self.nav.relation, self.source.dialect), rows.__getitem__, span)
-        self.app.copy_to_clipboard(copied.text)
-        self.notify(copied_message(copied, fmt, len(span.columns)), timeout=3)
-        self.query_one(DataGrid).end_selection()
+        self.row_actions.rows_fetched(event)
 
     def on_selectable_table_row_view_requested(self, event: SelectableTable.RowViewRequested) -> None:
         event.stop()
-        page = self.nav.pager.page if self.nav.pager else None
-        if page is None or not page.rows:
-            return
-        self.app.push_screen(
-            RowView(page.columns, page.rows.__getitem__, len(page.rows), min(event.row, len(page.rows) - 1),
-                    "on this page",
-                    lambda index: {c for r, c in page.truncated if r == index}),
-            lambda index: self.query_one(DataGrid).move_cursor(row=index, animate=False) if index is not None else None)
+        self.row_actions.show_row_view(event.row)
 
     # ---- editing: staged in the EditSession, drawn over the page -------------------------------
     def action_edit(self, action: str) -> None:
@@ -417,7 +322,7 @@ class BrowsePane(Widget, can_focus=False):
     def _edit(self, action: str, row: int, column: int) -> None:
         pager = self.nav.pager
         request = request_for(action, self.nav.relation, pager.page if pager else None, row, column)
-        if request is not None and self._grid_shown():
+        if request is not None and self.grid_shown():
             self.edits.request(request)
 
     def on_edit_session_changed(self, event: EditSession.Changed) -> None:
@@ -456,10 +361,10 @@ class BrowsePane(Widget, can_focus=False):
         elif view in self._cached:
             self._show_facts(view, self._cached[view])
         else:
-            self.loader.read_view(self._begin(f"loading {view.removeprefix('browse-')}"), view, relation)
+            self.loader.read_view(self.begin_read(f"loading {view.removeprefix('browse-')}"), view, relation)
 
     def on_relation_loader_view_loaded(self, event: RelationLoader.ViewLoaded) -> None:
-        if not self._answered(event.generation):
+        if not self.answered(event.generation):
             return
         self._show_facts(event.view, event.renderable)
         self.query_one(StatusLine).restore()
