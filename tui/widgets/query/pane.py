@@ -100,8 +100,8 @@ class QueryPane(Widget):
         self.results = ResultsView(id="query-results")
         self.completion = CompletionPopup(database, self, id="completion")
         self.prompt = GuardPrompt()
-        self.explainer = PlanExplainer(database, self.sessions, profile.production)
-        self.exporter = ResultExporter(database)
+        self.explainer = PlanExplainer(database, self.sessions, profile.production, self)
+        self.exporter = ResultExporter(database, self)
         self.runner = StatementRunner(self.sessions, self.history)
         self.transactions = TransactionControl(self.sessions, profile, self)
         self._status_text = ""
@@ -343,20 +343,7 @@ class QueryPane(Widget):
 
     # -- explain, history, export, format ---------------------------------------------------
     def action_explain(self, analyze: bool) -> None:
-        self.after_typed_keys(self._explain, analyze)
-
-    def _explain(self, analyze: bool) -> None:
-        statements = self.editor_tabs.selected_or_current()
-        if statements and not self.busy():
-            self.explainer.explain(statements[0], analyze, self.guard())
-
-    @on(PlanExplainer.Started)
-    def _explain_started(self, message: PlanExplainer.Started) -> None:
-        self.show_message(f"EXPLAIN{' ANALYZE (rolled back)' if message.analyze else ''} …", "dim")
-
-    @on(PlanExplainer.Failed)
-    def _explain_failed(self, message: PlanExplainer.Failed) -> None:
-        self.show_message(f"EXPLAIN failed: {message.error}", "bold red")
+        self.after_typed_keys(self.explainer.explain_at_cursor, analyze)
 
     def action_history(self) -> None:
         def chosen(sql: str | None) -> None:
@@ -367,23 +354,7 @@ class QueryPane(Widget):
         self.app.push_screen(HistoryScreen(self.history), chosen)
 
     def action_export(self) -> None:
-        index = self._shown_outcome_index()
-        if index is None:
-            self.app.notify("Run a statement that returns rows first.", severity="warning")
-            return
-        self.exporter.start(self.outcomes[index].statement)
-
-    def _shown_outcome_index(self) -> int | None:
-        for index, outcome in enumerate(self.outcomes):
-            if outcome.result is not None and outcome.result is self.grid.result:
-                return index
-        return None
-
-    @on(ResultExporter.StatusChanged)
-    def _export_status(self, message: ResultExporter.StatusChanged) -> None:
-        self.set_status(message.status)
-        if message.failure:
-            self.show_message(message.failure, "bold red")
+        self.exporter.export_shown(self.outcomes)
 
     def action_format(self) -> None:
         self.editor_tabs.format_sql()
