@@ -159,6 +159,7 @@ class QueryPane(Widget):
 
     # -- status ---------------------------------------------------------------------
     def set_status(self, text: str) -> None:
+        """The status line's text; the transaction's words follow it while nothing runs."""
         self._status_text = text
         self.results.set_status(text, "" if self.running else self._transaction_text())
 
@@ -171,6 +172,7 @@ class QueryPane(Widget):
         self.set_status("autosaved with a password redacted")
 
     def show_message(self, text: str, style: str = "") -> None:
+        """A line in the messages under the results."""
         self.results.message(text, style)
 
     # -- completion ---------------------------------------------------------------------
