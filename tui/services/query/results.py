@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 SEPARATOR = "\x1f"  # ASCII unit separator: never typed, rare in data
 NULL = "\x00"  # a cell that is NULL (distinct from the empty string)
 DEFAULT_ROW_CAP = 1_000_000
+FIRST_BATCH = 200  # rows fetched first: small, so the first rows show at once
+BATCH = 5000  # rows fetched at a time after the first batch
 
 # Type OIDs whose values are numbers (drawn right-aligned).
 NUMERIC_OIDS = {20, 21, 23, 26, 700, 701, 790, 1700}

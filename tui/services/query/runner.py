@@ -1,5 +1,6 @@
 """Run statements on a connection of their own: stream rows in batches, cancel
-on the server, collect notices, report errors with their position.
+on the server, collect notices, report errors with their position. PostgreSQL
+here; SQLite in sqlite_session.py; what a run returns in outcome.py.
 
 Blocking: called from a worker thread. `cancel()` may be called from any thread.
 """
@@ -7,59 +8,24 @@ Blocking: called from a worker thread. `cancel()` may be called from any thread.
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from tui.db.base import Database
 from tui.db.link import connection_answers
 from tui.db.roles import QUERY, set_local
-from tui.services.query.classify import can_stream, first_keyword, transaction_control
-from tui.services.query.results import NUMERIC_OIDS, Column, ResultSet, encode_row
+from tui.services.query.classify import can_stream, transaction_control
+from tui.services.query.outcome import Outcome, QueryError
+from tui.services.query.results import BATCH, FIRST_BATCH, NUMERIC_OIDS, Column, ResultSet, encode_row
 from tui.services.query.splitter import Statement
+from tui.services.query.sqlite_session import SqliteSession
 
-FIRST_BATCH = 200  # small, so the first rows show at once
-BATCH = 5000
+__all__ = ["NOT_IN_TRANSACTION", "Outcome", "PostgresSession", "QueryError", "Session", "SqliteSession",
+           "open_session"]
 
 _cursor_names = itertools.count(1)
-
-
-@dataclass
-class QueryError:
-    """What the server said, with the position as an offset in the buffer."""
-
-    message: str
-    sqlstate: str | None = None
-    detail: str | None = None
-    hint: str | None = None
-    context: str | None = None
-    position: int | None = None  # char offset in the editor buffer
-
-
-@dataclass
-class Outcome:
-    """How one statement ended."""
-
-    statement: Statement
-    result: ResultSet | None = None
-    tag: str = ""
-    rowcount: int = -1
-    elapsed: float = 0.0
-    error: QueryError | None = None
-    cancelled: bool = False
-    connection_lost: bool = False  # the statement died with its connection: any rows are incomplete
-    notices: list[str] = field(default_factory=list)
-    declined: bool = False  # never sent: the user said no, or it was refused before sending
-    write_refused: bool = False  # a read-only trial: the server refused a write, nothing was touched
-    outside_transaction: bool = False  # … because it cannot run in a transaction block (VACUUM …)
-    rolled_back: bool = False  # ran in a transaction of ours, rolled back instead of committed
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and not self.cancelled and not self.declined
 
 
 # SQLSTATEs of a read-only trial refusing a write: read_only_sql_transaction, and
@@ -310,112 +276,6 @@ class PostgresSession:
                 self.conn.close()
             except Exception:  # noqa: BLE001
                 pass
-
-
-class SqliteSession:
-    """A DB-API sqlite3 connection in autocommit mode; cancel via interrupt()."""
-
-    def __init__(self, conn: sqlite3.Connection, row_cap: int, read_only: bool = False) -> None:
-        self.conn = conn
-        self.read_only = read_only  # PRAGMA query_only stays on for good
-        self.conn.isolation_level = None  # autocommit; BEGIN/COMMIT typed by the user work
-        self.row_cap = row_cap
-        # sqlite3 crashes the process when the connection is closed under a running
-        # statement of another thread: close() waits for run().
-        self._run_lock = threading.Lock()
-
-    @classmethod
-    def open(cls, database: Database, row_cap: int) -> SqliteSession:
-        # A read-only profile's file is opened mode=ro, with PRAGMA query_only (db/sqlite.py).
-        return cls(database.connect(QUERY), row_cap, read_only=database.info.read_only)
-
-    def transaction_status(self) -> str:
-        return "in transaction" if self.conn.in_transaction else "idle"
-
-    def answers(self) -> bool:
-        """A file does not drop its connection."""
-        return True
-
-    def run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
-        """Execute one statement; rows go into a ResultSet batch by batch."""
-        with self._run_lock:  # close() waits for it
-            return self._run(statement, on_rows)
-
-    def _run(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None) -> Outcome:
-        outcome = Outcome(statement)
-        started = time.perf_counter()
-        cursor = self.conn.cursor()
-        try:
-            cursor.execute(statement.text, getattr(statement, "params", None) or ())
-            if cursor.description:
-                result = ResultSet([Column(d[0]) for d in cursor.description], cap=self.row_cap)
-                outcome.result = result
-                size = FIRST_BATCH
-                while batch := cursor.fetchmany(size):
-                    keep_going = result.add_rows([encode_row(row) for row in batch])
-                    if on_rows:
-                        on_rows(result)
-                    if not keep_going:
-                        break
-                    size = BATCH
-                outcome.rowcount = len(result)
-                outcome.tag = f"SELECT {len(result)}"
-            else:
-                outcome.rowcount = cursor.rowcount
-                outcome.tag = f"{statement.keywords[0].removesuffix('_P') if statement.keywords else 'OK'}" + (
-                    f" {cursor.rowcount}" if cursor.rowcount >= 0 else "")
-        except sqlite3.OperationalError as exc:
-            if "interrupted" in str(exc):
-                outcome.cancelled = True
-            else:
-                outcome.error = QueryError(str(exc), sqlstate=getattr(exc, "sqlite_errorname", None))
-        except sqlite3.Error as exc:
-            outcome.error = QueryError(str(exc), sqlstate=getattr(exc, "sqlite_errorname", None))
-        finally:
-            cursor.close()
-            outcome.elapsed = time.perf_counter() - started
-            if outcome.result is not None:
-                outcome.result.done = True
-        return outcome
-
-    def trial(self, statement: Statement, on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
-        """Run the statement with PRAGMA query_only on: a read's one real run, or a
-        write SQLite refused before touching anything (`outcome.write_refused`)."""
-        with self._run_lock:
-            self.conn.execute("PRAGMA query_only = ON")
-            try:
-                outcome = self._run(statement, on_rows)
-            finally:
-                if not self.read_only:
-                    self.conn.execute("PRAGMA query_only = OFF")
-        outcome.write_refused = outcome.error is not None and outcome.error.sqlstate == "SQLITE_READONLY"
-        # VACUUM cannot run inside a transaction: confirmed, then run on its own.
-        outcome.outside_transaction = outcome.write_refused and first_keyword(statement) == "VACUUM"
-        return outcome
-
-    def begin(self) -> None:
-        """Open a transaction of ours for a confirmed write (see end_transaction)."""
-        with self._run_lock:
-            self.conn.execute("BEGIN")
-
-    def end_transaction(self, commit: bool) -> QueryError | None:
-        """COMMIT or ROLLBACK the transaction of begin(); a failed COMMIT is the statement's error."""
-        with self._run_lock:
-            try:
-                self.conn.execute("COMMIT" if commit else "ROLLBACK")
-            except sqlite3.Error as exc:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                return QueryError(f"COMMIT failed: {exc}", sqlstate=getattr(exc, "sqlite_errorname", None))
-            return None
-
-    def cancel(self) -> None:
-        self.conn.interrupt()
-
-    def close(self) -> None:
-        """Waits for a statement still running (cancel it first)."""
-        with self._run_lock:
-            self.conn.close()
 
 
 Session = PostgresSession | SqliteSession

@@ -11,12 +11,13 @@ from textual.worker import get_current_worker
 
 from tui.db.base import Database
 from tui.services.query.completion import Candidate, CompletionCatalog, complete
+from tui.widgets.query.host import QueryHost
 
 
 class CompletionPopup(OptionList):
     """Shows what could finish the word at the cursor, from the database's names
     (loaded in a worker); the editor keeps the focus, so the pane passes the keys
-    down (`move`, `pick`, `hide`) and hears `Picked`."""
+    down (`move`, `pick`, `hide`); a pick goes into the pane's editor."""
 
     class CatalogLoaded(Message):
         """The names to complete, or why they could not be read."""
@@ -33,9 +34,9 @@ class CompletionPopup(OptionList):
             self.candidate = candidate
             self.start = start
 
-    def __init__(self, database: Database, *, id: str | None = None) -> None:
+    def __init__(self, database: Database, host: QueryHost, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.database = database
+        self.database, self.host = database, host
         self.catalog: CompletionCatalog | None = None
         self.start = 0  # offset in the editor's text where the word being completed starts
         self.candidates: list[Candidate] = []
@@ -46,6 +47,30 @@ class CompletionPopup(OptionList):
     @property
     def shown(self) -> bool:
         return bool(self.display)
+
+    @property
+    def open_in_editor(self) -> bool:
+        """Shown while the editor has the focus: the pane's keys move and pick."""
+        return self.shown and self.host.editor_tabs.editor.has_focus
+
+    def complete_at_cursor(self) -> None:
+        """ctrl+space: show what could finish the word at the editor's cursor."""
+        if self.catalog is None:
+            self.app.notify("Completion is still loading the catalog.")
+            return
+        self.follow_cursor(open_if_closed=True)
+
+    def follow_cursor(self, open_if_closed: bool = False) -> None:
+        """The cursor moved: show the candidates for the word now under it (if shown)."""
+        if self.shown or open_if_closed:
+            x, y = self.host.editor_tabs.editor.cursor_screen_offset
+            region = self.host.region
+            self.show_for(*self.host.editor_tabs.text_and_cursor(),
+                          at=(max(0, x - region.x), max(0, y - region.y + 1)))
+
+    @on(Picked)
+    def _picked(self, message: Picked) -> None:
+        self.host.editor_tabs.insert_completion(message.candidate, message.start)
 
     @work(thread=True, group="completion-catalog", exclusive=True, exit_on_error=False)
     def load_catalog(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from textual import on
@@ -10,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import TextArea
 
@@ -22,7 +20,6 @@ from tui.services.query.classify import first_keyword
 from tui.services.query.completion import CompletionCatalog
 from tui.services.query.guard import Guard
 from tui.services.query.history import HistoryStore
-from tui.services.query.plot_data import plot_of
 from tui.services.query.results import DEFAULT_ROW_CAP
 from tui.services.query.runner import Outcome
 from tui.services.query.session_keeper import SessionKeeper
@@ -37,14 +34,13 @@ from tui.widgets.query.plan_explainer import PlanExplainer
 from tui.widgets.query.result_exporter import ResultExporter
 from tui.widgets.query.result_grid import ResultGrid
 from tui.widgets.query.results_view import ResultsView
+from tui.widgets.query.run_progress import RunProgress
 from tui.widgets.query.saved_queries import SavedQueries
 from tui.widgets.query.statement_runner import StatementRunner
 from tui.widgets.query.transaction_control import TransactionControl
 from tui.widgets.query.watch import Watcher
 
 __all__ = ["QueryPane", "outcome_summary", "run_summary"]
-
-STATUS_INTERVAL = 0.1  # seconds between status-line updates while rows stream in
 
 
 class QueryPane(Widget):
@@ -102,20 +98,17 @@ class QueryPane(Widget):
         self.history = HistoryStore(storage_key or profile.name)
         self.editor_tabs = EditorTabs(storage_key or profile.name, id="query-editor")
         self.results = ResultsView(id="query-results")
-        self.completion = CompletionPopup(database, id="completion")
+        self.completion = CompletionPopup(database, self, id="completion")
         self.prompt = GuardPrompt()
-        self.explainer = PlanExplainer(database, self.sessions, profile.production)
-        self.exporter = ResultExporter(database)
+        self.explainer = PlanExplainer(database, self.sessions, profile.production, self)
+        self.exporter = ResultExporter(database, self)
         self.runner = StatementRunner(self.sessions, self.history)
-        self.transactions = TransactionControl(self.sessions, profile)
+        self.transactions = TransactionControl(self.sessions, profile, self)
         self._status_text = ""
-        self.saved = SavedQueries(database, profile)
-        self.watcher = Watcher()
+        self.saved = SavedQueries(database, profile, self)
+        self.watcher = Watcher(self)
         self.outcomes: list[Outcome] = []
-        self.running = False
-        self._total, self._current_index = 1, 0  # statements in the run, the one running
-        self._current_started = 0.0
-        self._status_timer: Timer | None = None
+        self.progress = RunProgress(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="query-body"):
@@ -123,6 +116,7 @@ class QueryPane(Widget):
             yield self.results
         yield self.completion
         yield self.runner
+        yield self.progress
         yield self.prompt
         yield self.explainer
         yield self.exporter
@@ -132,11 +126,16 @@ class QueryPane(Widget):
 
     def on_mount(self) -> None:
         self.grid.dialect = "sqlite" if self.profile.driver == "sqlite" else "postgresql"  # copies as INSERT
-        self._set_status("ready")
+        self.set_status("ready")
         self.completion.load_catalog()
 
     def on_unmount(self) -> None:
         self.sessions.close()
+
+    @property
+    def running(self) -> bool:
+        """A run is going (statements run, or wait for an answer)."""
+        return self.progress.running
 
     @property
     def editor(self) -> TextArea:
@@ -159,7 +158,8 @@ class QueryPane(Widget):
         return self.editor_tabs.active_buffer
 
     # -- status ---------------------------------------------------------------------
-    def _set_status(self, text: str) -> None:
+    def set_status(self, text: str) -> None:
+        """The status line's text; the transaction's words follow it while nothing runs."""
         self._status_text = text
         self.results.set_status(text, "" if self.running else self._transaction_text())
 
@@ -169,16 +169,14 @@ class QueryPane(Widget):
 
     @on(EditorTabs.AutosaveRedacted)
     def _autosave_redacted(self) -> None:
-        self._set_status("autosaved with a password redacted")
+        self.set_status("autosaved with a password redacted")
 
-    def _message(self, text: str, style: str = "") -> None:
+    def show_message(self, text: str, style: str = "") -> None:
+        """A line in the messages under the results."""
         self.results.message(text, style)
 
     # -- completion ---------------------------------------------------------------------
-    def _completion_open(self) -> bool:
-        return self.completion.shown and self.editor.has_focus
-
-    def _after_typed_keys(self, callback: Callable[..., object], *args: object) -> None:
+    def after_typed_keys(self, callback: Callable[..., object], *args: object) -> None:
         """Run `callback` once the editor has handled the keys typed before this one.
 
         The App hands keys over one at a time (tui.key_order), so the characters
@@ -189,19 +187,7 @@ class QueryPane(Widget):
         self.editor.call_later(callback, *args)
 
     def action_complete(self) -> None:
-        self._after_typed_keys(self._complete)
-
-    def _complete(self) -> None:
-        if self.catalog is None:
-            self.app.notify("Completion is still loading the catalog.")
-            return
-        self._refresh_completion(open_if_closed=True)
-
-    def _refresh_completion(self, open_if_closed: bool = False) -> None:
-        if self.completion.shown or open_if_closed:
-            x, y = self.editor.cursor_screen_offset
-            self.completion.show_for(*self.editor_tabs.text_and_cursor(),
-                                     at=(max(0, x - self.region.x), max(0, y - self.region.y + 1)))
+        self.after_typed_keys(self.completion.complete_at_cursor)
 
     def action_completion_move(self, step: int) -> None:
         self.completion.move(step)
@@ -209,28 +195,25 @@ class QueryPane(Widget):
     def action_completion_accept(self) -> None:
         self.completion.pick()
 
-    @on(CompletionPopup.Picked)
-    def _completion_picked(self, message: CompletionPopup.Picked) -> None:
-        self.editor_tabs.insert_completion(message.candidate, message.start)
-
     @on(TextArea.SelectionChanged, "#sql-editor")
     def _cursor_moved(self) -> None:
         if self.completion.shown:
-            self.call_after_refresh(self._refresh_completion)
+            self.call_after_refresh(self.completion.follow_cursor)
 
     # -- running ----------------------------------------------------------------------
     def action_run_current(self) -> None:
-        self._after_typed_keys(lambda: self._run(self.editor_tabs.selected_or_current()))
+        self.after_typed_keys(lambda: self.run_statements(self.editor_tabs.selected_or_current()))
 
     def action_run_all(self) -> None:
-        self._after_typed_keys(lambda: self._run(self.editor_tabs.all_statements()))
+        self.after_typed_keys(lambda: self.run_statements(self.editor_tabs.all_statements()))
 
-    def _busy(self) -> bool:
+    def busy(self) -> bool:
         """A statement or an EXPLAIN is using the session's connection."""
         return self.running or self.explainer.busy
 
-    def _run(self, statements: list[Statement], guard: Guard | None = None) -> None:
-        if self._busy():
+    def run_statements(self, statements: list[Statement], guard: Guard | None = None) -> None:
+        """Run these statements (the editor's, a saved query, a watched one) under `guard`."""
+        if self.busy():
             self.app.notify("A statement is running: esc or ctrl+c cancels it.", severity="warning")
             return
         if not statements:
@@ -238,16 +221,12 @@ class QueryPane(Widget):
             return
         # No confirmation here: on production each statement is judged by the
         # server in a read-only trial, in the worker (tui/services/query/guard.py).
-        self.running = True
-        self._total, self._current_index = len(statements), 0
         self.outcomes = []
         if not self.watcher.watching:
             self.results.hide_plot()
         self.results.begin(len(statements))
-        self._current_started = time.perf_counter()
-        self._set_status(f"running 1 of {len(statements)} …")
-        self._status_timer = self.set_interval(STATUS_INTERVAL, self._tick)
-        guard = guard or self._guard()
+        self.progress.begin(len(statements))
+        guard = guard or self.guard()
         self.runner.run(statements, guard, self.transactions.state.manual,
                         lambda: self.prompt.ask(self.transactions.question(guard)))
 
@@ -257,10 +236,11 @@ class QueryPane(Widget):
         self.sessions.check_on_next_use()
         if self.catalog is None:
             self.completion.load_catalog()
-        if self.transactions.state.open and not self._busy():
+        if self.transactions.state.open and not self.busy():
             self.runner.check_session()  # say now whether the server rolled the transaction back
 
-    def _guard(self) -> Guard:
+    def guard(self) -> Guard:
+        """The profile's guard for a run (questions asked in the pane's prompt)."""
         return Guard(production=self.profile.production, profile_name=self.profile.name,
                      ask=self.prompt.ask,
                      read_only_unenforced=self.profile.read_only and not self.database.info.read_only)
@@ -268,21 +248,12 @@ class QueryPane(Widget):
     @on(StatementRunner.TransactionLost)
     @on(PlanExplainer.TransactionLost)
     def _transaction_lost(self) -> None:
-        mode = "manual commit" if self.transactions.state.manual else "autocommit"
-        self._message("The open transaction was lost with the connection (the server rolled "
-                      f"it back); this runs on a new connection, in {mode}.", "bold red")
-        self.transactions.observe(None, "")
-
-    def _session_gone(self) -> None:
-        if self.transactions.state.open:
-            self._message("The server rolled back the open transaction "
-                          f"({self.transactions.state.commit_summary()}): nothing of it was committed.", "bold red")
-        self.transactions.observe(None, "")
+        self.transactions.lost_with_connection()
 
     @on(StatementRunner.SessionLost)
     def _session_lost(self, message: StatementRunner.SessionLost) -> None:
-        self._message("The connection was lost; the next run reconnects.", "bold red")
-        self._session_gone()
+        self.show_message("The connection was lost; the next run reconnects.", "bold red")
+        self.transactions.session_gone()
         self.post_message(ConnectionLost(message.reason))
 
     @on(StatementRunner.RowsArrived)
@@ -291,22 +262,7 @@ class QueryPane(Widget):
 
     @on(StatementRunner.StatementStarted)
     def _statement_started(self, message: StatementRunner.StatementStarted) -> None:
-        self._current_started = time.perf_counter()
-        self._current_index, self._total = message.index, message.total
-
-    def _tick(self) -> None:
-        if not self.running:
-            return
-        elapsed = time.perf_counter() - self._current_started
-        rows = len(self.grid.result) if self.grid.result is not None else 0
-        self.grid.rows_changed()
-        total = self._total
-        which = f" {self._current_index + 1} of {total}" if total > 1 else ""
-        if self.prompt.waiting:
-            self._set_status(f"statement{which} waiting for your answer")
-            return
-        seconds = f" · {elapsed:.1f} s" if self.timings else ""
-        self._set_status(f"running{which} · {rows:,} rows so far{seconds} · esc cancels the run")
+        self.progress.statement_started(message.index, message.total)
 
     @on(StatementRunner.StatementDone)
     async def _statement_done(self, message: StatementRunner.StatementDone) -> None:
@@ -320,62 +276,58 @@ class QueryPane(Widget):
             self.transactions.observe(outcome, message.status)
         dry_run = dry_run_text(outcome) if self.transactions.state.open else None
         if dry_run:
-            self._message(dry_run, "bold yellow")  # in the open transaction: nothing committed yet
+            self.show_message(dry_run, "bold yellow")  # in the open transaction: nothing committed yet
         if self.watcher.watching and outcome.statement is self.watcher.statement:  # not a run of its own
-            self._watched_outcome(outcome)
+            self.watcher.take(outcome)
 
     @on(StatementRunner.RunFinished)
     def _run_finished(self, message: StatementRunner.RunFinished) -> None:
         if any(first_keyword(o.statement) in ("CREATE", "ALTER", "DROP") for o in self.outcomes if o.ok):
             self.completion.load_catalog()  # new names to complete
-        self.running = False
-        if self._status_timer is not None:
-            self._status_timer.stop()
+        self.progress.finish()
         error = message.error
         if error is not None:
-            self._message(f"Lost the connection or failed to run: {error}", "bold red")
+            self.show_message(f"Lost the connection or failed to run: {error}", "bold red")
             if is_connection_lost(error):
                 self.post_message(ConnectionLost(str(error)))
             self.sessions.close()  # a fresh session next time
-            self._session_gone()
-        summary = run_summary(self.outcomes, self._total, self.timings) if self.outcomes else "stopped"
-        if self._total > 1 and "stopped" in summary:
-            self._message(summary.rpartition(" · ")[2].capitalize() + ".", "yellow")
+            self.transactions.session_gone()
+        summary = run_summary(self.outcomes, self.progress.total, self.timings) if self.outcomes else "stopped"
+        if self.progress.total > 1 and "stopped" in summary:
+            self.show_message(summary.rpartition(" · ")[2].capitalize() + ".", "yellow")
         redacted = " · saved to history with a password redacted" if self.history.take_redacted() else ""
-        self._set_status(summary + redacted + (f" · {self.watcher.describe()}" if self.watcher.watching else ""))
+        self.set_status(summary + redacted + (f" · {self.watcher.describe()}" if self.watcher.watching else ""))
 
     def action_cancel(self) -> None:
-        if self._completion_open():
+        if self.completion.open_in_editor:
             self.completion.hide()
             return
         self.exporter.cancel()
         if self.running:
             self.runner.stop()  # the whole run stops, not just this statement
             if self.sessions.session is not None:
-                self._message("Cancelling …", "yellow")
+                self.show_message("Cancelling …", "yellow")
                 self.sessions.cancel()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("completion_"):
-            return self._completion_open()
+            return self.completion.open_in_editor
         if action == "cancel":
             # Only while something runs; otherwise esc/ctrl+c keep their usual meaning.
-            return self.running or self.exporter.exporting or self._completion_open()
+            return self.running or self.exporter.exporting or self.completion.open_in_editor
         if action == "watch_pause":
             return self.watcher.watching
         return True
 
     # -- transactions ------------------------------------------------------------------------
     def action_commit(self) -> None:
-        if self.transactions.ready(self._busy()):
-            self.transactions.settle(self._guard())
+        self.transactions.commit()
 
     def action_rollback(self) -> None:
-        if self.transactions.ready(self._busy()):
-            self.transactions.end(commit=False)
+        self.transactions.rollback()
 
     def action_toggle_autocommit(self) -> None:
-        self.transactions.toggle_mode(self._guard(), self._busy())
+        self.transactions.toggle_mode(self.guard(), self.busy())
 
     def transaction_open(self) -> bool:
         """A transaction is open on the editor's session (or a statement runs in one)."""
@@ -384,33 +336,16 @@ class QueryPane(Widget):
     def settle_transaction(self, leaving: str, then: Callable[[], None]) -> None:
         """Before leaving (`leaving`: "Quit", "Switch profile" …): commit / roll back /
         stay; `then` runs at once with no transaction open, after it ended well, never on stay."""
-        self.transactions.leave(self._guard(), leaving, then, self._busy())
+        self.transactions.leave(self.guard(), leaving, then, self.busy())
 
     @on(TransactionControl.Changed)
     def _transaction_changed(self, message: TransactionControl.Changed) -> None:
-        self._set_status(self._status_text)
+        self.set_status(self._status_text)
         self.post_message(self.TransactionChanged(message.state.header()))
-
-    @on(TransactionControl.Reported)
-    def _transaction_reported(self, message: TransactionControl.Reported) -> None:
-        self._message(message.text, message.style)
 
     # -- explain, history, export, format ---------------------------------------------------
     def action_explain(self, analyze: bool) -> None:
-        self._after_typed_keys(self._explain, analyze)
-
-    def _explain(self, analyze: bool) -> None:
-        statements = self.editor_tabs.selected_or_current()
-        if statements and not self._busy():
-            self.explainer.explain(statements[0], analyze, self._guard())
-
-    @on(PlanExplainer.Started)
-    def _explain_started(self, message: PlanExplainer.Started) -> None:
-        self._message(f"EXPLAIN{' ANALYZE (rolled back)' if message.analyze else ''} …", "dim")
-
-    @on(PlanExplainer.Failed)
-    def _explain_failed(self, message: PlanExplainer.Failed) -> None:
-        self._message(f"EXPLAIN failed: {message.error}", "bold red")
+        self.after_typed_keys(self.explainer.explain_at_cursor, analyze)
 
     def action_history(self) -> None:
         def chosen(sql: str | None) -> None:
@@ -421,23 +356,7 @@ class QueryPane(Widget):
         self.app.push_screen(HistoryScreen(self.history), chosen)
 
     def action_export(self) -> None:
-        index = self._shown_outcome_index()
-        if index is None:
-            self.app.notify("Run a statement that returns rows first.", severity="warning")
-            return
-        self.exporter.start(self.outcomes[index].statement)
-
-    def _shown_outcome_index(self) -> int | None:
-        for index, outcome in enumerate(self.outcomes):
-            if outcome.result is not None and outcome.result is self.grid.result:
-                return index
-        return None
-
-    @on(ResultExporter.StatusChanged)
-    def _export_status(self, message: ResultExporter.StatusChanged) -> None:
-        self._set_status(message.status)
-        if message.failure:
-            self._message(message.failure, "bold red")
+        self.exporter.export_shown(self.outcomes)
 
     def action_format(self) -> None:
         self.editor_tabs.format_sql()
@@ -464,65 +383,20 @@ class QueryPane(Widget):
         else:
             self.editor.focus()
 
-    # -- saved queries ------------------------------------------------------------------------
+    # -- saved queries, watch mode and plots (tui/widgets/query/saved_queries.py, watch.py) -----
     def action_save_query(self) -> None:
-        self._after_typed_keys(
-            lambda: self.saved.save(";\n".join(s.text for s in self.editor_tabs.selected_or_current())))
+        self.saved.save_from_editor()
 
     def action_saved_queries(self) -> None:
         self.saved.open_picker()
 
-    @on(SavedQueries.OpenInTab)
-    def _open_saved_in_tab(self, message: SavedQueries.OpenInTab) -> None:
-        self.editor_tabs.new_tab()
-        self.editor_tabs.buffers[-1] = message.sql  # loaded into the editor as the new tab activates
-
-    @on(SavedQueries.RunStatement)
-    def _run_saved(self, message: SavedQueries.RunStatement) -> None:
-        self._message(f"Saved query {message.title}", "dim")
-        self._run([message.statement])
-
-    @on(SavedQueries.Saved)
-    def _saved(self, message: SavedQueries.Saved) -> None:
-        self.app.notify(message.text, severity="error" if message.error else "information")
-
-    # -- watch mode and plots -----------------------------------------------------------------
     def action_watch(self) -> None:
-        if self.watcher.watching:
-            self._stop_watch("Watch stopped.")
-        else:
-            self._after_typed_keys(lambda: self.watcher.ask(self.editor_tabs.selected_or_current(), self.grid))
-
-    @on(Watcher.Tick)
-    def _watch_tick(self, message: Watcher.Tick) -> None:
-        if not (self._busy() or self.prompt.waiting):  # else the previous run is still going: skip this one
-            self._run([message.statement], self.watcher.guard(self._guard()))
-
-    def _watched_outcome(self, outcome: Outcome) -> None:
-        stopped = self.watcher.stop_reason(outcome)
-        if stopped:
-            self._stop_watch(stopped)
-            return
-        self.grid.changed_cells = self.watcher.record(outcome.result)
-        self.grid.refresh()
-        data = self.watcher.series.plot()
-        if data.why_not is None:
-            self.results.show_plot(data, self.watcher.describe().split(" · W ")[0])
-
-    def _stop_watch(self, text: str) -> None:
-        self.watcher.stop()
-        self._message(text, "yellow")
-        self._set_status(text.lower().rstrip("."))
+        self.watcher.toggle()
 
     def action_watch_pause(self) -> None:
-        self.watcher.toggle_pause()
-        self._set_status(self.watcher.describe())
+        self.watcher.pause_or_resume()
 
     def action_plot(self) -> None:
-        data = plot_of(self.grid.result)
-        if self.results.plot_shown:
-            self.results.hide_plot()
-        elif data.why_not is not None:
-            self.app.notify(data.why_not, severity="warning")
-        else:
-            self.results.show_plot(data)
+        why_not = self.results.toggle_plot()
+        if why_not is not None:
+            self.app.notify(why_not, severity="warning")

@@ -13,30 +13,17 @@ from tui.services.query.session_keeper import SessionKeeper
 from tui.services.query.splitter import Statement
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.query.explain_dialog import ExplainScreen
+from tui.widgets.query.host import QueryHost
 
 
 class PlanExplainer(Widget):
-    """Shows nothing itself: runs EXPLAIN in a worker, opens the plan tree, and posts
-    up what the pane writes under the results (started, lost transaction, failure)."""
+    """Shows nothing itself: runs EXPLAIN in a worker, opens the plan tree, says under
+    the pane's results that it started or why it failed, and posts up a lost transaction."""
 
     DEFAULT_CSS = "PlanExplainer { display: none; }"
 
-    class Started(Message):
-        """An EXPLAIN (with `analyze`, rolled back) went off to the server."""
-
-        def __init__(self, analyze: bool) -> None:
-            super().__init__()
-            self.analyze = analyze
-
     class TransactionLost(Message):
         """The session died with a transaction open while the link was down."""
-
-    class Failed(Message):
-        """No plan, and why."""
-
-        def __init__(self, error: str) -> None:
-            super().__init__()
-            self.error = error
 
     class Done(Message):
         """The plan, or why there is none (from the worker)."""
@@ -47,12 +34,19 @@ class PlanExplainer(Widget):
             super().__init__()
             self.plan, self.error = plan, error
 
-    def __init__(self, database: Database, sessions: SessionKeeper, production: bool) -> None:
+    def __init__(self, database: Database, sessions: SessionKeeper, production: bool, host: QueryHost) -> None:
         super().__init__()
+        self.host = host
         self.database = database
         self.sessions = sessions
         self.production = production
         self.busy = False  # an EXPLAIN uses the session's connection
+
+    def explain_at_cursor(self, analyze: bool) -> None:
+        """f6/f7: explain the editor's selected statement (or the one at the cursor)."""
+        statements = self.host.editor_tabs.selected_or_current()
+        if statements and not self.host.busy():
+            self.explain(statements[0], analyze, self.host.guard())
 
     def explain(self, statement: Statement, analyze: bool, guard: Guard) -> None:
         """Explain `statement`; ANALYZE of a statement calling acting functions is confirmed first."""
@@ -70,7 +64,7 @@ class PlanExplainer(Widget):
 
     def _start(self, statement: Statement, analyze: bool) -> None:
         self.busy = True
-        self.post_message(self.Started(analyze))  # before the worker's messages
+        self.host.show_message(f"EXPLAIN{' ANALYZE (rolled back)' if analyze else ''} …", "dim")
         self._explain_statement(statement, analyze, read_only=analyze and self.production)
 
     @work(thread=True, group="explain", exclusive=True, exit_on_error=False)
@@ -91,4 +85,4 @@ class PlanExplainer(Widget):
         if message.plan is not None:
             self.app.push_screen(ExplainScreen("Plan", message.plan))
         else:
-            self.post_message(self.Failed(str(message.error)))
+            self.host.show_message(f"EXPLAIN failed: {message.error}", "bold red")

@@ -12,25 +12,20 @@ from textual.widget import Widget
 
 from tui.db.base import Database
 from tui.services.query.export import ExportCancelled, export
+from tui.services.query.runner import Outcome
 from tui.services.query.splitter import Statement
 from tui.widgets.query.export_dialog import ExportScreen
+from tui.widgets.query.host import QueryHost
 
 
 class ResultExporter(Widget):
     """Shows nothing itself: asks for a format and a file, exports in a worker, and
-    posts `StatusChanged` (progress, then how it ended) for the pane's status line."""
+    tells the pane's status line its progress, then how it ended."""
 
     DEFAULT_CSS = "ResultExporter { display: none; }"
 
-    class StatusChanged(Message):
-        """The status line's words for the export; `failure` goes under the results too."""
-
-        def __init__(self, status: str, failure: str | None = None) -> None:
-            super().__init__()
-            self.status, self.failure = status, failure
-
     class Progress(Message):
-        bubble = False  # told up as StatusChanged
+        bubble = False  # handled here
 
         def __init__(self, rows: int) -> None:
             super().__init__()
@@ -39,15 +34,15 @@ class ResultExporter(Widget):
     class Done(Message):
         """The rows written to `path`, or the error (ExportCancelled when esc stopped it)."""
 
-        bubble = False  # told up as StatusChanged
+        bubble = False  # handled here
 
         def __init__(self, path: Path, started: float, rows: int = 0, error: Exception | None = None) -> None:
             super().__init__()
             self.path, self.started, self.rows, self.error = path, started, rows, error
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, host: QueryHost) -> None:
         super().__init__()
-        self.database = database
+        self.database, self.host = database, host
         self._cancel: threading.Event | None = None  # set while an export runs
 
     @property
@@ -58,6 +53,20 @@ class ResultExporter(Widget):
         """Stop the export under way (the partial file is removed)."""
         if self._cancel is not None:
             self._cancel.set()
+
+    def export_shown(self, outcomes: list[Outcome]) -> None:
+        """f8: export the statement behind the result the grid shows."""
+        shown = self.host.results.grid.result
+        outcome = next((o for o in outcomes if o.result is not None and o.result is shown), None)
+        if outcome is None:
+            self.app.notify("Run a statement that returns rows first.", severity="warning")
+            return
+        self.start(outcome.statement)
+
+    def _status(self, status: str, failure: str | None = None) -> None:
+        self.host.set_status(status)
+        if failure:
+            self.host.show_message(failure, "bold red")  # under the results too
 
     def start(self, statement: Statement) -> None:
         """Ask for a format and a file, then export what `statement` returns."""
@@ -81,16 +90,15 @@ class ResultExporter(Widget):
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
-        self.post_message(self.StatusChanged(f"exporting · {message.rows:,} rows · esc cancels"))
+        self._status(f"exporting · {message.rows:,} rows · esc cancels")
 
     @on(Done)
     def _done(self, message: Done) -> None:
         self._cancel = None
         if message.error is None:
             seconds = time.perf_counter() - message.started
-            self.post_message(self.StatusChanged(
-                f"exported {message.rows:,} rows to {message.path} in {seconds:.1f} s"))
+            self._status(f"exported {message.rows:,} rows to {message.path} in {seconds:.1f} s")
         elif isinstance(message.error, ExportCancelled):
-            self.post_message(self.StatusChanged("export cancelled; the partial file was removed"))
+            self._status("export cancelled; the partial file was removed")
         else:
-            self.post_message(self.StatusChanged("export failed", f"Export failed: {message.error}"))
+            self._status("export failed", f"Export failed: {message.error}")

@@ -3,14 +3,9 @@ so scrolling a million rows costs the same as scrolling a hundred."""
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
-from rich.color import Color as RichColor
-from rich.segment import Segment
-from rich.style import Style
 from textual import work
 from textual.actions import SkipAction
 from textual.binding import Binding
-from textual.color import Color, ColorParseError
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -21,37 +16,15 @@ from tui.services.copy_formats import Copied, CopySource, parse_table_name
 from tui.services.query.results import ResultSet
 from tui.widgets.copy_chooser import CopyFormatChooser
 from tui.widgets.grid_selection import SELECTION_BINDINGS, GridSelection, Span, copied_message, copy_span, preferences
+from tui.widgets.query.column_widths import ColumnWidths
+from tui.widgets.query.grid_drawing import display_text, draw_cells, grid_styles, rich_color
 from tui.widgets.row_view import RowView
 
-MAX_COLUMN_WIDTH = 40
-SAMPLE_ROWS = 200  # rows looked at to size the columns
-NULL_TEXT = "NULL"
+__all__ = ["ResultGrid", "display_text", "rich_color"]
+
 COPY_LIMIT = 100_000  # values in one OSC 52 copy: terminals cap the clipboard payload
 # Types whose values copy as more than text (JSON booleans and documents, INSERT casts).
 TYPE_NAMES = {16: "boolean", 17: "bytea", 114: "json", 3802: "jsonb"}
-
-
-def display_text(value: str | None) -> str:
-    """One line of a cell: control characters and newlines made visible."""
-    if value is None:
-        return NULL_TEXT
-    if len(value) > 400:
-        value = value[:400]
-    return value.replace("\n", "↵").replace("\r", "").replace("\t", " ")
-
-
-def rich_color(value: str | None) -> RichColor | None:
-    """A theme variable ("#1e2a38", "ansi_blue", ...) as a Rich colour: Rich does not
-    know Textual's `ansi_*` names, and the ANSI-16 theme uses nothing else."""
-    if not value:
-        return None
-    try:
-        color = Color.parse(value)
-    except ColorParseError:
-        return None
-    if color.ansi == -1 or color.a == 0:
-        return None  # ansi_default or transparent: keep the widget's own background
-    return color.rich_color
 
 
 class ResultGrid(ScrollView, can_focus=True):
@@ -98,21 +71,22 @@ class ResultGrid(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.result: ResultSet | None = None
-        self.widths: list[int] = []
-        self._sized_on = 0
-        self._measured: tuple[int, int] = (0, 0)  # rows [from, to) last measured for drawing
+        self.column_widths = ColumnWidths()
         self.selection = GridSelection()
         self.dialect = "postgresql"  # how INSERTs quote values; the Query pane sets it
         self.changed_cells: set[tuple[int, int]] = set()  # (row, column) drawn highlighted (watch mode)
+
+    @property
+    def widths(self) -> list[int]:
+        """The columns' widths in cells (see ColumnWidths)."""
+        return self.column_widths.widths
 
     # -- data -----------------------------------------------------------------------
     def show(self, result: ResultSet | None) -> None:
         """Display a (possibly still loading) result; resets the cursor."""
         self.result = result
         self.changed_cells = set()
-        self.widths = []
-        self._sized_on = 0
-        self._measured = (0, 0)
+        self.column_widths.reset()
         self.cursor_row = self.cursor_column = 0
         self.selection.clear()
         self.scroll_to(0, 0, animate=False)
@@ -124,60 +98,21 @@ class ResultGrid(ScrollView, can_focus=True):
         if result is None:
             self.virtual_size = Size(0, 0)
         else:
-            if len(result) > self._sized_on and self._sized_on < SAMPLE_ROWS:
-                self._size_columns()
+            self.column_widths.sample(result)
             self._set_virtual_size()
         self.refresh()
 
     def _set_virtual_size(self) -> None:
         assert self.result is not None
-        width = sum(w + 3 for w in self.widths) + 1
-        self.virtual_size = Size(width, len(self.result) + 1)
-
-    def _size_columns(self) -> None:
-        """First sizing, from the header and the first rows (up to SAMPLE_ROWS)."""
-        result = self.result
-        assert result is not None
-        if not self.widths:
-            self.widths = [min(MAX_COLUMN_WIDTH, max(4, cell_len(c.name))) for c in result.columns]
-        sample = min(len(result), SAMPLE_ROWS)
-        self._widen_for(range(sample))
-        self._sized_on = sample
-
-    def _widen_for(self, rows: range) -> bool:
-        """Widen the columns to fit these rows; True if any column grew.
-
-        Text columns stop at MAX_COLUMN_WIDTH (the value viewer shows the rest);
-        numbers always get their full width: a cut number is a wrong number.
-        """
-        result = self.result
-        assert result is not None
-        widths, grew = self.widths, False
-        numeric = [c.numeric for c in result.columns]
-        for index in rows:
-            for column, value in enumerate(result.row(index)[: len(widths)]):
-                needed = cell_len(display_text(value))
-                if needed > widths[column] and (numeric[column] or widths[column] < MAX_COLUMN_WIDTH):
-                    widths[column] = needed if numeric[column] else min(MAX_COLUMN_WIDTH, needed)
-                    grew = True
-        return grew
+        self.virtual_size = Size(self.column_widths.total(), len(self.result) + 1)
 
     def _fit_visible_rows(self) -> None:
-        """Widen the columns for the rows about to be drawn.
-
-        The first rows size the columns; a later row can hold a wider value (row
-        1,000,000's id has seven digits, row 1's one). Measuring only what is
-        drawn costs a screenful per frame, however long the result.
-        """
+        """Widen the columns for the rows about to be drawn (see ColumnWidths.fit)."""
         result = self.result
-        if result is None or not self.widths:
+        if result is None:
             return
         top = self.scroll_offset.y
-        window = (top, min(len(result), top + max(0, self.size.height - 1)))
-        if window == self._measured:
-            return  # the same rows as last frame (rows never change once added)
-        self._measured = window
-        if self._widen_for(range(*window)):
+        if self.column_widths.fit(result, (top, min(len(result), top + max(0, self.size.height - 1)))):
             self._set_virtual_size()
             self.refresh()  # lines outside this frame's crop were drawn at the old widths
 
@@ -192,10 +127,10 @@ class ResultGrid(ScrollView, can_focus=True):
         if result is None or not result.columns:
             return Strip.blank(width, self.rich_style)
         scroll_x, scroll_y = self.scroll_offset
-        styles = self._styles()
+        styles = grid_styles(self.app.theme_variables, self.rich_style, self.has_focus)
         if y == 0:
             cells = [(c.name, False) for c in result.columns]
-            strip = self._draw(cells, styles["header"], styles["header"], None, styles)
+            strip = draw_cells(cells, self.widths, styles["header"], styles["header"], None, styles)
         else:
             index = scroll_y + y - 1
             if index >= len(result):
@@ -207,44 +142,10 @@ class ResultGrid(ScrollView, can_focus=True):
             cursor_col = self.cursor_column if index == self.cursor_row else None
             span = self.selected_span()
             chosen = span.columns if span and index in span.rows else None
-            strip = self._draw(cells, base, styles["null"], cursor_col, styles, nulls, chosen,
+            strip = draw_cells(cells, self.widths, base, styles["null"], cursor_col, styles, nulls, chosen,
                                [(index, c) in self.changed_cells for c in range(len(cells))]
                                if self.changed_cells else None)
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
-
-    def _styles(self) -> dict[str, Style]:
-        variables = self.app.theme_variables
-        base = self.rich_style
-        selected = rich_color(variables.get("primary-muted")) or rich_color(variables.get("primary"))
-        return {
-            "header": base + Style(bold=True, color=rich_color(variables.get("primary"))),
-            "even": base,
-            "odd": base + Style(bgcolor=rich_color(variables.get("surface"))),
-            "null": base + Style(dim=True, italic=True),
-            "cursor": Style(reverse=True, bold=True) if self.has_focus else Style(underline=True),
-            "rule": base + Style(dim=True),
-            "selected": Style(bgcolor=selected) if selected else Style(reverse=True),
-            "changed": Style(bold=True, color=rich_color(variables.get("warning"))),
-        }
-
-    def _draw(self, cells: list[tuple[str, bool]], style: Style, null_style: Style, cursor_col: int | None,
-              styles: dict[str, Style], nulls: list[bool] | None = None, chosen: range | None = None,
-              changed: list[bool] | None = None) -> Strip:
-        segments = [Segment(" ", style)]
-        for column, ((text, numeric), width) in enumerate(zip(cells, self.widths, strict=False)):
-            fitted = text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
-            fitted = fitted.rjust(width) if numeric else fitted
-            fitted = set_cell_size(fitted, width)  # pads, and cuts wide characters cleanly
-            cell_style = null_style if nulls and nulls[column] else style
-            if changed and changed[column]:  # watch mode: differs from the previous run
-                cell_style = cell_style + styles["changed"]
-            if chosen is not None and column in chosen:
-                cell_style = cell_style + styles["selected"]
-            if column == cursor_col:
-                cell_style = cell_style + styles["cursor"]
-            segments.append(Segment(fitted, cell_style))
-            segments.append(Segment(" │ ", styles["rule"]))
-        return Strip(segments)
 
     # -- cursor ---------------------------------------------------------------------
     def watch_cursor_row(self) -> None:

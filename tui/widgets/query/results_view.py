@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static, Tab, Tabs
 
-from tui.services.query.plot_data import PlotData
+from tui.services.query.plot_data import PlotData, plot_of
 from tui.services.query.results import ResultSet
 from tui.services.query.runner import Outcome
 from tui.services.query.standby import standby_hint
@@ -57,6 +57,17 @@ class ResultsView(Vertical):
     @property
     def plot_shown(self) -> bool:
         return self.plot.has_class("-shown")
+
+    def toggle_plot(self) -> str | None:
+        """p: hide the plot, or plot the grid's result; returns why it cannot be plotted."""
+        data = plot_of(self.grid.result)
+        if self.plot_shown:
+            self.hide_plot()
+        elif data.why_not is not None:
+            return data.why_not
+        else:
+            self.show_plot(data)
+        return None
 
     def set_status(self, text: str, transaction: str = "") -> None:
         """The status line: `text`, then the session's transaction state when known."""

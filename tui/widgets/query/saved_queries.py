@@ -1,9 +1,9 @@
 """The Query pane's saved queries: save, pick, ask for parameters; file and
-database work in workers. Shows nothing itself; posts what the pane should do."""
+database work in workers. Shows nothing itself; opens or runs a query on the pane."""
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.message import Message
 from textual.widget import Widget
 
@@ -14,6 +14,7 @@ from tui.services.query.splitter import Statement
 from tui.services.saved.files import SavedFileError, SavedQuery
 from tui.services.saved.library import SavedLibrary
 from tui.services.saved.params import ParameterError, bound_statement, describe_parameters, parameter_names
+from tui.widgets.query.host import QueryHost
 from tui.widgets.query.params_dialog import ParamsScreen
 from tui.widgets.query.saved_dialog import SaveQueryScreen
 from tui.widgets.query.saved_picker import SavedPickerScreen
@@ -54,14 +55,34 @@ class SavedQueries(Widget):
             super().__init__()
             self.text, self.error = text, error
 
-    def __init__(self, database: Database, profile: Profile) -> None:
+    def __init__(self, database: Database, profile: Profile, host: QueryHost) -> None:
         super().__init__()
-        self.database, self.profile = database, profile
+        self.database, self.profile, self.host = database, profile, host
         self.library: SavedLibrary | None = None
 
     @property
     def sqlite(self) -> bool:
         return self.database.info.kind == "sqlite"
+
+    # -- what the pane does with them --------------------------------------------------
+    def save_from_editor(self) -> None:
+        """ctrl+s: save the selected statements (or the one at the cursor)."""
+        tabs = self.host.editor_tabs
+        self.host.after_typed_keys(lambda: self.save(";\n".join(s.text for s in tabs.selected_or_current())))
+
+    @on(OpenInTab)
+    def _open_in_tab(self, message: OpenInTab) -> None:
+        self.host.editor_tabs.new_tab()
+        self.host.editor_tabs.buffers[-1] = message.sql  # loaded into the editor as the new tab activates
+
+    @on(RunStatement)
+    def _run(self, message: RunStatement) -> None:
+        self.host.show_message(f"Saved query {message.title}", "dim")
+        self.host.run_statements([message.statement])
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        self.app.notify(message.text, severity="error" if message.error else "information")
 
     # -- save ------------------------------------------------------------------------
     def save(self, sql: str) -> None:

@@ -15,6 +15,7 @@ from tui.services.query.guard import Guard, Question
 from tui.services.query.runner import QueryError
 from tui.services.query.session_keeper import SessionKeeper
 from tui.services.query.transaction import TransactionState, commit_question
+from tui.widgets.query.host import QueryHost
 from tui.widgets.query.transaction_prompt import COMMIT, ROLLBACK, TransactionPrompt
 
 RUNNING = "A statement is running: esc cancels it first."
@@ -22,7 +23,8 @@ RUNNING = "A statement is running: esc cancels it first."
 
 class TransactionControl(Widget):
     """Shows nothing itself: keeps the open transaction's state from what the runner
-    reports, ends it in a worker, and posts `Changed` for the status line and header."""
+    reports, ends it in a worker, says how it ended in the pane's messages, and posts
+    `Changed` for the status line and header."""
 
     DEFAULT_CSS = "TransactionControl { display: none; }"
 
@@ -41,14 +43,15 @@ class TransactionControl(Widget):
             self.commit, self.error, self.lost, self.status = commit, error, lost, status
 
     class Reported(Message):
-        """A line for the pane's messages (how the transaction ended)."""
+        """A line for the pane's messages (how the transaction ended); shown by the control."""
 
         def __init__(self, text: str, style: str) -> None:
             super().__init__()
             self.text, self.style = text, style
 
-    def __init__(self, sessions: SessionKeeper, profile: Profile) -> None:
+    def __init__(self, sessions: SessionKeeper, profile: Profile, host: QueryHost) -> None:
         super().__init__()
+        self.host = host
         self.sessions = sessions
         self.profile = profile
         self.state = TransactionState(manual=manual_commit(profile.name, profile.production))
@@ -81,6 +84,35 @@ class TransactionControl(Widget):
             self.app.notify(f"{RUNNING} (it runs in the open transaction)", severity="warning")
         else:
             self.settle(guard, leaving, then)
+
+    # -- the pane's keys and events ------------------------------------------------------------
+    def commit(self) -> None:
+        """f10: commit (after the question on production)."""
+        if self.ready(self.host.busy()):
+            self.settle(self.host.guard())
+
+    def rollback(self) -> None:
+        """f12: roll back now."""
+        if self.ready(self.host.busy()):
+            self.end(commit=False)
+
+    def lost_with_connection(self) -> None:
+        """The session died with the transaction open while the link was down."""
+        mode = "manual commit" if self.state.manual else "autocommit"
+        self.host.show_message("The open transaction was lost with the connection (the server rolled "
+                               f"it back); this runs on a new connection, in {mode}.", "bold red")
+        self.observe(None, "")
+
+    def session_gone(self) -> None:
+        """The session went (lost, or closed after a failure): the server rolled back."""
+        if self.state.open:
+            self.host.show_message("The server rolled back the open transaction "
+                                   f"({self.state.commit_summary()}): nothing of it was committed.", "bold red")
+        self.observe(None, "")
+
+    @on(Reported)
+    def _reported(self, message: Reported) -> None:
+        self.host.show_message(message.text, message.style)
 
     # -- mode ----------------------------------------------------------------------------------
     def toggle_mode(self, guard: Guard, busy: bool) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,6 +22,7 @@ from tui.services.query.results import ResultSet
 from tui.services.query.runner import Outcome
 from tui.services.query.splitter import Statement
 from tui.widgets.dialogs.dialog import Dialog
+from tui.widgets.query.host import QueryHost
 from tui.widgets.steady_input import SteadyInput
 
 MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL = 0.5, 3600.0, 2.0
@@ -76,8 +78,9 @@ class WatchIntervalScreen(Dialog[float | None]):
 
 
 class Watcher(Widget):
-    """Keeps the watched statement, its timer and what the runs returned. Shows
-    nothing; posts Tick when the next run is due (the pane skips it while busy)."""
+    """Keeps the watched statement, its timer and what the runs returned; runs it on
+    the pane when due (skipped while the pane is busy), marks the cells that changed
+    and plots the numbers. Shows nothing itself."""
 
     DEFAULT_CSS = "Watcher { display: none; }"
 
@@ -88,8 +91,9 @@ class Watcher(Widget):
             super().__init__()
             self.statement = statement
 
-    def __init__(self) -> None:
+    def __init__(self, host: QueryHost) -> None:
         super().__init__()
+        self.host = host
         self.statement: Statement | None = None
         self.interval = DEFAULT_INTERVAL
         self.paused = False
@@ -148,6 +152,43 @@ class Watcher(Widget):
                 self.start(statements[0], seconds)
 
         self.app.push_screen(WatchIntervalScreen(statements[0].text, self.interval), chosen)
+
+    def toggle(self) -> None:
+        """w: stop the watch, or ask for the interval and watch the editor's statement."""
+        if self.watching:
+            self.stop_with("Watch stopped.")
+        else:
+            self.host.after_typed_keys(
+                lambda: self.ask(self.host.editor_tabs.selected_or_current(), self.host.results.grid))
+
+    def pause_or_resume(self) -> None:
+        """W: pause or resume, and say so in the status line."""
+        self.toggle_pause()
+        self.host.set_status(self.describe())
+
+    @on(Tick)
+    def _run_due(self, message: Tick) -> None:
+        if not (self.host.busy() or self.host.prompt.waiting):  # else the previous run is still going: skip this one
+            self.host.run_statements([message.statement], self.guard(self.host.guard()))
+
+    def take(self, outcome: Outcome) -> None:
+        """A watched run ended: stop on an error, else mark what changed and plot."""
+        stopped = self.stop_reason(outcome)
+        if stopped:
+            self.stop_with(stopped)
+            return
+        grid = self.host.results.grid
+        grid.changed_cells = self.record(outcome.result)
+        grid.refresh()
+        data = self.series.plot()
+        if data.why_not is None:
+            self.host.results.show_plot(data, self.describe().split(" · W ")[0])
+
+    def stop_with(self, text: str) -> None:
+        """Stop watching, saying why in the messages and the status line."""
+        self.stop()
+        self.host.show_message(text, "yellow")
+        self.host.set_status(text.lower().rstrip("."))
 
     @staticmethod
     def guard(guard: Guard) -> Guard:
