@@ -184,3 +184,21 @@ def test_pool_mode_from_the_console_rows() -> None:
     assert pool_mode_from([("*", "db1", "statement")], columns, config, "other") == "statement"  # wildcard
     assert pool_mode_from([], ["name"], [], "shop") == "unknown"  # an old PgBouncer that says nothing
 
+
+
+def test_a_pooler_that_takes_the_options_is_still_named(pgbouncer: PgBouncer, pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    # Nothing was refused or dropped (no read-only asked): the backend took the session
+    # on the server's port, not the one dialled, and the console there says how it pools.
+    database = open_database(pooled(pgbouncer, pg_database), pgbouncer.password)
+    try:
+        assert database.info.pooler == "pgbouncer" and database.info.pool_mode == "transaction"
+    finally:
+        database.close()
+    # Dialled straight at the server over TCP: no pooler named, no console asked.
+    direct = Profile(name="direct", host="127.0.0.1", port=pg_cluster.port, database=pg_database,
+                     user=pgbouncer.user, password="keyring", sslmode="disable")
+    database = open_database(direct, pgbouncer.password)
+    try:
+        assert database.info.pooler is None and database.info.server_port == pg_cluster.port
+    finally:
+        database.close()

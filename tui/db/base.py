@@ -38,6 +38,7 @@ class ServerInfo:
     read_only: bool = False  # enforced by the server / the file mode
     pooler: str | None = None  # "pgbouncer" or "a pooler?" when one sits in between (startup options lost)
     pool_mode: str | None = None  # the pooler's: session, transaction, statement; "unknown" if it would not say
+    server_port: int | None = None  # the port the backend took this session on (None: a Unix socket)
 
     @property
     def product(self) -> str:

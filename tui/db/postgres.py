@@ -275,12 +275,16 @@ class PostgresDatabase:
                 raise classify_failure(exc, profile) from None
             if pooler is None and options_ignored(profile, info):
                 pooler = "a pooler?"  # the startup options were dropped on the way
-            if pooler is not None:
+            if pooler is not None or port_forwarded(profile, info):
                 from tui.db.pgbouncer import POOL_MODE_UNKNOWN, learn_pool_mode  # it imports this module
 
                 # The header says how it pools (`via pgbouncer · transaction`) when its console tells.
+                # A forwarded port alone is no pooler (a Docker port mapping, a proxy): only the console says so.
                 mode = learn_pool_mode(params, profile, tunnel)
-                info = replace(info, pooler="pgbouncer" if mode != POOL_MODE_UNKNOWN else pooler, pool_mode=mode)
+                if mode != POOL_MODE_UNKNOWN:
+                    info = replace(info, pooler="pgbouncer", pool_mode=mode)
+                elif pooler is not None:
+                    info = replace(info, pooler=pooler, pool_mode=mode)
         return cls(conn=conn, info=info, profile=profile, params=params, tunnel=tunnel)
 
     def connect(self, role: Role | str) -> psycopg.Connection[Any]:
@@ -397,6 +401,19 @@ def options_ignored(profile: Profile, info: ServerInfo) -> bool:
     the server does not have it: something in between dropped them (PgBouncer's
     `ignore_startup_parameters = options`)."""
     return profile.read_only and not info.read_only
+
+
+def port_forwarded(profile: Profile, info: ServerInfo) -> bool:
+    """Reached over TCP, yet the backend took the session on another port (or a
+    socket): something in between forwards it. PgBouncer 1.20+ accepts the startup
+    options, so a profile that is not read-only is noticed this way."""
+    host = profile.host or ""
+    if not host or host.startswith("/") or "," in host:
+        return False  # a Unix socket (nothing in between) or several hosts (no one port to compare)
+    try:
+        return info.server_port != int(profile.port or 5432)
+    except (TypeError, ValueError):
+        return False
 
 
 def probe(conn: psycopg.Connection[Any]) -> ServerInfo:

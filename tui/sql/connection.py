@@ -15,7 +15,8 @@ SELECT current_setting('server_version')              AS version,
                                                        AS can_monitor,
        pg_is_in_recovery()                             AS in_recovery,
        current_setting('default_transaction_read_only') = 'on'
-                                                       AS read_only
+                                                       AS read_only,
+       inet_server_port()                              AS server_port
 """
 
 # The TLS protocol and cipher of this very session (`bastion profiles test`).
