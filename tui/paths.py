@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import IO, Any
 
 import platformdirs
 
@@ -49,3 +50,14 @@ def atomic_write(path: Path, text: str, mode: int = 0o600, backup: bool = True) 
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def create_private(path: Path, binary: bool = False) -> IO[Any]:
+    """Open a new file at `path` for writing, readable by its owner only (0600) from
+    the first byte; a leftover file there is replaced, a symlink there is not followed."""
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    if binary:
+        return os.fdopen(fd, "wb")
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+

@@ -118,6 +118,11 @@ def test_production_writes_need_confirm_and_the_server_decides(shop: Path,
     assert (code, out) == (0, "DELETE 1\n")
     code, _, err = query(shop, capsys, "dev", "INSERT INTO t (id) VALUES (9)", "--read-only")
     assert code == 1 and "read-only transaction" in err
+    # The user's own BEGIN READ WRITE cannot lift a read-only profile: the trial is read-only.
+    code, _, err = query(shop, capsys, "dev", "BEGIN READ WRITE; INSERT INTO t (id) VALUES (9); COMMIT",
+                         "--read-only")
+    assert code == 1 and "this profile is read-only" in err
+    assert query(shop, capsys, "dev", "SELECT count(*) FROM t WHERE id = 9", "--format", "csv")[1] == "count\n0\n"
 
 
 def test_the_keyring_password_is_used_and_a_missing_one_explained(

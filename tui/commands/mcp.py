@@ -110,6 +110,10 @@ def run_mcp(argv: list[str]) -> int:
         raise CliError(str(exc), EXIT_USAGE) from None
     if profile.is_sqlite or (profile.database or "").lower() == "pgbouncer":
         raise CliError(f"{profile.name}: `bastion mcp` serves PostgreSQL databases", EXIT_USAGE)
+    if profile.password == "env":  # it would sit in the agent's configuration, in plain text
+        raise CliError(f"{profile.name}: `bastion mcp` takes the password from the keyring, never from the "
+                       f"environment: `bastion profiles set-password {profile.name}`, then `password: keyring`",
+                       EXIT_USAGE)
     try:  # stdin is the agent's pipe: never ask for a password there
         database = connect_first_try(profile, PasswordVault()).database
     except ConnectFailure as failure:

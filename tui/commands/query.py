@@ -76,7 +76,13 @@ class Policy:
 
     @property
     def tried(self) -> bool:
-        return self.production or self.read_only_unenforced
+        # Read-only profiles too: a user's BEGIN READ WRITE or SET default_transaction_read_only
+        # would lift the startup option; a trial's READ ONLY transaction cannot be lifted.
+        return self.production or self.read_only_unenforced or self.read_only
+
+    @property
+    def refuses_writes(self) -> bool:
+        return self.read_only or self.read_only_unenforced
 
 
 def read_source(args: argparse.Namespace, profile: Profile, stdin: TextIO) -> tuple[str, SavedQuery | None]:
@@ -89,7 +95,10 @@ def read_source(args: argparse.Namespace, profile: Profile, stdin: TextIO) -> tu
         return str(args.sql), None
     if args.file:
         if args.file == "-":
-            return stdin.read(), None
+            try:
+                return stdin.read(), None
+            except UnicodeDecodeError as exc:
+                raise CliError(f"standard input: not UTF-8 ({exc.reason} at byte {exc.start})", EXIT_USAGE) from None
         path = Path(args.file)
         try:
             if path.stat().st_size > MAX_SQL_FILE:
@@ -234,6 +243,9 @@ def run_statement(conn: Any, statement: Statement, values: dict[str, str], write
     if refusal:
         raise StatementFailed(refusal)
     acting = acting_functions(statement)
+    if acting and policy.refuses_writes:
+        raise StatementFailed(f"this statement calls {', '.join(acting)}, which acts on the server even when "
+                              f"read-only, and profile {policy.profile_name} is read-only: not run.")
     if acting and policy.production and not policy.confirmed:
         raise StatementFailed(f"this statement calls {', '.join(acting)}, which acts on the server, on production "
                               f"profile {policy.profile_name}: not run. Add --confirm {policy.profile_name} to run it.")
@@ -255,6 +267,9 @@ def run_statement(conn: Any, statement: Statement, values: dict[str, str], write
         if policy.read_only_unenforced:
             raise StatementFailed("this profile is read-only and the server does not enforce it here (a pooler "
                                   "dropped the startup options), so bastion refuses writes itself: not run.") from None
+        if policy.read_only:
+            raise StatementFailed("this profile is read-only: the server refused the write in a read-only "
+                                  "transaction, not run.") from None
         if not policy.confirmed:
             raise StatementFailed(f"the server says this statement writes, on production profile "
                                   f"{policy.profile_name}: not run. Add --confirm {policy.profile_name} "
@@ -282,7 +297,10 @@ def run_sqlite_statement(conn: Any, statement: Statement, values: dict[str, str]
         try:
             execute_sqlite(conn, statement, values, writer, tags, trial=tried, keep_query_only=policy.read_only)
         except SqliteWriteRefused:
-            if policy.read_only_unenforced or not policy.confirmed:
+            if policy.refuses_writes:
+                raise StatementFailed("SQLite says this statement writes, and this profile is read-only: "
+                                      "not run.") from None
+            if not policy.confirmed:
                 raise StatementFailed(f"SQLite says this statement writes, on production profile "
                                       f"{policy.profile_name}: not run. Add --confirm {policy.profile_name} "
                                       "to run it.") from None

@@ -264,3 +264,41 @@ def test_a_statement_from_history_stands_alone(text: str, cursor: int, expected:
     result = text[:offset] + prefix + "select 'two';\n" + text[offset:]
     assert result == expected
     assert "select 'two'" in [s.text for s in split_statements(result)]
+
+
+def test_a_read_only_profile_cannot_be_talked_into_writing(pg_cluster: LocalCluster, socket_profile: Profile,
+                                                          prod) -> None:
+    # The startup option alone is lifted by the user's BEGIN READ WRITE or SET; every
+    # statement of a read-only profile runs in a read-only trial the server enforces.
+    _, check = prod
+    profile = socket_profile.with_changes(read_only=True)
+    database = open_database(profile)
+    session = open_session(database, row_cap=100)
+    guard = Guard(production=False, profile_name="ro", ask=Answers(True, True, True), read_only=True)
+    try:
+        outcomes = [run_guarded(session, statement, guard) for statement in split_statements(
+            "begin read write; insert into items values (90, 'x'); commit;"
+            "set default_transaction_read_only = off; delete from items where id = 1;"
+            "select count(*) from items")]
+        assert [o.declined for o in outcomes] == [False, True, False, False, True, False]
+        assert "read-only" in outcomes[1].error.message and outcomes[-1].result.row(0)[0] == "5"
+    finally:
+        session.close()
+        database.close()
+    assert count(check) == 5
+
+
+def test_code_the_server_runs_and_a_writing_copy_are_asked_on_production(prod, tmp_path: Path) -> None:
+    session, check = prod
+    answers = Answers(False, False)
+    guard = Guard(production=True, profile_name="prod", ask=answers, client_file=lambda _: tmp_path / "out.csv")
+    do, copy = [run_guarded(session, statement, guard) for statement in split_statements(
+        "do $$ begin perform pg_advisory_lock(7); end $$;"
+        "copy (delete from items where id = 2 returning *) to stdout")]
+    assert do.declined and "DO block" in answers.questions[0].body
+    assert copy.declined and answers.questions[1].require_text == "prod"
+    assert count(check) == 5
+    assert check.execute("select count(*) from pg_locks where locktype = 'advisory'").fetchone() == (0,)
+    dev = Answers()
+    [do] = guarded(session, "do $$ begin perform 1; end $$", dev, production=False)
+    assert do.ok and dev.questions == []  # a DO block on a dev database is routine

@@ -29,10 +29,20 @@ def test_caps_refusals_and_a_new_connection_after_a_kill(pg_cluster: LocalCluste
             monkeypatch.setattr(readonly, "MAX_RESULT_CHARS", 10_000)
             result = access.query("SELECT * FROM notes ORDER BY id", row_limit=40)
             assert result["row_count"] == 9 and result["truncated"] and "10,000 characters" in result["note"]
-            with pytest.raises(AgentError, match="refused by the server: cannot execute DELETE"):
+            with pytest.raises(AgentError, match="DELETE is not allowed here"):
                 access.query("DELETE FROM notes")
+            with pytest.raises(AgentError):  # the server refuses the write hidden in a WITH
+                access.query("WITH gone AS (DELETE FROM notes RETURNING id) SELECT count(*) FROM gone")
             with pytest.raises(AgentError, match="pg_terminate_backend acts on the server"):
                 access.query("SELECT pg_terminate_backend(1)")
+            # Only reading statements: server-side code, maintenance and session changes are refused.
+            for sql in ("DO $$BEGIN PERFORM pg_advisory_lock(42); END$$", "REINDEX TABLE notes", "ANALYZE notes",
+                        "CALL p()", "CHECKPOINT", "SET default_transaction_read_only = off"):
+                with pytest.raises(AgentError, match="is not allowed here"):
+                    access.query(sql)
+            with pytest.raises(AgentError, match="set_config changes the session"):
+                access.query("SELECT set_config('default_transaction_read_only', 'off', false)")
+            assert access.query("TABLE notes", row_limit=2)["row_count"] == 2  # a server-side cursor
             described = access.describe("notes")
             assert [c["name"] for c in described["columns"]] == ["id", "body"]
             pid = access.conn.info.backend_pid

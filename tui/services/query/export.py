@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from tui.db.base import Database
 from tui.db.roles import EXPORT, role_transaction
+from tui.paths import create_private
 from tui.services.query.classify import can_stream
 from tui.services.query.splitter import Statement
 
@@ -114,7 +115,7 @@ def _export_postgres(database: Database, statement: Statement, fmt: str, path: P
             return _copy_out(conn, statement, fmt, path, progress, cancel)
         for info in conn.adapters.types:  # values as the server's text, like COPY
             conn.adapters.register_loader(info.oid, TextLoader)
-        with path.open("w", encoding="utf-8", newline="") as handle, role_transaction(conn, EXPORT):
+        with create_private(path) as handle, role_transaction(conn, EXPORT):
             cursor = conn.cursor(name="bastion_export") if can_stream(statement) else conn.cursor()
             with cursor:
                 cursor.execute(statement.text)
@@ -131,7 +132,7 @@ def _copy_out(conn: Any, statement: Statement, fmt: str, path: Path,
     delimiter = "" if fmt == "csv" else ", DELIMITER E'\\t'"
     messages = 0  # the server sends one CopyData message per row, plus one for the header
     buffer = bytearray()
-    with path.open("wb") as handle, role_transaction(conn, EXPORT), conn.cursor() as cursor:
+    with create_private(path, binary=True) as handle, role_transaction(conn, EXPORT), conn.cursor() as cursor:
         with cursor.copy(f"COPY ({statement.text}) TO STDOUT (FORMAT csv, HEADER{delimiter})") as copy:
             for chunk in copy:
                 buffer += chunk
@@ -161,7 +162,7 @@ def _export_sqlite(database: Database, statement: Statement, fmt: str, path: Pat
     conn = database.connect(EXPORT)
     try:
         cursor = conn.execute(statement.text)
-        with path.open("w", encoding="utf-8", newline="") as handle:
+        with create_private(path) as handle:
             return _stream_rows(cursor, handle, fmt, progress, cancel)
     finally:
         conn.close()

@@ -66,6 +66,13 @@ class Guard:
     # dropped the startup options): every statement is tried read-only first and
     # a write is refused, never run.
     read_only_unenforced: bool = False
+    # The profile is read-only (enforced by the server): statements are tried read-only
+    # too, because a user's BEGIN READ WRITE or SET would lift the startup option.
+    read_only: bool = False
+
+    @property
+    def refuses_writes(self) -> bool:
+        return self.read_only or self.read_only_unenforced
     # COPY … FROM STDIN / TO STDOUT: asks for the file ("from" or "to"; None: the user
     # cancelled); blocking like `ask`. Without it such a COPY is refused.
     client_file: Callable[[str], Path | None] | None = None
@@ -73,6 +80,11 @@ class Guard:
 
 READ_ONLY_REFUSAL = ("This profile is read-only and the server does not enforce it here (a pooler dropped "
                      "the startup options), so bastion refuses writes itself: not run.")
+READ_ONLY_TRIAL_REFUSAL = "This profile is read-only: the server refused the write in a read-only transaction."
+# Code the server runs that bastion cannot look into: acting calls may hide inside.
+SERVER_CODE = {"DO": "a DO block (code bastion cannot look into)", "CALL": "a procedure (CALL)"}
+# Keywords that make a COPY (…) TO STDOUT's query a write.
+DML_KEYWORDS = frozenset({"INSERT", "UPDATE", "DELETE_P", "MERGE"})
 
 
 def acting_functions(statement: Statement) -> list[str]:
@@ -86,7 +98,8 @@ def acting_functions(statement: Statement) -> list[str]:
         name = statement.text[token.start - statement.start:token.end - statement.start].strip('"').lower()
         if (name in ACTING_FUNCTIONS or name.startswith(ACTING_PREFIXES)) and name not in found:
             found.append(name)
-    return found
+    first = first_keyword(statement)
+    return [SERVER_CODE[first], *found] if first in SERVER_CODE else found
 
 
 def client_stream_refusal(statement: Statement) -> str | None:
@@ -107,11 +120,14 @@ def run_client_copy(session: Session, statement: Statement, guard: Guard) -> Out
     from tui.services.transfer.editor_copy import copy_direction, run_copy_with_file
 
     direction = copy_direction(statement) or "to"
-    if direction == "from":
-        if guard.read_only_unenforced:
-            return declined(statement, READ_ONLY_REFUSAL)
+    # COPY (DELETE … RETURNING *) TO STDOUT writes as well as it reads.
+    writes = direction == "from" or bool(set(statement.keywords) & DML_KEYWORDS)
+    if writes:
+        if guard.refuses_writes:
+            return declined(statement, READ_ONLY_REFUSAL if guard.read_only_unenforced else READ_ONLY_TRIAL_REFUSAL)
+        what = "adds rows" if direction == "from" else "changes rows"
         if guard.production and not guard.ask(Question(
-                "Write to production?", f"COPY … FROM STDIN adds rows, on PRODUCTION ({guard.profile_name}):\n\n"
+                "Write to production?", f"COPY … {what}, on PRODUCTION ({guard.profile_name}):\n\n"
                 f"{preview(statement)}", guard.profile_name)):
             return declined(statement)
     assert guard.client_file is not None
@@ -149,15 +165,17 @@ def declined(statement: Statement, error: str | None = None) -> Outcome:
 def run_guarded(session: Session, statement: Statement, guard: Guard,
                 on_rows: Callable[[ResultSet], None] | None = None) -> Outcome:
     """Run one statement under the profile's guards (see the module docstring)."""
+    acting = acting_functions(statement)  # first: a COPY's query may call them too
+    if not (guard.production or guard.refuses_writes):  # a DO block on a dev database is routine
+        acting = [name for name in acting if name not in SERVER_CODE.values()]
+    if acting and not guard.ask(acting_question(statement, acting, guard)):
+        return declined(statement)
     refusal = client_stream_refusal(statement)
     if refusal:
         if guard.client_file is None or not hasattr(session, "conn") or not hasattr(session.conn, "pgconn"):
             return declined(statement, refusal)
         return run_client_copy(session, statement, guard)
-    acting = acting_functions(statement)
-    if acting and not guard.ask(acting_question(statement, acting, guard)):
-        return declined(statement)
-    tried = guard.production or guard.read_only_unenforced
+    tried = guard.production or guard.refuses_writes
     if not tried or transaction_control(statement) or first_keyword(statement) in UNTRIED_FIRST:
         return session.run(statement, on_rows)
     trial = session.trial(statement, on_rows)
@@ -165,6 +183,8 @@ def run_guarded(session: Session, statement: Statement, guard: Guard,
         return trial  # a read: the trial was its real run, nothing runs twice
     if guard.read_only_unenforced:
         return declined(statement, READ_ONLY_REFUSAL)
+    if guard.read_only:
+        return declined(statement, READ_ONLY_TRIAL_REFUSAL)
     if not guard.ask(write_question(statement, guard)):
         return declined(statement)
     if trial.outside_transaction or session.transaction_status() != "idle":

@@ -19,6 +19,7 @@ from pglast.parser import scan
 from tui.services.query.splitter import Statement
 
 _COLON = "ASCII_58"
+_OPEN_BRACKET, _CLOSE_BRACKET = "ASCII_91", "ASCII_93"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -62,10 +63,15 @@ def find_placeholders(sql: str) -> list[Placeholder]:
     except Exception:  # noqa: BLE001 - an unterminated quote: the server will say where
         return []
     found: list[Placeholder] = []
+    brackets = 0  # inside `arr[lo:hi]` a colon is a slice, not a placeholder
     for token, following in zip(tokens, [*tokens[1:], None], strict=False):
-        if token.name == "PARAM":
+        if token.name == _OPEN_BRACKET:
+            brackets += 1
+        elif token.name == _CLOSE_BRACKET:
+            brackets = max(0, brackets - 1)
+        elif token.name == "PARAM":
             found.append(Placeholder(sql[token.start + 1:token.end + 1], token.start, token.end + 1))
-        elif token.name == _COLON and following is not None and following.start == token.end + 1:
+        elif token.name == _COLON and not brackets and following is not None and following.start == token.end + 1:
             word = sql[following.start:following.end + 1]
             if _NAME.match(word):
                 found.append(Placeholder(word, token.start, following.end + 1))

@@ -25,9 +25,13 @@ MAX_SQL_CHARS = 100_000
 DEFAULT_ROW_LIMIT = 100
 MAX_ROW_LIMIT = 1000
 MAX_RESULT_CHARS = 200_000  # of JSON: what an agent's context can take
-# Statements that would end or change bastion's read-only transaction, or reach the server's files.
-REFUSED_FIRST = {"BEGIN_P", "START", "COMMIT", "END_P", "ROLLBACK", "ABORT_P", "SAVEPOINT", "RELEASE",
-                 "PREPARE", "SET", "RESET", "DISCARD", "COPY", "LISTEN", "UNLISTEN", "NOTIFY", "LOCK_P"}
+# Only statements that read (an allowlist: DO, CALL, ANALYZE, REINDEX, CLUSTER, CHECKPOINT … pass
+# a read-only transaction and act all the same; SET/RESET/COMMIT would change the session).
+ALLOWED_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "SHOW", "EXPLAIN", "ASCII_40"}  # ASCII_40: "(SELECT …)"
+# Statements a server-side cursor can hold (rows fetched as needed, not all at once).
+CURSOR_FIRST = {"SELECT", "WITH", "VALUES", "TABLE", "ASCII_40"}
+# Functions that change the session, which a pooler would hand on to its next client.
+SESSION_FUNCTIONS = ("set_config",)
 
 
 class AgentError(Exception):
@@ -107,9 +111,15 @@ class ReadOnlyAccess:
         if len(statements) != 1:
             raise AgentError(f"send exactly one statement (got {len(statements)})")
         statement = statements[0]
-        if first_keyword(statement) in REFUSED_FIRST or transaction_control(statement):
-            raise AgentError(f"{first_keyword(statement).removesuffix('_P')} is not allowed here: bastion mcp runs "
-                             "each statement in a read-only transaction of its own")
+        first = first_keyword(statement)
+        if first not in ALLOWED_FIRST or transaction_control(statement):
+            raise AgentError(f"{first.removesuffix('_P') or 'this statement'} is not allowed here: bastion mcp runs "
+                             "one reading statement (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN) in a read-only "
+                             "transaction of its own")
+        lowered = statement.text.lower()
+        changing = [name for name in SESSION_FUNCTIONS if name in lowered]
+        if changing:
+            raise AgentError(f"{', '.join(changing)} changes the session: not allowed here")
         acting = acting_functions(statement)
         if acting:
             raise AgentError(f"{', '.join(acting)} acts on the server even when read-only: not allowed here")
@@ -121,8 +131,10 @@ class ReadOnlyAccess:
         with self._lock:
             self._ready()
             try:
+                # A server-side cursor for row sets: only the rows asked for cross the wire.
+                cursor_name = "bastion_mcp" if first in CURSOR_FIRST else None
                 with role_transaction(self.conn, MCP_READER, statement_timeout=self.statement_timeout), \
-                        self.conn.cursor() as cursor:
+                        self.conn.cursor(name=cursor_name) if cursor_name else self.conn.cursor() as cursor:
                     if bound is None:
                         cursor.execute(statement.text)
                     else:

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from tui.paths import create_private
 from tui.services.query.classify import first_keyword
 from tui.services.query.runner import Outcome, QueryError
 from tui.services.query.splitter import Statement
@@ -45,8 +46,7 @@ def run_copy_with_file(session: Any, statement: Statement, direction: str, path:
                         while chunk := source.read(CHUNK):
                             copy.write(chunk)
                 else:
-                    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                    with os.fdopen(fd, "wb") as target:
+                    with create_private(partial, binary=True) as target:
                         for chunk in copy:
                             target.write(chunk)
             outcome.rowcount = cursor.rowcount

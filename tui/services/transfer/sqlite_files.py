@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tui.db.sqlite import sqlite_file_uri
 from tui.services.transfer import TransferCancelled, TransferError, TransferProgress
 
 Progress = Callable[[TransferProgress], None]
@@ -51,7 +52,7 @@ def _copy(source: sqlite3.Connection, target: Path, progress: Progress, cancel: 
 def integrity_problem(path: Path) -> str | None:
     """None when `PRAGMA integrity_check` says ok, else its first findings."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_file_uri(path, read_only=True), uri=True)
         try:
             rows = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
         finally:
@@ -65,7 +66,7 @@ def _open_source(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise TransferError(f"{path} is not a file.")
     try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_file_uri(path.resolve(), read_only=True), uri=True)
         conn.execute("PRAGMA schema_version").fetchone()
     except sqlite3.Error as exc:
         raise TransferError(f"{path} is not an SQLite database: {exc}") from None
@@ -142,7 +143,7 @@ def _checkpoint(target: Path) -> None:
 
 
 def _table_count(path: Path) -> int:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = sqlite3.connect(sqlite_file_uri(path, read_only=True), uri=True)
     try:
         return int(conn.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0])
     finally:

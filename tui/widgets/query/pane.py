@@ -243,7 +243,8 @@ class QueryPane(Widget):
         """The profile's guard for a run (questions asked in the pane's prompt)."""
         return Guard(production=self.profile.production, profile_name=self.profile.name,
                      ask=self.prompt.ask,
-                     read_only_unenforced=self.profile.read_only and not self.database.info.read_only)
+                     read_only_unenforced=self.profile.read_only and not self.database.info.read_only,
+                     read_only=self.profile.read_only)
 
     @on(StatementRunner.TransactionLost)
     @on(PlanExplainer.TransactionLost)
