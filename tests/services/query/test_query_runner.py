@@ -158,6 +158,7 @@ def test_exports_in_every_format_and_cancel(socket_profile: Profile, tmp_path: P
             path = tmp_path / f"out.{fmt}"
             assert export(database, statement, fmt, path, lambda n: None, threading.Event()) == 3
             assert path.read_text().startswith(expected)
+            assert path.stat().st_mode & 0o777 == 0o600  # the rows are the user's: owner only
         cancel = threading.Event()
         cancel.set()
         [slow] = split_statements("select g, pg_sleep(0.001) from generate_series(1, 100000) g")
