@@ -57,6 +57,8 @@ async def _session(params: StdioServerParameters, profiles_file: Path, password:
         seen["query"] = await call("run_query", sql="SELECT id, name FROM users WHERE id < 4 ORDER BY id")
         seen["capped"] = await call("run_query", sql="SELECT * FROM users ORDER BY id", row_limit=5)
         seen["insert"] = await call("run_query", sql="INSERT INTO users VALUES (0, 'x', NULL)")
+        seen["cte"] = await call("run_query", sql="WITH n AS (INSERT INTO users VALUES (0, 'x', NULL) RETURNING id) "
+                                                  "SELECT * FROM n")
         seen["sneaky"] = await call("run_query", sql="SELECT sneaky()")
         seen["commit"] = await call("run_query", sql="COMMIT")
         seen["two"] = await call("run_query", sql="SELECT 1; DELETE FROM users")
@@ -98,7 +100,8 @@ def test_an_agent_reads_through_the_sdk_client_and_cannot_write(
                                                       {"id": "3", "name": "user 3"}]
     capped = json.loads(seen["capped"][1])
     assert capped["row_count"] == 5 and capped["truncated"] and "row limit 5" in capped["note"]
-    for name in ("insert", "sneaky"):
+    assert seen["insert"][0] and "INSERT is not allowed here" in seen["insert"][1]
+    for name in ("cte", "sneaky"):
         error, text = seen[name]
         assert error and "refused by the server" in text and "read-only transaction" in text, text
     assert seen["commit"][0] and "COMMIT is not allowed here" in seen["commit"][1]

@@ -132,7 +132,9 @@ class ReadOnlyAccess:
             self._ready()
             try:
                 # A server-side cursor for row sets: only the rows asked for cross the wire.
-                cursor_name = "bastion_mcp" if first in CURSOR_FIRST else None
+                # (Not around a data-modifying WITH: DECLARE refuses it before the server's read-only rule speaks.)
+                writes = bool(set(statement.keywords) & {"INSERT", "UPDATE", "DELETE_P", "MERGE"})
+                cursor_name = "bastion_mcp" if first in CURSOR_FIRST and not writes else None
                 with role_transaction(self.conn, MCP_READER, statement_timeout=self.statement_timeout), \
                         self.conn.cursor(name=cursor_name) if cursor_name else self.conn.cursor() as cursor:
                     if bound is None:
