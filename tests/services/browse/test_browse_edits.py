@@ -13,6 +13,7 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from helpers.topology_rig import Replica
 
 from tui.db import Database, open_database
 from tui.db.reader import Source, source_for
@@ -296,3 +297,18 @@ def test_a_timeout_or_a_lost_connection_during_save_changes_nothing(
         saving.join(10)
     assert failures and failures[0].connection_lost and "rolled the transaction back" in failures[0].message
     assert other.execute("SELECT label FROM things ORDER BY id").fetchall() == [("one",), ("two",), ("three",)]
+
+
+def test_a_standby_refuses_every_edit(pg_replica: Replica) -> None:
+    # The session's replica is never promoted; any relation will do: the refusal comes first.
+    replica = pg_replica.cluster
+    database = open_database(Profile(name="standby", host=str(replica.socket_dir), port=replica.port,
+                                     database="postgres", user=replica.superuser, password="none"))
+    try:
+        target = Editing(database, "pg_database", schema="pg_catalog").target
+        assert "standby (in recovery) accepts no writes" in target.refusal
+        with pytest.raises(ValueError, match="standby"):
+            ChangeSet(target).edit_cell(SeenRow((1,), ()), "datname", "x")
+    finally:
+        database.close()
+
