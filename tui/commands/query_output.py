@@ -10,11 +10,14 @@ Values arrive as the server's text (or None for NULL), as psql gets them.
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain, starmap
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TextIO
 
 FORMATS = ("table", "csv", "tsv", "json", "markdown")
@@ -98,6 +101,10 @@ class TsvWriter(ResultWriter):
         self.out.write("".join("\t".join("" if v is None else v for v in row) + "\n" for row in batch))
 
 
+# A value of a numeric column that does not end in a digit (NaN, Infinity): a JSON string.
+_NOT_DIGIT_END = re.compile(r"(?<![0-9])\n").search
+
+
 class JsonWriter(ResultWriter):
     """An array of objects per result, one object a line; numbers, booleans and
     json values keep their JSON type."""
@@ -105,6 +112,8 @@ class JsonWriter(ResultWriter):
     def start(self, columns: list[OutputColumn]) -> None:
         super().start(columns)
         self.keys = [json.dumps(c.name, ensure_ascii=False) for c in columns]
+        # One object per row: `{"key": {}, …}` with the keys' own braces escaped for str.format.
+        self.template = "{{" + ", ".join(k.replace("{", "{{").replace("}", "}}") + ": {}" for k in self.keys) + "}}"
         self.first = True
         self.out.write("[")
 
@@ -118,13 +127,33 @@ class JsonWriter(ResultWriter):
         return json.dumps(value, ensure_ascii=False)
 
     def rows(self, batch: Iterable[Row]) -> None:
-        parts = []
-        for row in batch:
-            fields = ", ".join(f"{key}: {self._value(column, value)}"
-                               for key, column, value in zip(self.keys, self.columns, row, strict=False))
-            parts.append(("\n" if self.first else ",\n") + "{" + fields + "}")
-            self.first = False
-        self.out.write("".join(parts))
+        batch = batch if isinstance(batch, list) else list(batch)
+        if not batch:
+            return
+        if self.columns:
+            # Column by column (C loops over whole columns), then one format per row.
+            cells = zip(*batch, strict=True)
+            values = [self._column(column, list(cell)) for column, cell in zip(self.columns, cells, strict=True)]
+            text = ",\n".join(map(self.template.format, *values))
+        else:
+            text = ",\n".join(["{}"] * len(batch))
+        self.out.write(("\n" if self.first else ",\n") + text)
+        self.first = False
+
+    def _column(self, column: OutputColumn, cells: list[str | None]) -> Sequence[str]:
+        """The JSON text of a whole column's values (`_value` of each, faster)."""
+        if None in cells:
+            return [self._value(column, value) for value in cells]
+        if column.type_oid == BOOLEAN_TYPE:
+            return ["true" if value == "t" else "false" for value in cells]
+        if column.type_oid in JSON_TYPES:
+            return cells  # type: ignore[return-value]
+        if column.numeric:
+            joined = "\n".join(cells) + "\n"
+            if "$" not in joined and not _NOT_DIGIT_END(joined):
+                return cells  # type: ignore[return-value]
+            return [self._value(column, value) for value in cells]
+        return list(map(encode_basestring, cells))  # what json.dumps(value, ensure_ascii=False) gives
 
     def end(self, count: int) -> None:
         self.out.write("\n]\n" if count else "]\n")
@@ -197,27 +226,38 @@ def _cell_width(value: str | None) -> int:
     return max(display_width(line) for line in _psql_lines(value))
 
 
+def _plain(text: str) -> bool:
+    # Printable ASCII: one column a character, nothing psql redraws (the common case).
+    return text.isascii() and text.isprintable()
+
+
 class TableWriter(ResultWriter):
     """psql's aligned table: centred headers, numbers to the right, `+` where a
     value goes on, `(N rows)`. The widths need every row first: rows are spooled
-    to a temporary file (constant memory), then drawn."""
+    to a temporary file a batch at a time (constant memory), then drawn."""
 
     def start(self, columns: list[OutputColumn]) -> None:
         super().start(columns)
         self.widths = [display_width(c.name) for c in columns]
-        self.spool = tempfile.TemporaryFile("w+", encoding="utf-8")
+        self.spool = tempfile.TemporaryFile("w+b")
 
     def rows(self, batch: Iterable[Row]) -> None:
+        # NULL draws as an empty string: replaced once here, so drawing needs no test per value.
+        batch = [row if None not in row else tuple("" if v is None else v for v in row) for row in batch]
+        if not batch:
+            return
         widths = self.widths
-        lines = []
-        for row in batch:
-            for i, value in enumerate(row):
-                width = _cell_width(value)
-                if width > widths[i]:
-                    widths[i] = width
-            lines.append(json.dumps(row, ensure_ascii=False))
-        lines.append("")
-        self.spool.write("\n".join(lines))
+        plain = _plain("".join(chain.from_iterable(batch)))
+        if plain:  # widths column by column, in C
+            for i, cells in enumerate(zip(*batch, strict=True)):
+                widths[i] = max(widths[i], max(map(len, cells)))
+        else:
+            for row in batch:
+                lengths = map(len, row) if _plain("".join(row)) else map(_cell_width, row)
+                for i, width in enumerate(lengths):
+                    if width > widths[i]:
+                        widths[i] = width
+        pickle.dump((plain, batch), self.spool, pickle.HIGHEST_PROTOCOL)  # our own file: one batch a record
 
     def end(self, count: int) -> None:
         columns, widths = self.columns, self.widths
@@ -232,29 +272,33 @@ class TableWriter(ResultWriter):
                 room = widths[i] - display_width(column.name)
                 header.append(" " * (room // 2) + column.name + " " * (room - room // 2))
             self.out.write(" " + " | ".join(header) + " \n" + "-" + "-+-".join("-" * w for w in widths) + "-\n")
-            numeric = [c.numeric for c in columns]
-            simple_last = len(columns) - 1
-            out: list[str] = []
-            for line in self.spool:
-                row = json.loads(line)
-                if all(v is None or (v.isascii() and v.isprintable()) for v in row):
-                    cells = [("" if v is None else v) for v in row]
-                    parts = [c.rjust(w) if right else c.ljust(w)
-                             for c, w, right in zip(cells, widths, numeric, strict=False)]
-                    if not numeric[simple_last]:
-                        parts[simple_last] = cells[simple_last]  # psql pads no last column on the right
-                    out.append(" " + " | ".join(parts) + "\n")
+            line = self._line_format()
+            while True:
+                try:
+                    plain, batch = pickle.load(self.spool)
+                except EOFError:
+                    break
+                if plain:
+                    self.out.write("".join(starmap(line, batch)))
                 else:
-                    out.append(self._multiline(row))
-                if len(out) >= 5000:
-                    self.out.write("".join(out))
-                    out.clear()
-            out.append(footer)
-            self.out.write("".join(out))
+                    self.out.write("".join(line(*row) if _plain("".join(row)) else self._multiline(row)
+                                           for row in batch))
+            self.out.write(footer)
         finally:
             self.spool.close()
 
-    def _multiline(self, row: list[str | None]) -> str:
+    def _line_format(self) -> Callable[..., str]:
+        """A one-line row drawn by str.format: numbers right-aligned, the last column unpadded."""
+        last = len(self.columns) - 1
+        fields = []
+        for i, (column, width) in enumerate(zip(self.columns, self.widths, strict=True)):
+            if width == 0 or (i == last and not column.numeric):  # psql pads no last column on the right
+                fields.append("{}")
+            else:
+                fields.append(f"{{:{'>' if column.numeric else '<'}{width}}}")
+        return (" " + " | ".join(fields) + "\n").format
+
+    def _multiline(self, row: Row) -> str:
         columns, widths = self.columns, self.widths
         last = len(columns) - 1
         cells = [_cell_lines(v) for v in row]
