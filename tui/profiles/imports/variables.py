@@ -36,9 +36,13 @@ _SPLIT_KEY = re.compile(
     r"(?P<field>HOST|HOSTNAME|SERVER|PORT|USER|USERNAME|PASSWORD|PASS|NAME|DB|DATABASE|SSLMODE)$",
     re.I,
 )
+# The connection field each variable suffix names (DB_PASS and DB_PASSWORD are both the password).
 _FIELDS = {
-    "host": "host", "hostname": "host", "server": "host", "port": "port", "user": "user", "username": "user",
-    "password": "password", "pass": "password", "name": "database", "db": "database", "database": "database",
+    **dict.fromkeys(("host", "hostname", "server"), "host"),
+    "port": "port",
+    **dict.fromkeys(("user", "username"), "user"),
+    **dict.fromkeys(("password", "pass"), "password"),
+    **dict.fromkeys(("name", "db", "database"), "database"),
     "sslmode": "sslmode",
 }
 
