@@ -8,11 +8,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from textual.app import App, ComposeResult
+from helpers.query_pane_app import PaneApp
 from textual.geometry import Region
 from textual.widgets import Input, TextArea
 
-import tui
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
@@ -24,22 +23,6 @@ from tui.widgets.query.pane import QueryPane
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
-
-class PaneApp(App[None]):
-    """The Query pane alone, on a real database."""
-
-    CSS_PATH = Path(tui.__file__).resolve().parent / "bastion.tcss"
-
-    def __init__(self, database, profile: Profile) -> None:
-        super().__init__()
-        self.database, self.profile = database, profile
-
-    def compose(self) -> ComposeResult:
-        yield QueryPane(self.database, self.profile)
-
-    def on_mount(self) -> None:
-        self.theme = "textual-dark"
-        self.query_one(TextArea).focus()
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from textual.app import App, ComposeResult
+from helpers.query_pane_app import PaneApp
 from textual.widgets import Input, TextArea
 
-import tui
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
@@ -35,22 +34,6 @@ SELECT id, customer, total FROM orders WHERE customer = :customer AND total >= :
 SELECT customer, sum(total)::int AS revenue FROM orders GROUP BY customer ORDER BY customer;
 """
 
-
-class PaneApp(App[None]):
-    """The Query pane alone, on a real database."""
-
-    CSS_PATH = Path(tui.__file__).resolve().parent / "bastion.tcss"
-
-    def __init__(self, database, profile: Profile) -> None:
-        super().__init__()
-        self.database, self.profile = database, profile
-
-    def compose(self) -> ComposeResult:
-        yield QueryPane(self.database, self.profile)
-
-    def on_mount(self) -> None:
-        self.theme = "textual-dark"
-        self.query_one(TextArea).focus()
 
 
 @pytest.fixture
