@@ -3,6 +3,7 @@ reuse, the workload shows idle and blocked sessions, and nothing outlives it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -508,14 +509,25 @@ def test_a_later_run_reuses_the_data_quickly_and_runs_the_workload(
     assert not postgres_processes_for(data_dir)
 
 
-def _run_demo_in_subprocess(base_dir: Path) -> subprocess.Popen[str]:
+@contextlib.contextmanager
+def _demo_in_subprocess(base_dir: Path) -> Iterator[subprocess.Popen[str]]:
+    # Short sleeps, not one long one: Python runs a signal handler in the main
+    # thread between bytecodes, and a signal that another thread took would wait
+    # for a long sleep to end. Progress goes to stderr with the time since start,
+    # and every thread's stack after 40 s: a failed test shows the slow step.
     script = textwrap.dedent(f"""
-        import time
+        import faulthandler, sys, time
         from pathlib import Path
         from tui.demo.runner import DemoEnvironment
-        with DemoEnvironment(Path({str(base_dir)!r}), progress=lambda m: None):
+        began = time.monotonic()
+        def progress(message):
+            print(f"{{time.monotonic() - began:6.2f}} s  {{message}}", file=sys.stderr, flush=True)
+        with DemoEnvironment(Path({str(base_dir)!r}), progress=progress):
+            faulthandler.dump_traceback_later(40)
             print("ready", flush=True)
-            time.sleep(120)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                time.sleep(0.1)
     """)
     proc = subprocess.Popen(
         [sys.executable, "-c", script],
@@ -524,9 +536,17 @@ def _run_demo_in_subprocess(base_dir: Path) -> subprocess.Popen[str]:
         cwd=REPO_ROOT,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    return proc
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        yield proc
+    finally:
+        # A failed test must not leave the demo running: it holds the lock the next test needs.
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 @pytest.mark.parametrize(
@@ -545,12 +565,14 @@ def test_a_terminated_demo_stops_its_server(
 ) -> None:
     if signal.getsignal(signum) is signal.SIG_IGN:
         pytest.skip("signal ignored by the test runner's parent (nohup?); the demo keeps it so")
+    if signum in signal.pthread_sigmask(signal.SIG_BLOCK, []):
+        pytest.skip("signal blocked by the test runner's parent; the demo would inherit the mask")
     first_run[0].close()
-    proc = _run_demo_in_subprocess(base_dir)
     data_dir = base_dir / "data"
-    assert postgres_processes_for(data_dir)
-    proc.send_signal(signum)
-    assert proc.wait(timeout=30) == exit_code
+    with _demo_in_subprocess(base_dir) as proc:
+        assert postgres_processes_for(data_dir)
+        proc.send_signal(signum)
+        assert proc.wait(timeout=60) == exit_code
     assert not postgres_processes_for(data_dir)
 
 
@@ -559,9 +581,9 @@ def test_a_server_orphaned_by_sigkill_is_stopped_by_the_next_run(
     first_run: tuple[DemoEnvironment, list[str], float],
 ) -> None:
     first_run[0].close()
-    proc = _run_demo_in_subprocess(base_dir)
-    proc.kill()
-    proc.wait(timeout=10)
+    with _demo_in_subprocess(base_dir) as proc:
+        proc.kill()
+        proc.wait(timeout=10)
     data_dir = base_dir / "data"
     orphans = postgres_processes_for(data_dir)
     assert orphans  # SIGKILL cannot be caught: the server is still there ...
