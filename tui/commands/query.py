@@ -116,19 +116,6 @@ def read_source(args: argparse.Namespace, profile: Profile, stdin: TextIO) -> tu
     return saved.sql, saved
 
 
-def saved_query_refusal(conn: Any, saved: SavedQuery | None, version_num: int) -> str | None:
-    """Why a saved query (a health check) cannot run on this server, or None."""
-    if saved is None or version_num == 0:
-        return None
-    if not saved.runs_on(version_num):
-        return f"{saved.name} is written for PostgreSQL {saved.versions}, not {version_num // 10000}"
-    if saved.needs:
-        from tui.services.saved.health import extension_missing
-
-        return extension_missing(conn, saved.needs)
-    return None
-
-
 def connect(profile: Profile, stdin: TextIO) -> Any:
     """The profile's database (keyring password; asked on a terminal when needed)."""
     from tui.db import ConnectFailure
@@ -155,6 +142,7 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
     import psycopg
 
     from tui.db.roles import CLI_QUERY
+    from tui.services.saved.health import why_not_here
 
     args = query_parser().parse_args(argv)
     store = ProfileStore(args.profiles).load()
@@ -192,7 +180,7 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
                     profile.read_only and not database.info.read_only, profile.read_only)
     run = run_sqlite_statement if profile.is_sqlite else run_statement
     try:
-        refusal = saved_query_refusal(conn, saved, database.info.version_num)
+        refusal = why_not_here(conn, saved, database.info.version_num) if saved else None
         if refusal:
             print(f"bastion: {refusal}", file=stderr)
             return EXIT_ERROR

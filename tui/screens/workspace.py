@@ -98,6 +98,10 @@ class WorkspaceScreen(Screen[None]):
                         # Only the first is built now; the others on first view, so a
                         # pane never opened costs no memory, no queries, no traffic.
                         yield build_pane(self, pane_id) if pane_id == first else Static("", classes="pane-pending")
+        if "query" in dict(self.panes):
+            from tui.widgets.query.saved_commands import SavedQueryIndex
+
+            yield SavedQueryIndex(self.profile.name, with_health=self.database.info.kind != "sqlite")
         yield Footer()
 
     @property
@@ -280,6 +284,12 @@ class WorkspaceScreen(Screen[None]):
         rolled back; never if the user stays in it. `leaving` names what waits
         ("Quit", "Switch profile", "Switch database", "Reconnect" …); Browse's staged edits too."""
         leave_after_open_work(self, leaving, then)
+
+    def on_saved_queries_saved(self, event: Any) -> None:
+        from tui.widgets.query.saved_commands import SavedQueryIndex
+
+        for index in self.query(SavedQueryIndex):
+            index.load()  # the palette lists the new query
 
     def on_query_pane_transaction_changed(self, event: Any) -> None:
         """The Query pane's transaction opened, changed or ended: the header says so."""

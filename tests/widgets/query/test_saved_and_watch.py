@@ -218,10 +218,13 @@ async def test_the_palette_lists_saved_queries_and_opens_one(orders, socket_prof
     from helpers.apps import make_app, wait_for_screen
 
     from tui.screens.workspace import WorkspaceScreen
+    from tui.widgets.query.saved_commands import SavedQueryIndex
 
     app = make_app(profiles_file, socket_profile, start=socket_profile)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_screen(pilot, WorkspaceScreen)
+        index = app.screen.query_one(SavedQueryIndex)
+        await wait_until(pilot, lambda: index.library is not None)  # read off the UI thread
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         assert {"Saved queries", "Save query", "Watch query", "Run saved query: orders_of",
                 "Open saved query: health.table_bloat"} <= set(commands)

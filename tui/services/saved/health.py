@@ -48,18 +48,24 @@ def extension_missing(conn: Any, name: str) -> str | None:
     return f"{name} is not installed in this database: {steps}CREATE EXTENSION {name};"
 
 
+def why_not_here(conn: Any, query: SavedQuery, version_num: int) -> str | None:
+    """Why a saved query cannot run on this PostgreSQL server (written for other
+    versions, an extension it needs is missing), or None. SQLite (version 0): None."""
+    if version_num == 0:
+        return None
+    if not query.runs_on(version_num):
+        return f"{query.name} is written for PostgreSQL {query.versions}, not {version_num // 10000}"
+    return extension_missing(conn, query.needs) if query.needs else None
+
+
 def run_check(conn: Any, query: SavedQuery, version_num: int) -> HealthResult:
     """Run one check in a READ ONLY transaction with the HEALTH role's timeouts."""
     import psycopg
 
-    if not query.runs_on(version_num):
-        return HealthResult(query, why_not=f"written for PostgreSQL {query.versions}, "
-                                           f"not {version_num // 10000}")
     try:
-        if query.needs:
-            why_not = extension_missing(conn, query.needs)
-            if why_not:
-                return HealthResult(query, why_not=why_not)
+        why_not = why_not_here(conn, query, version_num)
+        if why_not:
+            return HealthResult(query, why_not=why_not)
         with role_transaction(conn, HEALTH), conn.cursor() as cursor:
             cursor.execute(query.sql)
             columns = [d.name for d in cursor.description or ()]

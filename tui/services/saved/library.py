@@ -103,16 +103,6 @@ class SavedLibrary:
         self.files[scope] = saved
         return path
 
-    def delete(self, name: str, scope: str) -> bool:
-        """Remove the query from the project's or the profile's file."""
-        path = self.path_of(scope)
-        saved = read_saved(path, scope)
-        if not saved.remove(name):
-            return False
-        atomic_write(path, saved.render(), mode=0o600 if scope == "profile" else 0o644, backup=False)
-        self.files[scope] = saved
-        return True
-
     def remembered_values(self, query: SavedQuery) -> dict[str, str]:
         """The values last typed for this query's parameters."""
         return dict(_read_memory().get(_memory_key(self.profile_name, query), {}))

@@ -180,13 +180,12 @@ class ReadOnlyAccess:
             query = self.library.find(name)
         except KeyError as exc:
             raise AgentError(str(exc.args[0])) from None
-        if query.needs:
-            from tui.services.saved.health import extension_missing
+        from tui.services.saved.health import why_not_here
 
-            with self._lock:
-                why_not = extension_missing(self.conn, query.needs)
-            if why_not:
-                raise AgentError(why_not)
+        with self._lock:
+            why_not = why_not_here(self.conn, query, self.version_num)
+        if why_not:
+            raise AgentError(why_not)
         result = self.query(query.sql, row_limit, values)
         if query.advice:
             result["when_it_looks_bad"] = query.advice

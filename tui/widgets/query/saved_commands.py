@@ -6,9 +6,47 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from textual import work
 from textual.app import SystemCommand
+from textual.message import Message
+from textual.widget import Widget
+
+from tui.services.saved.library import SavedLibrary
 
 PANE_WAIT_TRIES = 40  # × 50 ms: the Query pane is built the first time it is shown
+
+
+class SavedQueryIndex(Widget):
+    """The saved queries the palette lists, read off the UI thread: when the
+    workspace mounts, after a save, and each time the palette has listed them
+    (so a file edited outside bastion shows up on the next opening)."""
+
+    DEFAULT_CSS = "SavedQueryIndex { display: none; }"
+
+    class Loaded(Message):
+        def __init__(self, library: SavedLibrary) -> None:
+            super().__init__()
+            self.library = library
+
+    def __init__(self, profile_name: str, with_health: bool) -> None:
+        super().__init__()
+        self.profile_name, self.with_health = profile_name, with_health
+        self.library: SavedLibrary | None = None
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, group="saved-query-index", exclusive=True, exit_on_error=False)
+    def load(self) -> None:
+        try:
+            library = SavedLibrary.load(self.profile_name, with_health=self.with_health)
+        except OSError:
+            return  # the palette lists what it had; the picker (ctrl+l) reports the problem
+        self.post_message(self.Loaded(library))
+
+    def on_saved_query_index_loaded(self, message: Loaded) -> None:
+        message.stop()
+        self.library = message.library
 
 
 def on_query_pane(workspace: Any, act: Callable[[Any], object]) -> None:
@@ -29,9 +67,6 @@ def on_query_pane(workspace: Any, act: Callable[[Any], object]) -> None:
 
 def saved_query_commands(workspace: Any) -> Iterator[SystemCommand]:
     """The palette's saved-query commands for a workspace with a Query tab."""
-    from tui.services.saved.files import SavedFileError
-    from tui.services.saved.library import SavedLibrary
-
     if "query" not in dict(workspace.panes):
         return
     yield SystemCommand("Saved queries", "Search the saved queries (ctrl+l in the Query tab)",
@@ -41,9 +76,10 @@ def saved_query_commands(workspace: Any) -> Iterator[SystemCommand]:
     yield SystemCommand("Watch query", "Run the statement under the cursor every N seconds (w in the results)",
                         lambda: on_query_pane(workspace, lambda pane: pane.action_watch()))
     info = workspace.database.info
-    try:
-        library = SavedLibrary.load(workspace.profile.name, with_health=info.kind != "sqlite")
-    except (OSError, SavedFileError):
+    index = workspace.query_one(SavedQueryIndex)
+    library = index.library
+    index.load()
+    if library is None:
         return
     for query in library.queries():
         if not query.runs_on(info.version_num):

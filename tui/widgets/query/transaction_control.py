@@ -43,7 +43,7 @@ class TransactionControl(Widget):
             self.commit, self.error, self.lost, self.status = commit, error, lost, status
 
     class Reported(Message):
-        """A line for the pane's messages (how the transaction ended); shown by the control."""
+        """A line for the pane's messages from a worker thread; shown by the control."""
 
         def __init__(self, text: str, style: str) -> None:
             super().__init__()
@@ -128,7 +128,7 @@ class TransactionControl(Widget):
         self.state.manual = not self.state.manual
         self._remember(self.state.manual)
         mode = "manual commit: f10 commits, f12 rolls back" if self.state.manual else "autocommit"
-        self.post_message(self.Reported(f"Now in {mode} (remembered for {self.profile.name}).", "dim"))
+        self.host.show_message(f"Now in {mode} (remembered for {self.profile.name}).", "dim")
         self.post_message(self.Changed(self.state))
 
     @work(thread=True, group="query-commit-mode", exit_on_error=False)
@@ -178,14 +178,13 @@ class TransactionControl(Widget):
         summary = self.state.commit_summary()
         then, self._then = self._then, None
         if message.lost is not None:
-            self.post_message(self.Reported(
-                f"The connection was lost: the server rolled the transaction back ({summary}). "
-                f"{message.lost}", "bold red"))
+            self.host.show_message(f"The connection was lost: the server rolled the transaction back ({summary}). "
+                                   f"{message.lost}", "bold red")
         elif message.error is not None:
-            self.post_message(self.Reported(f"{message.error.message}: nothing was committed.", "bold red"))
+            self.host.show_message(f"{message.error.message}: nothing was committed.", "bold red")
         else:
             done = "Committed" if message.commit else "Rolled back"
-            self.post_message(self.Reported(f"{done}: {summary}.", "green" if message.commit else "yellow"))
+            self.host.show_message(f"{done}: {summary}.", "green" if message.commit else "yellow")
         self.observe(None, message.status)
         if then is not None and message.error is None and not (message.commit and message.lost):
             then()

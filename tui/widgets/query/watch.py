@@ -134,11 +134,16 @@ class Watcher(Widget):
         self.previous = result
         return changed
 
-    def describe(self) -> str:
-        """The status line's words for the watch."""
+    def state_words(self) -> str:
+        """What the watch is doing: the plot's title, and the start of the status line."""
         if self.paused:
-            return f"watching paused · run {self.series.runs} · W resumes · w stops"
-        return f"watching every {self.interval:g} s · run {self.series.runs} · W pauses · w stops"
+            return f"watching paused · run {self.series.runs}"
+        return f"watching every {self.interval:g} s · run {self.series.runs}"
+
+    def describe(self) -> str:
+        """The status line's words for the watch: its state and its keys."""
+        keys = "W resumes · w stops" if self.paused else "W pauses · w stops"
+        return f"{self.state_words()} · {keys}"
 
     def ask(self, statements: list[Statement], focus_after: Widget) -> None:
         """Ask for the interval, then watch the one statement (and focus `focus_after`)."""
@@ -182,7 +187,7 @@ class Watcher(Widget):
         grid.refresh()
         data = self.series.plot()
         if data.why_not is None:
-            self.host.results.show_plot(data, self.describe().split(" · W ")[0])
+            self.host.results.show_plot(data, self.state_words())
 
     def stop_with(self, text: str) -> None:
         """Stop watching, saying why in the messages and the status line."""
