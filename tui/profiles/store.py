@@ -8,6 +8,7 @@ were. Writes are atomic, private and keep a backup.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,7 @@ class ProfileStore:
         self._raw_top: dict[str, Any] = {}
         self._text: str | None = None  # the file as read: what a save edits
         self._document: Any = None  # its round-trip document, kept between saves (parsing is most of a save)
+        self._writing = threading.Lock()  # the app saves from worker threads: one write at a time
 
     @property
     def writable(self) -> bool:
@@ -160,12 +162,10 @@ class ProfileStore:
     def put(self, profile: Profile, *, replace_name: str | None = None) -> None:
         """Add or replace a profile (optionally renaming `replace_name`) and save,
         touching only the lines that changed."""
-        self._edit(lambda document: merge_profile(document, profile, replace_name))
-        if replace_name and replace_name != profile.name:
-            self._raw_profiles.pop(replace_name, None)
-            self.profiles.pop(replace_name, None)
-        self._raw_profiles[profile.name] = profile_to_dict(profile)
-        self.profiles[profile.name] = profile
+        with self._writing:
+            self._edit(lambda document: merge_profile(document, profile, replace_name))
+            gone = {replace_name} if replace_name and replace_name != profile.name else set()
+            self._swap([profile], gone)
 
     def put_many(self, profiles: list[Profile]) -> None:
         """Add several profiles in one write: all of them or, on any error, none."""
@@ -173,23 +173,33 @@ class ProfileStore:
             for profile in profiles:
                 merge_profile(document, profile)
 
-        self._edit(add_all)
-        for profile in profiles:
-            self._raw_profiles[profile.name] = profile_to_dict(profile)
-            self.profiles[profile.name] = profile
+        with self._writing:
+            self._edit(add_all)
+            self._swap(profiles, set())
 
     def remove(self, name: str) -> None:
         """Delete a profile (and its own comments) and save."""
-        self._require_writable()
-        if name not in self._raw_profiles:
-            raise KeyError(f"no profile named '{name}' in {self.path}")
-        self._edit(lambda document: remove_profile(document, name))
-        del self._raw_profiles[name]
-        self.profiles.pop(name, None)
+        with self._writing:
+            self._require_writable()
+            if name not in self._raw_profiles:
+                raise KeyError(f"no profile named '{name}' in {self.path}")
+            self._edit(lambda document: remove_profile(document, name))
+            self._swap([], {name})
+
+    def _swap(self, added: list[Profile], gone: set[str]) -> None:
+        # New dicts, then one assignment each: a writer thread (see put) never changes
+        # a dict the UI thread may be iterating.
+        raw = {name: value for name, value in self._raw_profiles.items() if name not in gone}
+        profiles = {name: value for name, value in self.profiles.items() if name not in gone}
+        for profile in added:
+            raw[profile.name] = profile_to_dict(profile)
+            profiles[profile.name] = profile
+        self._raw_profiles, self.profiles = raw, profiles
 
     def save(self) -> None:
         """Write the file as it was read (normalised by the YAML library)."""
-        self._edit(lambda document: None)
+        with self._writing:
+            self._edit(lambda document: None)
 
     def _edit(self, change: Any) -> None:
         self._require_writable()

@@ -27,6 +27,7 @@ from tui.services.query.autosave import move_autosaves
 from tui.services.query.history import move_history
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.dialogs.message import MessageScreen
+from tui.widgets.profile_writer import ProfileWriter
 from tui.widgets.row_key import highlighted_key
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ class PickerScreen(Screen[None]):
             yield DataTable(id="profile-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="picker-empty", markup=False)
             yield Static("", id="picker-problems", markup=False)
+        yield ProfileWriter()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -263,19 +265,20 @@ class PickerScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen("Rename profile", body, require_text=original.name), answered)
 
     def _save(self, profile: Profile, original: Profile | None) -> None:
-        """Write the profile; after a rename, its password, tabs and history follow it."""
-        try:
-            self.bastion.store.put(profile, replace_name=original.name if original else None)
-        except (OSError, ProfileFileError) as exc:
-            self.app.notify(f"Not saved: {exc}", severity="error", timeout=8)
-            return
-        if original is not None and profile.name != original.name:
-            old, new = original.name, profile.name
-            self._carry_over_rename(self.bastion.vault, old, new)
-            self.app.notify(f"Renamed profile '{old}' to '{new}'.")
-        else:
-            self.app.notify(f"Saved profile '{profile.name}'.")
-        self.refresh_profiles(select=profile.name)
+        """Write the profile (off the UI thread); after a rename, its password, tabs
+        and history follow it."""
+        def saved() -> None:
+            if original is not None and profile.name != original.name:
+                old, new = original.name, profile.name
+                self._carry_over_rename(self.bastion.vault, old, new)
+                self.app.notify(f"Renamed profile '{old}' to '{new}'.")
+            else:
+                self.app.notify(f"Saved profile '{profile.name}'.")
+            self.refresh_profiles(select=profile.name)
+
+        store = self.bastion.store
+        replace_name = original.name if original else None
+        self.query_one(ProfileWriter).write(lambda: store.put(profile, replace_name=replace_name), "Not saved", saved)
 
     @work(thread=True, group="rename", exit_on_error=False)
     def _carry_over_rename(self, vault: PasswordVault, old: str, new: str) -> None:
@@ -296,17 +299,15 @@ class PickerScreen(Screen[None]):
                "Its saved password is removed from the keyring too."
         require = name if profile is not None and profile.production else None
 
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                self.bastion.store.remove(name)
-            except (OSError, KeyError, ProfileFileError) as exc:
-                self.app.notify(f"Not deleted: {exc}", severity="error")
-                return
+        def deleted() -> None:
             self.bastion.forget_password(name)
             self.app.notify(f"Deleted profile '{name}'.")
             self.refresh_profiles()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                store = self.bastion.store
+                self.query_one(ProfileWriter).write(lambda: store.remove(name), "Not deleted", deleted)
 
         self.app.push_screen(ConfirmScreen("Delete profile", body, require_text=require), answered)
 

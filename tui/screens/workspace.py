@@ -19,7 +19,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from tui.db.base import Database, ServerInfo
 from tui.db.link import in_background
 from tui.messages import ConnectionLost, RecoveryChanged
-from tui.profiles import Profile, ProfileFileError
+from tui.profiles import Profile
 from tui.screens.database_switch import switch_database
 from tui.screens.leaving import leave_after_open_work
 from tui.screens.workspace_panes import PANE_MODULES as PANE_MODULES  # the app reads it here
@@ -28,6 +28,7 @@ from tui.screens.workspace_transfer import open_dump, open_import_csv, open_rest
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.connection_header import ConnectionHeader
 from tui.widgets.link_banner import LinkBanner
+from tui.widgets.profile_writer import ProfileWriter
 
 RECONNECT_KEY = "f4"  # free in every pane and in the editor, and sent by terminals inside tmux
 FULL_WIDTH_PANES = ("activity", "migrations", "server")
@@ -102,6 +103,7 @@ class WorkspaceScreen(Screen[None]):
             from tui.widgets.query.saved_commands import SavedQueryIndex
 
             yield SavedQueryIndex(self.profile.name, with_health=self.database.info.kind != "sqlite")
+        yield ProfileWriter()
         yield Footer()
 
     @property
@@ -148,11 +150,8 @@ class WorkspaceScreen(Screen[None]):
         if profile.name not in store.profiles:
             self.app.notify("Remembered for this session (this profile is not in the profiles file).")
             return
-        try:
-            store.put(profile)
-            self.app.notify(f"Saved to profile '{profile.name}'.")
-        except (OSError, ProfileFileError) as exc:
-            self.app.notify(f"Not saved: {exc}", severity="error")
+        self.query_one(ProfileWriter).write(lambda: store.put(profile), "Not saved",
+                                            lambda: self.app.notify(f"Saved to profile '{profile.name}'."))
 
     def on_catalog_tree_relation_selected(self, event: CatalogTree.RelationSelected) -> None:
         from tui.widgets.browse import BrowsePane
