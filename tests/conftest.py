@@ -15,6 +15,7 @@ import keyring.backend
 import psycopg
 import pytest
 from helpers.clusters import throwaway_cluster
+from helpers.major_clusters import major_clusters  # noqa: F401  (fixture)
 from helpers.sshd_rig import sshd  # noqa: F401  (fixture)
 from helpers.topology_rig import pg_replica, pgbouncer  # noqa: F401  (fixtures)
 from keyring.compat import properties

@@ -1,67 +1,34 @@
-"""The activity services on every PostgreSQL major the machine offers (its own
-and the pgserver wheel's), each in a cluster started here with pg_stat_statements
-preloaded when the server ships it."""
+"""The activity services on every PostgreSQL major of the suite's matrix (12 to 17:
+the machine's own servers, the others fetched by helpers/pg_versions.py), each
+in a cluster with pg_stat_statements preloaded when the server ships it."""
 # ruff: noqa: F811  (the fixtures imported from test_activity_helpers are named as parameters)
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from helpers.activity_sessions import SessionFarm, advisory_wait, lock_chain
+from helpers.major_clusters import MajorClusters, major_id, matrix_majors, preloads_statements
 
 from tui.db import open_database
 from tui.db.postgres import PostgresDatabase
 from tui.db.roles import ACTIVITY, WORKSPACE
-from tui.demo.cluster import LocalCluster, candidate_bindirs, cluster_temp_dir
+from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 from tui.services.activity import ActivityMonitor, blocking_tree, signal_backend
 from tui.services.activity.views import session_detail, statements_view
 
 
-def majors() -> dict[str, Path]:
-    """One server bindir per major version."""
-    found: dict[str, Path] = {}
-    for bindir in candidate_bindirs():
-        postgres = bindir / "postgres"
-        if not postgres.is_file():
-            continue
-        out = subprocess.run([str(postgres), "--version"], capture_output=True, text=True).stdout
-        major = out.split()[-1].split(".")[0] if out else ""
-        found.setdefault(major, bindir)
-    return found
-
-
-MAJORS = majors()
-
-
-def has_statements(bindir: Path) -> bool:
-    libdir = subprocess.run([str(bindir / "pg_config"), "--pkglibdir"], capture_output=True, text=True).stdout.strip() \
-        if (bindir / "pg_config").exists() else str(bindir.parent / "lib")
-    return any((Path(d) / "pg_stat_statements.so").exists() for d in (libdir, bindir.parent / "lib",
-                                                                     bindir.parent / "lib" / "postgresql"))
-
-
-@pytest.fixture(scope="module", params=sorted(MAJORS), ids=lambda m: f"pg{m}")
-def cluster(request: pytest.FixtureRequest) -> Iterator[LocalCluster]:
-    bindir = MAJORS[request.param]
-    base = cluster_temp_dir(f"bastion-activity-pg{request.param}-")
-    settings = {"shared_preload_libraries": "pg_stat_statements", "compute_query_id": "on"} \
-        if has_statements(bindir) else {}
-    cluster = LocalCluster(datadir=base / "data", socket_dir=base / "sock", bindir=bindir, settings=settings)
-    try:
-        cluster.start()
-        with psycopg.connect(cluster.socket_conninfo(), autocommit=True) as conn:
-            conn.execute("CREATE DATABASE act")
-        yield cluster
-    finally:
-        cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
+@pytest.fixture(scope="module", params=matrix_majors(), ids=major_id)
+def cluster(request: pytest.FixtureRequest, major_clusters: MajorClusters) -> LocalCluster:
+    cluster = major_clusters.get(request.param)
+    with psycopg.connect(cluster.socket_conninfo(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS act")
+        conn.execute("CREATE DATABASE act")
+    return cluster
 
 
 @pytest.fixture
@@ -118,7 +85,7 @@ def test_statements_on_every_major(setup, cluster: LocalCluster) -> None:
     db, farm, admin = setup
     monitor = ActivityMonitor(lambda: db.connect(ACTIVITY), db.info)
     conn = db.connect(WORKSPACE)
-    if not cluster.settings:
+    if not preloads_statements(cluster):
         assert "not installed" in statements_view(conn, db.info.version_num, monitor.features).note
         pytest.skip("this server ships no pg_stat_statements")
     admin.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")

@@ -163,7 +163,7 @@ ORDER BY state_change;
 -- versions: 13+
 -- needs: pg_stat_statements
 SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 2) AS mean_ms,
-       rows, round(100.0 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0), 1) AS percent,
+       rows, round((100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0))::numeric, 1) AS percent,
        left(query, 200) AS query
 FROM pg_stat_statements
 ORDER BY total_exec_time DESC
@@ -175,7 +175,7 @@ LIMIT 20;
 -- versions: 12
 -- needs: pg_stat_statements
 SELECT calls, round(total_time::numeric, 1) AS total_ms, round(mean_time::numeric, 2) AS mean_ms,
-       rows, round(100.0 * total_time / nullif(sum(total_time) OVER (), 0), 1) AS percent,
+       rows, round((100 * total_time / nullif(sum(total_time) OVER (), 0))::numeric, 1) AS percent,
        left(query, 200) AS query
 FROM pg_stat_statements
 ORDER BY total_time DESC
