@@ -42,7 +42,7 @@ class MajorClusters:
         """The cluster of `major`, started (its superuser trusted on the socket)."""
         if major not in self.clusters:
             bindir = server_matrix().bindirs[major]
-            settings = {}
+            settings: dict[str, str] = {}
             if has_statements(bindir):
                 settings["shared_preload_libraries"] = "pg_stat_statements"
                 if major >= 14:
