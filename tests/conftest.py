@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -145,14 +145,28 @@ def pg_cluster() -> Iterator[LocalCluster]:
 
 
 @pytest.fixture
-def pg_database(pg_cluster: LocalCluster) -> Iterator[str]:
+def new_database(pg_cluster: LocalCluster) -> Iterator[Callable[[], str]]:
+    """Creates fresh databases for one test, as many as it asks for; all dropped
+    (with their sessions) afterwards."""
+    names: list[str] = []
+
+    def create() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        names.append(name)
+        return name
+
+    yield create
+    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+        for name in names:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_database(new_database: Callable[[], str]) -> str:
     """A fresh database for one test, dropped (with its sessions) afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield name
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return new_database()
 
 
 @pytest.fixture
