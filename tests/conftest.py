@@ -20,6 +20,7 @@ from helpers.topology_rig import pg_replica, pgbouncer  # noqa: F401  (fixtures)
 from keyring.compat import properties
 from psycopg import sql
 
+from tui.db import Database, open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 
@@ -185,6 +186,24 @@ def socket_profile(pg_cluster: LocalCluster, pg_database: str) -> Profile:
         name="local", host=str(pg_cluster.socket_dir), port=pg_cluster.port, database=pg_database,
         user=pg_cluster.superuser, password="none",
     )
+
+
+@pytest.fixture
+def seeded_database(pg_cluster: LocalCluster, pg_database: str,
+                    socket_profile: Profile) -> Iterator[Callable[[str], Database]]:
+    """Runs a module's setup SQL in the test's database, then opens it over the
+    socket (closed after the test)."""
+    opened: list[Database] = []
+
+    def seed(setup: str) -> Database:
+        with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+            conn.execute(setup)  # type: ignore[arg-type]  # each module's own constant SQL
+        opened.append(open_database(socket_profile))
+        return opened[-1]
+
+    yield seed
+    for database in opened:
+        database.close()
 
 
 @pytest.fixture
