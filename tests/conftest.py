@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring
@@ -21,6 +21,7 @@ from helpers.topology_rig import pg_replica, pgbouncer  # noqa: F401  (fixtures)
 from keyring.compat import properties
 from psycopg import sql
 
+from tui.db import Database, open_database
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 
@@ -146,14 +147,28 @@ def pg_cluster() -> Iterator[LocalCluster]:
 
 
 @pytest.fixture
-def pg_database(pg_cluster: LocalCluster) -> Iterator[str]:
+def new_database(pg_cluster: LocalCluster) -> Iterator[Callable[[], str]]:
+    """Creates fresh databases for one test, as many as it asks for; all dropped
+    (with their sessions) afterwards."""
+    names: list[str] = []
+
+    def create() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        names.append(name)
+        return name
+
+    yield create
+    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+        for name in names:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_database(new_database: Callable[[], str]) -> str:
     """A fresh database for one test, dropped (with its sessions) afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield name
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return new_database()
 
 
 @pytest.fixture
@@ -172,6 +187,24 @@ def socket_profile(pg_cluster: LocalCluster, pg_database: str) -> Profile:
         name="local", host=str(pg_cluster.socket_dir), port=pg_cluster.port, database=pg_database,
         user=pg_cluster.superuser, password="none",
     )
+
+
+@pytest.fixture
+def seeded_database(pg_cluster: LocalCluster, pg_database: str,
+                    socket_profile: Profile) -> Iterator[Callable[[str], Database]]:
+    """Runs a module's setup SQL in the test's database, then opens it over the
+    socket (closed after the test)."""
+    opened: list[Database] = []
+
+    def seed(setup: str) -> Database:
+        with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
+            conn.execute(setup)  # type: ignore[arg-type]  # each module's own constant SQL
+        opened.append(open_database(socket_profile))
+        return opened[-1]
+
+    yield seed
+    for database in opened:
+        database.close()
 
 
 @pytest.fixture

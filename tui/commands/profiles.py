@@ -217,7 +217,7 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
         print(f"bastion: note: {note}", file=sys.stderr)
     plan = plan_import(source if args.source != "-" else "stdin", found, set(store.names()))
     secrets = vault.known_secrets()
-    print(f"Will create {len(plan.profiles)} profile{'s' * (len(plan.profiles) != 1)}:", file=out)
+    print(plan.heading(), file=out)
     for line in plan.preview_lines():
         print(f"  {redact(line, secrets)}", file=out)
     if not args.yes and args.source != "-" and stdin.isatty():

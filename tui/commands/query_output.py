@@ -20,6 +20,8 @@ from itertools import chain, starmap
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import TextIO
 
+from tui.services.copy_formats import markdown_cell
+
 FORMATS = ("table", "csv", "tsv", "json", "markdown")
 Row = tuple[str | None, ...]
 
@@ -167,22 +169,16 @@ class JsonWriter(ResultWriter):
         self.out.write("\n]\n" if count else "]\n")
 
 
-def _markdown_cell(value: str | None) -> str:
-    if value is None:
-        return "NULL"
-    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
-
-
 class MarkdownWriter(ResultWriter):
     """A GitHub-flavoured Markdown table (NULL spelled out, `|` escaped)."""
 
     def start(self, columns: list[OutputColumn]) -> None:
         super().start(columns)
-        self.out.write("| " + " | ".join(_markdown_cell(c.name) for c in columns) + " |\n")
+        self.out.write("| " + " | ".join(markdown_cell(c.name) for c in columns) + " |\n")
         self.out.write("|" + "".join("---:|" if c.numeric else "---|" for c in columns) + "\n")
 
     def rows(self, batch: Iterable[Row]) -> None:
-        self.out.write("".join("| " + " | ".join(map(_markdown_cell, row)) + " |\n" for row in batch))
+        self.out.write("".join("| " + " | ".join(map(markdown_cell, row)) + " |\n" for row in batch))
 
 
 def display_width(text: str) -> int:

@@ -101,8 +101,7 @@ class ImportDialog(Dialog["ImportPlan"]):
         if self.closing:
             return
         self.plan, self.plan_source = event.plan, event.source
-        count = len(event.plan.profiles)
-        lines = [f"Will create {count} profile{'s' * (count != 1)}:", *event.plan.preview_lines()]
+        lines = [event.plan.heading(), *event.plan.preview_lines()]
         preview = self.query_one("#import-preview", Static)
         preview.update("\n".join(lines))
         preview.display = True

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
+from tui.formatting import plural
 from tui.services.copy_formats import FORMATS, Copied, CopySource, copy_rows
 
 MODES = ("cells", "rows", "columns")
@@ -55,8 +56,7 @@ class Span:
         return self.top <= row <= self.bottom and self.left <= column <= self.right
 
     def describe(self) -> str:
-        rows, columns = len(self.rows), len(self.columns)
-        return f"{rows:,} row{'s' * (rows != 1)} × {columns} column{'s' * (columns != 1)}"
+        return f"{plural(len(self.rows), 'row')} × {plural(len(self.columns), 'column')}"
 
 
 class GridSelection:
@@ -127,7 +127,7 @@ def copy_span(fmt: str, source: CopySource, row_at: Callable[[int], list[str | N
 def copied_message(copied: Copied, fmt: str, columns: int, hint: str = "") -> str:
     """What the notification says: how much was copied, and why not all of it."""
     label = FORMATS[fmt].split(" (")[0]
-    what = f"{copied.rows:,} row{'s' * (copied.rows != 1)} × {columns} column{'s' * (columns != 1)}"
+    what = f"{plural(copied.rows, 'row')} × {plural(columns, 'column')}"
     if copied.capped:
         return (f"Copied the first {what} of {copied.total:,} rows as {label} (OSC 52): terminals drop "
                 f"larger clipboard payloads.{hint}")

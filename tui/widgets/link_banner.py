@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from tui.db.base import ConnectFailure, Database, ServerInfo
-from tui.formatting import first_line
+from tui.formatting import clip, first_line
 from tui.messages import ConnectionLost
 
 # Words of a failure where nothing answered yet: the server (or, through a tunnel,
@@ -247,6 +247,5 @@ class LinkBanner(Widget):
             tail = f". {self.countdown_text(short=True)}"  # narrow: more room for the reason
         # Shorten the reason, never the countdown: that is what the user waits for.
         room = max(8, width - len(head) - len(tail))
-        if len(reason) > room:
-            reason = reason[: room - 1] + "…"
+        reason = clip(reason, room)
         return Text.assemble((head, "bold"), reason, tail)

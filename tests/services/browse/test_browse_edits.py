@@ -4,7 +4,7 @@ back over a separate connection, against the suite's real PostgreSQL and SQLite.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -53,12 +53,8 @@ THINGS = "SELECT id, label, note, at, tags, doc::text, feel, raw, code, qty, ok,
 
 
 @pytest.fixture
-def shop(pg_cluster: LocalCluster, pg_database: str, socket_profile: Profile) -> Iterator[Database]:
-    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
-        conn.execute(SETUP)
-    database = open_database(socket_profile)
-    yield database
-    database.close()
+def shop(seeded_database: Callable[[str], Database]) -> Database:
+    return seeded_database(SETUP)
 
 
 @pytest.fixture

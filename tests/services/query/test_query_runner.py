@@ -159,6 +159,10 @@ def test_exports_in_every_format_and_cancel(socket_profile: Profile, tmp_path: P
             assert export(database, statement, fmt, path, lambda n: None, threading.Event()) == 3
             assert path.read_text().startswith(expected)
             assert path.stat().st_mode & 0o777 == 0o600  # the rows are the user's: owner only
+        # The same cell escapes as the copy and `bastion query --format markdown`.
+        [odd] = split_statements("select E'a\\\\|b\\nc' as v")
+        export(database, odd, "markdown", tmp_path / "odd.md", lambda n: None, threading.Event())
+        assert (tmp_path / "odd.md").read_text() == "| v |\n|---|\n| a\\\\\\|b<br>c |\n"
         cancel = threading.Event()
         cancel.set()
         [slow] = split_statements("select g, pg_sleep(0.001) from generate_series(1, 100000) g")

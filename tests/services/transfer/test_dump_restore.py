@@ -8,13 +8,11 @@ import sqlite3
 import subprocess
 import tempfile
 import threading
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from tui.db import open_database
 from tui.demo.cluster import LocalCluster
@@ -52,14 +50,9 @@ def suite_client_programs(pg_cluster: LocalCluster, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("BASTION_PG_BINDIR", str(pg_cluster.bindir))
 
 @pytest.fixture
-def fresh_database(pg_cluster: LocalCluster) -> Iterator[str]:
+def fresh_database(new_database: Callable[[], str]) -> str:
     """A second, empty database to restore into."""
-    name = f"r_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield name
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return new_database()
 
 
 @pytest.fixture

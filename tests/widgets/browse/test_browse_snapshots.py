@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 
-import psycopg
 import pytest
 from helpers.browse_data import SETUP
 from helpers.pilot import until
@@ -12,8 +11,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Footer
 
-from tui.db import Database, open_database
-from tui.demo.cluster import LocalCluster
+from tui.db import Database
 from tui.profiles import Profile
 from tui.widgets.browse import BrowsePane
 from tui.widgets.browse.data_grid import DataGrid
@@ -48,12 +46,8 @@ class BrowseApp(App[None]):
 
 
 @pytest.fixture
-def app(pg_cluster: LocalCluster, pg_database: str, socket_profile: Profile) -> Iterator[BrowseApp]:
-    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
-        conn.execute(SETUP)
-    database = open_database(socket_profile)
-    yield BrowseApp(database, socket_profile)
-    database.close()
+def app(seeded_database: Callable[[str], Database], socket_profile: Profile) -> BrowseApp:
+    return BrowseApp(seeded_database(SETUP), socket_profile)
 
 
 async def open_shop(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -50,12 +50,8 @@ class BrowseApp(App[None]):
 
 
 @pytest.fixture
-def shop(pg_cluster: LocalCluster, pg_database: str, socket_profile: Profile) -> Iterator[Database]:
-    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
-        conn.execute(SETUP)
-    database = open_database(socket_profile)
-    yield database
-    database.close()
+def shop(seeded_database: Callable[[str], Database]) -> Database:
+    return seeded_database(SETUP)
 
 
 def grid_rows(app: App[None]) -> list[list[str]]:

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,12 +26,8 @@ from tui.widgets.catalog_tree import CatalogTree, entry_label
 
 
 @pytest.fixture
-def shop(pg_cluster: LocalCluster, pg_database: str, socket_profile: Profile) -> Iterator[Database]:
-    with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
-        conn.execute(SETUP)
-    database = open_database(socket_profile)
-    yield database
-    database.close()
+def shop(seeded_database: Callable[[str], Database]) -> Database:
+    return seeded_database(SETUP)
 
 
 def test_levels_are_loaded_one_query_each(shop: Database) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tui.formatting import plural
 from tui.profiles.imports.urls import ImportedProfile, unique_name
 from tui.profiles.model import Profile, ProfileFileError
 
@@ -38,6 +39,10 @@ class ImportPlan:
     source: str
     profiles: tuple[PlannedProfile, ...]
     notes: tuple[str, ...] = ()
+
+    def heading(self) -> str:
+        """`Will create 2 profiles:`, above the preview lines in the CLI and the dialog."""
+        return f"Will create {plural(len(self.profiles), 'profile')}:"
 
     def preview_lines(self) -> list[str]:
         """One line per profile, its hints indented below: for the CLI and the dialog."""

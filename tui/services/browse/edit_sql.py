@@ -14,6 +14,7 @@ from typing import Any
 
 from psycopg import sql
 
+from tui.formatting import clip
 from tui.services.browse.editable import EditColumn, EditTarget
 from tui.services.browse.edits import CellValue, ChangeSet, Default, InsertedRef, RowRef, SeenRow
 from tui.services.browse.keyset import CELL_LIMIT
@@ -123,9 +124,7 @@ def param_text(value: Any, width: int = 70) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
-    flat = text.replace("\n", "⏎")
-    if len(flat) > width:
-        flat = flat[: width - 1] + "…"
+    flat = clip(text.replace("\n", "⏎"), width)
     return "'" + flat.replace("'", "''") + "'" + (f"  ({len(text)} characters)" if len(text) > width else "")
 
 

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from tui.db.base import Database
 from tui.db.roles import EXPORT, role_transaction
 from tui.paths import create_private
+from tui.services.copy_formats import markdown_cell
 from tui.services.query.classify import can_stream
 from tui.services.query.splitter import Statement
 
@@ -27,8 +28,7 @@ class ExportCancelled(Exception):
 
 
 def _markdown_cell(value: object) -> str:
-    text = "NULL" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_cell(None if value is None else str(value))
 
 
 class _RowWriter:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.formatting import plural
 from tui.services.query.classify import first_keyword, is_write, transaction_control, unbounded_update_or_delete
 from tui.services.query.results import ResultSet
 from tui.services.query.runner import Outcome, QueryError, Session
@@ -230,7 +231,7 @@ def write_question(statement: Statement, guard: Guard) -> Question:
 
 def commit_question(statement: Statement, outcome: Outcome, guard: Guard) -> Question:
     rows = changed_rows(outcome.tag)
-    what = f"{rows:,} row{'' if rows == 1 else 's'} affected ({outcome.tag})" if rows is not None else \
+    what = f"{plural(rows, 'row')} affected ({outcome.tag})" if rows is not None else \
         f"It ran ({outcome.tag or 'OK'})"
     body = (f"{preview(statement)}\n\n{what}, not committed yet.\n"
             f"Commit on PRODUCTION ({guard.profile_name})? No (n, esc) rolls it back.")

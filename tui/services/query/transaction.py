@@ -106,7 +106,7 @@ class TransactionState:
 def _tag_text(tag: str) -> str:
     rows = changed_rows(tag)
     verb = tag.split()[0]
-    return f"{verb} {rows:,} row{'' if rows == 1 else 's'}" if rows is not None else tag
+    return f"{verb} {plural(rows, 'row')}" if rows is not None else tag
 
 
 def dry_run_text(outcome: Outcome) -> str | None:

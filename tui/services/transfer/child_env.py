@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tui.paths import create_private
+
 # libpq keyword → the environment variable libpq reads for it.
 ENV_OF_KEYWORD = {
     "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER",
@@ -54,8 +56,7 @@ def child_environment(params: dict[str, Any], base: dict[str, str] | None = None
     folder = Path(tempfile.mkdtemp(prefix="bastion-pass-"))  # 0700
     try:
         passfile = folder / "pgpass"
-        fd = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with create_private(passfile) as handle:
             handle.write(passfile_line(str(password)))
         env["PGPASSFILE"] = str(passfile)
         yield env

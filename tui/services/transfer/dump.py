@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tui.db.base import Database
 from tui.db.roles import DUMP
+from tui.paths import create_private
 from tui.profiles import Profile
 from tui.services.transfer import TransferError, TransferProgress
 from tui.services.transfer.child_env import child_environment
@@ -117,7 +118,7 @@ def _partial_target(path: Path, fmt: str) -> Path:
     if fmt == "directory":
         partial.mkdir(mode=0o700)
     else:
-        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        create_private(partial, binary=True).close()
     return partial
 
 

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tui.db.sqlite import sqlite_file_uri
+from tui.db.sqlite import connect_file
+from tui.paths import create_private
 from tui.services.transfer import TransferCancelled, TransferError, TransferProgress
 
 Progress = Callable[[TransferProgress], None]
@@ -30,9 +31,9 @@ class _Stop(Exception):
 def _copy(source: sqlite3.Connection, target: Path, progress: Progress, cancel: threading.Event,
           phase: str) -> None:
     """The backup API from `source` into a fresh 0600 file at `target`."""
-    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    create_private(target, binary=True).close()
     page_size = int(source.execute("PRAGMA page_size").fetchone()[0])
-    dest = sqlite3.connect(target)
+    dest = connect_file(target, read_only=False)
 
     def step(_status: int, remaining: int, total: int) -> None:
         if cancel.is_set():
@@ -52,7 +53,7 @@ def _copy(source: sqlite3.Connection, target: Path, progress: Progress, cancel: 
 def integrity_problem(path: Path) -> str | None:
     """None when `PRAGMA integrity_check` says ok, else its first findings."""
     try:
-        conn = sqlite3.connect(sqlite_file_uri(path, read_only=True), uri=True)
+        conn = connect_file(path, read_only=True)
         try:
             rows = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
         finally:
@@ -66,11 +67,28 @@ def _open_source(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise TransferError(f"{path} is not a file.")
     try:
-        conn = sqlite3.connect(sqlite_file_uri(path.resolve(), read_only=True), uri=True)
+        conn = connect_file(path, read_only=True)
         conn.execute("PRAGMA schema_version").fetchone()
     except sqlite3.Error as exc:
         raise TransferError(f"{path} is not an SQLite database: {exc}") from None
     return conn
+
+
+def _verified_copy(source_path: Path, target: Path, progress: Progress, cancel: threading.Event,
+                   failed: str) -> None:
+    """`source_path` copied into a fresh 0600 file at `target` that passed its integrity
+    check; on any failure (`failed` says what for a bad check) `target` is removed."""
+    source = _open_source(source_path)
+    try:
+        _copy(source, target, progress, cancel, "copying pages")
+        problem = integrity_problem(target)
+        if problem:
+            raise TransferError(f"{failed}: {problem}")
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    finally:
+        source.close()
 
 
 def backup_sqlite(database: Any, path: Path, progress: Progress, cancel: threading.Event) -> Any:
@@ -80,19 +98,12 @@ def backup_sqlite(database: Any, path: Path, progress: Progress, cancel: threadi
     if path.exists():
         raise TransferError(f"{path} exists: choose another name, or move it away first.")
     partial = path.with_name(f".{path.name}.partial")
-    partial.unlink(missing_ok=True)
-    source = _open_source(Path(database.path))
+    _verified_copy(Path(database.path), partial, progress, cancel, "The copy failed its integrity check")
     try:
-        _copy(source, partial, progress, cancel, "copying pages")
-        problem = integrity_problem(partial)
-        if problem:
-            raise TransferError(f"The copy failed its integrity check: {problem}")
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    finally:
-        source.close()
     size = path.stat().st_size
     progress(TransferProgress("done", 1, 1, size, unit="files"))
     return DumpResult(path, 0, size)
@@ -103,14 +114,9 @@ def restore_sqlite(database: Any, path: Path, progress: Progress, cancel: thread
     from tui.services.transfer.restore import RestoreResult
 
     target = Path(database.path).resolve()
-    source = _open_source(path)
     staged = target.with_name(f".{target.name}.restore")
-    staged.unlink(missing_ok=True)
+    _verified_copy(path, staged, progress, cancel, f"{path} failed its integrity check; {target} was not touched")
     try:
-        _copy(source, staged, progress, cancel, "copying pages")
-        problem = integrity_problem(staged)
-        if problem:
-            raise TransferError(f"{path} failed its integrity check; {target} was not touched: {problem}")
         if cancel.is_set():
             raise TransferCancelled()
         _checkpoint(target)
@@ -122,8 +128,6 @@ def restore_sqlite(database: Any, path: Path, progress: Progress, cancel: thread
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
-    finally:
-        source.close()
     tables = _table_count(target)
     progress(TransferProgress("done", tables, tables, target.stat().st_size))
     return RestoreResult(path, "sqlite", tables)
@@ -133,7 +137,7 @@ def _checkpoint(target: Path) -> None:
     """Fold the target's WAL into it and empty it, or refuse while someone writes."""
     if not Path(f"{target}-wal").exists():
         return
-    conn = sqlite3.connect(target)
+    conn = connect_file(target, read_only=False)
     try:
         busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
@@ -143,7 +147,7 @@ def _checkpoint(target: Path) -> None:
 
 
 def _table_count(path: Path) -> int:
-    conn = sqlite3.connect(sqlite_file_uri(path, read_only=True), uri=True)
+    conn = connect_file(path, read_only=True)
     try:
         return int(conn.execute("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").fetchone()[0])
     finally:
