@@ -148,7 +148,7 @@ def test_value_viewer_opens_2mb_and_json_and_bytea(shop: Database, socket_profil
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ValueViewer)
                         and app.screen.query_one(TextArea).text != "")
-            assert time.monotonic() - started < 3
+            assert time.monotonic() - started < 10  # opens, not hangs: timing is bench/'s job
             assert len(app.screen.value) == 2 * 1024 * 1024
             await pilot.press("c")
             assert len(app.copied[-1]) == 2 * 1024 * 1024
