@@ -24,7 +24,7 @@ from tui.services.transfer import TransferError, TransferProgress
 from tui.services.transfer.child_env import child_environment
 from tui.services.transfer.child_process import ChildRun
 from tui.services.transfer.postgres_child import child_params
-from tui.services.transfer.tools import find_tool
+from tui.services.transfer.tools import tool_for
 
 Progress = Callable[[TransferProgress], None]
 _DATA_LINE = re.compile(r'processing data for table "?([^"]+)"?')
@@ -147,7 +147,7 @@ def _restore_archive(database: Database, params: dict[str, object], path: Path, 
                      progress: Progress, cancel: threading.Event, clean: bool, jobs: int) -> RestoreResult:
     """pg_restore: one job runs in one transaction; parallel jobs cannot, so their
     failure names what the restore created (or dropped) before it stopped."""
-    tool = find_tool("pg_restore", database.info.version_num)
+    tool = tool_for("pg_restore", database)
     total = archive_tables(tool.path, path)
     argv = [str(tool.path), "--verbose", "--no-password", "--exit-on-error", f"--dbname={dbname}"]
     if clean:
@@ -192,7 +192,7 @@ def partial_restore_hint(jobs: int, touched: list[str]) -> str:
 def _restore_plain(database: Database, params: dict[str, object], path: Path, dbname: str,
                    progress: Progress, cancel: threading.Event, notes: tuple[str, ...]) -> RestoreResult:
     """psql reads the script from a pipe we feed: bytes read is the progress."""
-    tool = find_tool("psql", database.info.version_num)
+    tool = tool_for("psql", database)
     argv = [str(tool.path), "--no-psqlrc", "--quiet", "--no-password", "--single-transaction",
             "--set=ON_ERROR_STOP=1", f"--dbname={dbname}", "--file=-"]
     total = path.stat().st_size
