@@ -55,6 +55,9 @@ def test_import_into_a_missing_table_or_schema_or_an_unwritable_table(
     code, out, err = run(["import", "dev", "nosuch.items", "f.csv", *base], capsys)
     assert (code, out, err) == (1, "", "bastion: nosuch.items: no such table, or no columns to fill.\n")
 
+    code, out, err = run(["import", "dev", "items", "f.csv", "--quote", "", *base], capsys)
+    assert (code, out, err) == (2, "", "bastion: --quote: one character, not ''.\n")
+
     code, out, err = run(["import", "as-reader", "items", "f.csv", *base], capsys)
     assert code == 1 and out == ""
     assert err.endswith("bastion: permission denied for table items. Nothing was imported.\n")

@@ -238,6 +238,8 @@ def cmd_import(args: argparse.Namespace, profile: Profile, database: Database, s
     refusal = import_refusal(profile, database)
     if refusal:
         raise CliError(refusal)
+    if len(args.quote) != 1:
+        raise CliError(f"--quote: one character, not {args.quote!r}.", EXIT_USAGE)
     schema, table = split_table(args.table, profile.is_sqlite)
     delimiter = "\t" if args.delimiter in ("\\t", "tab", "TAB") else args.delimiter
     options = CsvOptions(delimiter=delimiter, quote=args.quote, null=args.null, encoding=args.encoding,
