@@ -35,7 +35,7 @@ def dump_parser() -> argparse.ArgumentParser:
     parser.add_argument("profile")
     parser.add_argument("-o", "--output", metavar="FILE", type=Path,
                         help="where to write (default: PROFILE-DATE-TIME.dump / .sql, in the current folder)")
-    parser.add_argument("--format", choices=DUMP_FORMATS, default="custom",
+    parser.add_argument("--format", choices=DUMP_FORMATS,
                         help="custom (default: for pg_restore), plain (SQL, for psql) or directory (parallel restore)")
     parser.add_argument("--schema", action="append", default=[], metavar="S", help="only this schema (repeatable)")
     parser.add_argument("--table", action="append", default=[], metavar="T", help="only this table (repeatable)")
@@ -180,11 +180,33 @@ def split_table(name: str, sqlite: bool) -> tuple[str, str]:
     return schema, table
 
 
+def sqlite_refusal(command: str, args: argparse.Namespace) -> str | None:
+    """Why these pg_dump / pg_restore options cannot apply to a SQLite profile (dumped
+    and restored whole, as a SQLite file), or None: better refused than ignored."""
+    if command == "dump":
+        given = [f"--format {args.format}"] if args.format else []
+        given += [f"--schema {schema}" for schema in args.schema] + [f"--table {table}" for table in args.table]
+        given += ["--data-only"] * args.data_only + ["--schema-only"] * args.schema_only
+        what = "its dump is the whole database as a SQLite file (the online backup API)"
+        again = "without them (-o NAME.sqlite3 chooses the file)"
+    elif command == "restore":
+        given = ["--clean"] * args.clean + ([f"--jobs {args.jobs}"] if args.jobs != 1 else [])
+        what = "its restore replaces the whole file with a verified copy of the backup"
+        again = "without them"
+    else:
+        return None
+    if not given:
+        return None
+    return (f"{', '.join(given)}: {'pg_dump' if command == 'dump' else 'pg_restore'} options, and this is a "
+            f"SQLite profile: {what}. Nothing was done; run it again {again}.")
+
+
 def cmd_dump(args: argparse.Namespace, profile: Profile, database: Database, out: TextIO) -> int:
     from tui.services.transfer.dump import DumpRequest, default_dump_name, dump_database
 
-    path = args.output or Path(default_dump_name(profile, args.format))
-    request = DumpRequest(path=path, format=args.format, schemas=tuple(args.schema), tables=tuple(args.table),
+    fmt = args.format or "custom"
+    path = args.output or Path(default_dump_name(profile, fmt))
+    request = DumpRequest(path=path, format=fmt, schemas=tuple(args.schema), tables=tuple(args.table),
                           data_only=args.data_only, schema_only=args.schema_only)
     line = ProgressLine(sys.stderr)
     result = run_cancellable(lambda cancel: dump_database(database, request, line, cancel), line)
@@ -203,6 +225,8 @@ def cmd_restore(args: argparse.Namespace, profile: Profile, database: Database, 
     line = ProgressLine(sys.stderr)
     result = run_cancellable(lambda cancel: restore_database(database, profile, args.file, line, cancel,
                                                              clean=args.clean, jobs=args.jobs), line)
+    for note in result.notes:
+        print(f"bastion: {note}", file=sys.stderr)
     print(f"Restored {result.path} into '{profile.name}' ({plural(result.tables, 'table')}).", file=out)
     return EXIT_OK
 
@@ -214,6 +238,8 @@ def cmd_import(args: argparse.Namespace, profile: Profile, database: Database, s
     refusal = import_refusal(profile, database)
     if refusal:
         raise CliError(refusal)
+    if len(args.quote) != 1:
+        raise CliError(f"--quote: one character, not {args.quote!r}.", EXIT_USAGE)
     schema, table = split_table(args.table, profile.is_sqlite)
     delimiter = "\t" if args.delimiter in ("\\t", "tab", "TAB") else args.delimiter
     options = CsvOptions(delimiter=delimiter, quote=args.quote, null=args.null, encoding=args.encoding,
@@ -237,6 +263,8 @@ def run_transfer(command: str, argv: list[str], stdin: TextIO, out: TextIO) -> i
     args = parser.parse_args(argv)
     store = load_store(args.profiles)
     profile = get_profile(store, args.profile)
+    if profile.is_sqlite and (refusal := sqlite_refusal(command, args)):
+        raise CliError(refusal, EXIT_USAGE)
     vault = PasswordVault()
     database = connect(profile, vault, stdin)
     try:

@@ -58,7 +58,7 @@ class WorkspaceScreen(Screen[None]):
         # Data in and out (tui/widgets/transfer/); capitals: the panes' own keys are lower case.
         Binding("D", "dump", "Back up (dump)", show=False, id="workspace.dump"),
         Binding("L", "restore", "Restore a dump", show=False, id="workspace.restore"),
-        Binding("M", "import_csv", "Import CSV into the sidebar's table", show=False, id="workspace.import_csv"),
+        Binding("M", "import_csv", "Import CSV into the table shown", show=False, id="workspace.import_csv"),
     ]
 
     # Textual repaints the whole screen whenever the focus moves (Screen.focused is a

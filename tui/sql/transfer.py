@@ -14,12 +14,13 @@ WHERE c.relkind = 'r'
        OR n.nspname || '.' || c.relname = ANY(%(tables)s::text[]))
 """
 
-# A table's columns in order, with whether it takes a value on insert.
+# A table's columns in order, with whether it takes a value on insert; no rows for a
+# table (or schema) that does not exist: to_regclass is NULL where ::regclass raises.
 TABLE_COLUMNS = """
 SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null, a.atthasdef AS has_default
 FROM pg_attribute a
-WHERE a.attrelid = (quote_ident(%(schema)s) || '.' || quote_ident(%(name)s))::regclass
+WHERE a.attrelid = to_regclass(quote_ident(%(schema)s) || '.' || quote_ident(%(name)s))
   AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
 ORDER BY a.attnum
 """

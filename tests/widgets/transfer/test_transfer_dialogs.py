@@ -20,6 +20,7 @@ from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 from tui.screens.workspace import WorkspaceScreen
 from tui.services.transfer import TransferProgress
+from tui.widgets.browse import BrowsePane
 from tui.widgets.catalog_tree import CatalogTree
 from tui.widgets.transfer.copy_file_dialog import CopyFileDialog
 from tui.widgets.transfer.dump_dialog import DumpDialog
@@ -146,7 +147,8 @@ async def test_dump_import_and_restore_from_the_workspace_keys(tmp_path: Path, p
         tree.move_cursor(next(n for n in tree.root.children if n.data and n.data.name == "big_orders"))
         tree.focus()
         await pilot.press("M")
-        await until(pilot, lambda: "Select a table" in " ".join(str(n.message) for n in app._notifications))
+        await until(pilot, lambda: "big_orders is a view, not a table" in " ".join(str(n.message)
+                                                                                    for n in app._notifications))
         tree.move_cursor(next(n for n in tree.root.children if n.data and n.data.name == "orders"))
         await pilot.press("M")
         await wait_for_screen(pilot, ImportDialog)
@@ -207,3 +209,67 @@ async def test_esc_cancels_a_running_dump_and_leaves_no_file(people: Database, p
             assert str(dialog.query_one("#job-result", Static).render()) == "Cancelled: nothing was kept."
         blocker.rollback()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+async def test_m_imports_into_the_table_browse_shows_not_the_sidebars_cursor(tmp_path: Path,
+                                                                            profiles_file: Path) -> None:
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, total NUMERIC)")
+    profile = Profile(name="shop", driver="sqlite", path=str(db))
+    app = make_app(profiles_file, profile, start=profile)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, WorkspaceScreen)
+        await until(pilot, lambda: app.screen.query(CatalogTree))
+        tree = app.screen.query_one(CatalogTree)
+        await until(pilot, lambda: any(n.data and n.data.name == "orders" for n in tree.root.children))
+
+        def node(name: str):  # type: ignore[no-untyped-def]
+            return next(n for n in tree.root.children if n.data and n.data.name == name)
+
+        tree.move_cursor(node("orders"))
+        tree.focus()
+        await pilot.press("enter")  # orders opens in Browse
+        browse = app.screen.query_one(BrowsePane)
+        await until(pilot, lambda: browse.relation is not None and browse.relation.name == "orders")
+        tree.move_cursor(node("notes"))  # the sidebar's cursor moves on, Browse still shows orders
+        app.screen.set_focus(None)
+        await pilot.press("M")
+        await wait_for_screen(pilot, ImportDialog)
+        assert app.screen.table == "orders"
+        await pilot.press("escape")
+        await wait_for_screen(pilot, WorkspaceScreen)
+
+        tree.focus()  # from the sidebar: the table under its cursor
+        await pilot.press("M")
+        await wait_for_screen(pilot, ImportDialog)
+        assert app.screen.table == "notes"
+
+
+async def test_import_with_another_quote_and_into_a_missing_table(people: Database, tmp_path: Path) -> None:
+    csv = tmp_path / "quoted.csv"
+    csv.write_text("id,name,city\n1,'Lovelace, Ada',London\n2,'Turing, Alan',Wilmslow\n")
+    app = DialogApp(ImportDialog(SHOWN, people, "public", "people", path=csv))
+    async with app.run_test(size=(100, 30)) as pilot:
+        dialog = app.dialog
+        await until(pilot, lambda: dialog.is_attached and dialog.plan is not None)
+        dialog.query_one("#import-quote", Input).value = "''"
+        dialog.query_one("#import-quote", Input).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: "Quote: one character" in str(dialog.query_one("#job-error", Static).render()))
+        dialog.query_one("#import-quote", Input).value = "'"
+        await pilot.press("enter")
+        await until(pilot, lambda: dialog.plan is not None and dialog.plan.quote == "'")
+        assert dialog.plan.mapped_preview() == [["1", "Lovelace, Ada", "London"], ["2", "Turing, Alan", "Wilmslow"]]
+        await pilot.press("enter")
+        await until(pilot, lambda: dialog.state == "done")
+        assert str(dialog.query_one("#job-result", Static).render()).startswith("Imported 2 rows into public.people")
+    assert [tuple(row.values()) for row in people.read_rows("SELECT id, name FROM people ORDER BY id")] == \
+        [(1, "Lovelace, Ada"), (2, "Turing, Alan")]
+
+    app = DialogApp(ImportDialog(SHOWN, people, "public", "nosuch", path=csv))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: "no such table" in str(app.dialog.query_one("#job-error", Static).render()))
+        assert str(app.dialog.query_one("#job-error", Static).render()) == \
+            "public.nosuch: no such table, or no columns to fill."

@@ -24,7 +24,7 @@ from tui.services.transfer import TransferError, TransferProgress
 from tui.services.transfer.child_env import child_environment
 from tui.services.transfer.child_process import ChildRun
 from tui.services.transfer.postgres_child import child_params
-from tui.services.transfer.tools import find_tool
+from tui.services.transfer.tools import tool_for
 from tui.sql.transfer import DUMPED_TABLES
 
 DUMP_FORMATS = ("custom", "plain", "directory")
@@ -138,7 +138,7 @@ def dump_database(database: Database, request: DumpRequest, progress: Progress,
 
         return backup_sqlite(database, request.path, progress, cancel)
     request.check()
-    tool = find_tool("pg_dump", database.info.version_num)
+    tool = tool_for("pg_dump", database)
     total = count_tables(database, request)
     progress(TransferProgress("starting pg_dump", 0, total))
     partial = _partial_target(request.path, request.format)

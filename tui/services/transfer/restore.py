@@ -1,8 +1,9 @@
 """`pg_restore` (archives) or `psql` (plain SQL dumps) through the profile.
 
 Refused on a read-only profile; the caller asks for the typed name on production
-(`restore_question`). A plain dump runs in one transaction with ON_ERROR_STOP:
-a failure leaves nothing half-restored; an archive stops at its first error.
+(`restore_question`). A plain dump, and an archive restored with one job, run in
+one transaction that stops at the first error: a failure leaves the database as it
+was. Parallel jobs cannot share a transaction: their failure says what may be left.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ from tui.services.transfer import TransferError, TransferProgress
 from tui.services.transfer.child_env import child_environment
 from tui.services.transfer.child_process import ChildRun
 from tui.services.transfer.postgres_child import child_params
-from tui.services.transfer.tools import find_tool
+from tui.services.transfer.tools import tool_for
 
 Progress = Callable[[TransferProgress], None]
 _DATA_LINE = re.compile(r'processing data for table "?([^"]+)"?')
+# pg_restore --verbose: 'creating TABLE "public.a"', 'dropping INDEX "a_pkey"' …
+_OBJECT_LINE = re.compile(r'(creating|dropping) ([A-Z][A-Z ]*?) "?([^"]+)"?$')
 CHUNK = 256 * 1024
+LEFT_SHOWN = 8  # objects named in a partial restore's error, then "and N more"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class RestoreResult:
     path: Path
     kind: str  # "archive" or "plain"
     tables: int
+    notes: tuple[str, ...] = ()  # what the user should know, e.g. an option that did not apply
 
 
 def dump_kind(path: Path) -> str:
@@ -108,36 +113,86 @@ def restore_database(database: Database, profile: Profile, path: Path, progress:
     dbname = make_conninfo(dbname=str(database.info.database or profile.database or ""))
     params = child_params(database, RESTORE)
     if kind == "archive":
-        tool = find_tool("pg_restore", database.info.version_num)
-        total = archive_tables(tool.path, path)
-        argv = [str(tool.path), "--verbose", "--no-password", "--exit-on-error", f"--dbname={dbname}"]
-        if clean:
-            argv += ["--clean", "--if-exists"]
-        if jobs > 1:
-            argv.append(f"--jobs={jobs}")
-        argv.append(str(path))
-        done = 0
-        progress(TransferProgress("starting pg_restore", 0, total))
-        with child_environment(params) as env:
-            child = ChildRun(argv, env, cancel)
-            for line in child.lines():
-                match = _DATA_LINE.search(line or "")
-                if match:
-                    done += 1
-                    progress(TransferProgress(f"restoring {match.group(1)}", done, total))
-            child.finish("pg_restore")
-        progress(TransferProgress("done", done, total))
-        return RestoreResult(path, kind, done)
+        return _restore_archive(database, params, path, dbname, progress, cancel, clean, jobs)
     if clean:
-        raise TransferError("--clean applies to archives: a plain SQL dump drops what it was dumped with "
-                            "(pg_dump --clean) and nothing else.")
-    return _restore_plain(database, params, path, dbname, progress, cancel)
+        raise TransferError(plain_clean_refusal(path))
+    notes = (f"--jobs {jobs} is ignored: a plain SQL dump is one psql script, run in one transaction.",) \
+        if jobs > 1 else ()
+    return _restore_plain(database, params, path, dbname, progress, cancel, notes)
+
+
+def plain_clean_refusal(path: Path) -> str:
+    """Why --clean does not apply to this plain SQL dump, and what to do instead."""
+    if _plain_drops_first(path):
+        return (f"{path.name} is a plain SQL dump made with pg_dump --clean: it drops its own objects before "
+                "recreating them. Restore it without Clean first (--clean).")
+    return (f"{path.name} is a plain SQL dump without DROP statements: psql runs it as written, so Clean first "
+            "(--clean) cannot drop anything. Restore it into an empty database, or dump again with "
+            "pg_dump --clean, or as an archive (custom format, bastion dump's default) which --clean applies to.")
+
+
+def _plain_drops_first(path: Path) -> bool:
+    """Whether a plain dump starts with DROP statements (pg_dump --clean writes them all
+    before its first CREATE)."""
+    with path.open("rb") as script:
+        for line in script:
+            if line.startswith(b"DROP "):
+                return True
+            if line.startswith((b"CREATE ", b"COPY ", b"INSERT ", b"ALTER ")):
+                return False
+    return False
+
+
+def _restore_archive(database: Database, params: dict[str, object], path: Path, dbname: str,
+                     progress: Progress, cancel: threading.Event, clean: bool, jobs: int) -> RestoreResult:
+    """pg_restore: one job runs in one transaction; parallel jobs cannot, so their
+    failure names what the restore created (or dropped) before it stopped."""
+    tool = tool_for("pg_restore", database)
+    total = archive_tables(tool.path, path)
+    argv = [str(tool.path), "--verbose", "--no-password", "--exit-on-error", f"--dbname={dbname}"]
+    if clean:
+        argv += ["--clean", "--if-exists"]
+    argv.append(f"--jobs={jobs}" if jobs > 1 else "--single-transaction")
+    argv.append(str(path))
+    done = 0
+    touched: list[str] = []  # "TABLE public.a", "dropped INDEX a_pkey", in pg_restore's order
+    progress(TransferProgress("starting pg_restore", 0, total))
+    with child_environment(params) as env:
+        child = ChildRun(argv, env, cancel)
+        for line in child.lines():
+            match = _DATA_LINE.search(line or "")
+            if match:
+                done += 1
+                touched.append(f"TABLE DATA {match.group(1)}")
+                progress(TransferProgress(f"restoring {match.group(1)}", done, total))
+            elif obj := _OBJECT_LINE.search(line or ""):
+                touched.append(("dropped " if obj.group(1) == "dropping" else "") + f"{obj.group(2)} {obj.group(3)}")
+        try:
+            child.finish("pg_restore")
+        except TransferError as exc:
+            if jobs == 1:
+                raise TransferError(exc.message, "It ran in one transaction: nothing was restored, "
+                                                 "the database is as it was.") from None
+            raise TransferError(exc.message, partial_restore_hint(jobs, touched)) from None
+    progress(TransferProgress("done", done, total))
+    return RestoreResult(path, "archive", done)
+
+
+def partial_restore_hint(jobs: int, touched: list[str]) -> str:
+    """What a failed parallel restore may have left behind."""
+    if not touched:
+        return (f"With --jobs {jobs} it could not run in one transaction, but it stopped before "
+                "creating anything.")
+    shown = ", ".join(touched[:LEFT_SHOWN])
+    more = f" and {len(touched) - LEFT_SHOWN} more" if len(touched) > LEFT_SHOWN else ""
+    return (f"The restore is PARTIAL: with --jobs {jobs} it cannot run in one transaction, so what it did "
+            f"before the error stays: {shown}{more}. Restore with one job to get all or nothing.")
 
 
 def _restore_plain(database: Database, params: dict[str, object], path: Path, dbname: str,
-                   progress: Progress, cancel: threading.Event) -> RestoreResult:
+                   progress: Progress, cancel: threading.Event, notes: tuple[str, ...]) -> RestoreResult:
     """psql reads the script from a pipe we feed: bytes read is the progress."""
-    tool = find_tool("psql", database.info.version_num)
+    tool = tool_for("psql", database)
     argv = [str(tool.path), "--no-psqlrc", "--quiet", "--no-password", "--single-transaction",
             "--set=ON_ERROR_STOP=1", f"--dbname={dbname}", "--file=-"]
     total = path.stat().st_size
@@ -171,4 +226,4 @@ def _restore_plain(database: Database, params: dict[str, object], path: Path, db
         feeder.join()
         child.finish("psql (the whole script was rolled back)")
     progress(TransferProgress("done", tables, None, sent, total))
-    return RestoreResult(path, "plain", tables)
+    return RestoreResult(path, "plain", tables, notes)

@@ -1,7 +1,9 @@
 """Finding pg_dump, pg_restore and psql, and picking one that can talk to the server.
 
 pg_dump refuses a server of a newer major version ("aborting because of server
-version mismatch"); instead of that error, say which version is needed.
+version mismatch"); instead of that error, say which version is needed. A profile
+with sslrootcert=system (the OS's CA store) needs a 16 or newer: older libpq
+takes 'system' for a file name, and the TLS check would fail on a file that is not there.
 """
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import ssl
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.db.base import Database
+from tui.profiles.providers import SYSTEM_ROOTCERT_LIBPQ
 from tui.services.transfer import TransferError
 
 # A folder of PostgreSQL client programs to use instead of searching (e.g. /opt/pg17/bin).
@@ -87,21 +92,38 @@ def found_tools(name: str, environ: dict[str, str] | None = None) -> list[Client
     return tools
 
 
-def find_tool(name: str, server_version_num: int, environ: dict[str, str] | None = None) -> ClientTool:
-    """The first `name` whose major version is at least the server's; TransferError
-    naming the version needed (and what was found) when there is none."""
+def tool_for(name: str, database: Database, environ: dict[str, str] | None = None) -> ClientTool:
+    """find_tool for this connection: its server's major, and a libpq that knows
+    sslrootcert=system when the connection uses it."""
+    system_roots = getattr(database, "params", {}).get("sslrootcert") == "system"
+    return find_tool(name, database.info.version_num, environ, system_roots=system_roots)
+
+
+def find_tool(name: str, server_version_num: int, environ: dict[str, str] | None = None, *,
+              system_roots: bool = False) -> ClientTool:
+    """The first `name` whose major version is at least the server's (and 16 with
+    `system_roots`: sslrootcert=system); TransferError naming the version needed
+    (and what was found) when there is none."""
     needed = server_major(server_version_num)
+    floor = max(needed, server_major(SYSTEM_ROOTCERT_LIBPQ)) if system_roots else needed
     tools = found_tools(name, environ)
     for tool in tools:
-        if tool.major >= needed:
+        if tool.major >= floor:
             return tool
     where = "$" + BINDIR_VARIABLE if (environ or os.environ).get(BINDIR_VARIABLE) else \
         "PATH, pg_config --bindir and /usr/lib/postgresql/*/bin"
+    seen = ", ".join(f"{t.name} {t.major} ({t.path})" for t in tools)
+    hint = (f"Install the PostgreSQL {floor} client programs (Debian/Ubuntu: postgresql-client-{floor}, "
+            f"from apt.postgresql.org if your release lacks it), or set {BINDIR_VARIABLE} to their folder.")
+    if floor > needed and any(tool.major >= needed for tool in tools):
+        bundle = ssl.get_default_verify_paths().cafile
+        message = (f"The profile's sslrootcert=system (the system's CA store) needs {name} {floor} or newer: "
+                   f"older ones take 'system' for a file name; found only {seen}.")
+        hint += (" Or give the profile's sslrootcert the CA bundle's path instead"
+                 + (f" (here {bundle})." if bundle else "."))
+        raise TransferError(message, hint)
     if tools:
-        seen = ", ".join(f"{t.name} {t.major} ({t.path})" for t in tools)
-        message = f"The server is PostgreSQL {needed}: it needs {name} {needed} or newer; found only {seen}."
+        message = f"The server is PostgreSQL {needed}: it needs {name} {floor} or newer; found only {seen}."
     else:
         message = f"{name} was not found (looked in {where}); the server is PostgreSQL {needed}."
-    hint = (f"Install the PostgreSQL {needed} client programs (Debian/Ubuntu: postgresql-client-{needed}, "
-            f"from apt.postgresql.org if your release lacks it), or set {BINDIR_VARIABLE} to their folder.")
     raise TransferError(message, hint)

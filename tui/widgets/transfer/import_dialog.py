@@ -75,6 +75,7 @@ class ImportDialog(TransferJobDialog):
             return
         rows = [("File", SteadyInput(str(self.path or ""), placeholder="a .csv or .tsv file", id="import-path")),
                 ("Delimiter", SteadyInput(placeholder="detect (or , ; | \\t)", id="import-delimiter")),
+                ("Quote", SteadyInput('"', placeholder='" (one character)', id="import-quote")),
                 ("Header row", Select(HEADER_CHOICES, value="detect", allow_blank=False, id="import-header")),
                 ("NULL text", SteadyInput(placeholder="an unquoted empty field", id="import-null")),
                 ("Encoding", SteadyInput("utf-8", id="import-encoding")),
@@ -98,20 +99,27 @@ class ImportDialog(TransferJobDialog):
             self.preview()
 
     def options(self) -> CsvOptions:
-        """The form as CsvOptions."""
+        """The form as CsvOptions; TransferError for a quote that is not one character."""
         def value(widget_id: str) -> str:
             return self.query_one(widget_id, Input).value
 
         delimiter = value("#import-delimiter")
+        quote = value("#import-quote") or '"'
+        if len(quote) != 1:
+            raise TransferError(f"Quote: one character, not {quote!r}.")
         header = self.query_one("#import-header", Select).value
         columns = value("#import-columns").strip()
-        return CsvOptions(delimiter={"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter) or None,
+        return CsvOptions(delimiter={"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter) or None, quote=quote,
                           null=value("#import-null"), encoding=value("#import-encoding").strip() or "utf-8",
                           header=None if header == "detect" else header == "yes",
                           columns=tuple(columns.split(",")) if columns else None)
 
     def _form_key(self) -> tuple[object, ...]:
-        return (self.query_one("#import-path", Input).value, self.options())
+        """The form as typed: a preview is for this, and stale once it changes."""
+        fields = ("#import-path", "#import-delimiter", "#import-quote", "#import-null", "#import-encoding",
+                  "#import-columns")
+        header = self.query_one("#import-header", Select).value
+        return (*(self.query_one(field, Input).value for field in fields), header)
 
     def path_given(self) -> Path:
         raw = self.query_one("#import-path", Input).value.strip()
@@ -123,12 +131,12 @@ class ImportDialog(TransferJobDialog):
     def preview(self) -> None:
         """Read the file's start (in a worker) and show how it maps to the table."""
         try:
-            path = self.path_given()
+            path, options = self.path_given(), self.options()
         except TransferError as exc:
             self.show_error(str(exc))
             return
         self._planned_for = self._form_key()
-        self._plan(path, self.options())
+        self._plan(path, options)
 
     @work(thread=True, group="import-preview", exclusive=True, exit_on_error=False)
     def _plan(self, path: Path, options: CsvOptions) -> None:

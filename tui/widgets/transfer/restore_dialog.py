@@ -51,7 +51,7 @@ class RestoreDialog(TransferJobDialog):
         if self.profile.production:
             yield from self.typed_name_row(self.profile.name)
         note = ("The file is replaced only after the copy passed PRAGMA integrity_check." if self.profile.is_sqlite
-                else "An archive stops at its first error; a plain SQL dump runs in one transaction.")
+                else "One job: one transaction, all or nothing. More jobs (archives): faster, partial on error.")
         yield Static(note, classes="dialog-note")
 
     def on_mount(self) -> None:
@@ -79,7 +79,7 @@ class RestoreDialog(TransferJobDialog):
 
         def job(cancel: threading.Event, progress: Callable[[TransferProgress], None]) -> str:
             result = restore_database(database, profile, path, progress, cancel, clean=clean, jobs=jobs)
-            said = f"Restored {result.path} ({plural(result.tables, 'table')})."
+            said = " ".join([f"Restored {result.path} ({plural(result.tables, 'table')}).", *result.notes])
             if profile.is_sqlite:  # a connection opened before the rename still reads the old file
                 said += " The Query editor's open session still sees the old file: reopen the profile (ctrl+o)."
             return said
