@@ -34,6 +34,18 @@ def test_a_bare_sqlite_path_opens_the_file(store: ProfileStore, tmp_path: Path, 
     assert (profile.driver, profile.path, profile.label) == ("sqlite", str(tmp_path / "data" / "app.db"), "app.db")
 
 
+def test_an_existing_file_wins_over_a_profile_of_the_folder_name(store: ProfileStore, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    store.put(Profile(name="data", host="db.example", user="app"))
+    monkeypatch.chdir(tmp_path)
+    assert start_profile("data/app.db", store, PasswordVault()).database == "app.db"  # no such file: PROFILE/DB
+    (tmp_path / "data").mkdir()
+    sqlite3.connect(tmp_path / "data" / "app.db").execute("CREATE TABLE t (id int)").connection.close()
+    profile = start_profile("data/app.db", store, PasswordVault())
+    assert (profile.driver, profile.path) == ("sqlite", str(tmp_path / "data" / "app.db"))
+    assert start_profile("data/reports", store, PasswordVault()).database == "reports"
+
+
 @pytest.mark.parametrize(("make", "target", "message"), [
     (None, "missing.db", "missing.db: no such file"),
     ("notes.txt", "notes.txt", "not a SQLite database"),

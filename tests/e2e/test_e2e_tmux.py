@@ -687,3 +687,46 @@ def test_starts_and_quits_in_each_terminal_type(
     else:
         assert_ansi16_theme(capture, screen)
     quit_and_check_terminal(tmux, EXIT_TIMEOUT)
+
+
+# ---------------------------------------------------------------------------
+# Importing a multi-line paste (a terminal's bracketed paste)
+# ---------------------------------------------------------------------------
+
+
+def test_a_pasted_env_block_is_imported_whole(
+    tmp_path: Path, isolated_env: Path, pane_keyring: KeyringForPanes, make_tmux: Callable[..., Tmux],
+) -> None:
+    import json
+
+    password = f"Pw-{uuid.uuid4().hex[:8]}#x"
+    names = [f"paste-{uuid.uuid4().hex[:6]}", f"rep-{uuid.uuid4().hex[:6]}"]
+    pane_keyring.created.extend(names)
+    upper = [n.upper().replace("-", "_") for n in names]
+    pasted = (f"# from the wiki\nexport {upper[0]}__DB_URL='postgresql://app:{password}@db.example/shop'\n"
+              f"{upper[1]}_DB_HOST=rep.example {upper[1]}_DB_USER=rep {upper[1]}_DB_NAME=reports\n")
+    buffer = tmp_path / "pasted.txt"
+    buffer.write_text(pasted)
+    profiles = tmp_path / "profiles.yaml"
+    tmux = make_tmux({**base_env(isolated_env), **pane_keyring.env})
+    tmux.start([*bastion_command(), "--profiles", str(profiles)], cwd=tmp_path)
+    wait_for(tmux, "the picker", lambda s: "No profiles yet" in s, CONNECT_TIMEOUT)
+    tmux.send("i")
+    wait_for(tmux, "the import dialog", lambda s: "Import connections" in s, 10)
+    tmux.tmux("load-buffer", "-b", "pasted", str(buffer))
+    tmux.tmux("paste-buffer", "-p", "-d", "-b", "pasted", "-t", tmux.session)  # -p: bracketed, as a terminal
+    tmux.send("Enter")
+    wait_for(tmux, "the preview of both", lambda s: "Will create 2 profiles" in s, 10)
+    tmux.send("Enter")
+    wait_for(tmux, "both profiles in the picker", lambda s: names[0] in s and names[1] in s and "Will" not in s, 15)
+    quit_and_check_terminal(tmux, EXIT_TIMEOUT)
+    saved = profiles.read_text()
+    assert names[0] in saved and names[1] in saved and password not in saved
+    if pane_keyring.real is not None:
+        stored = _with_timeout(lambda: pane_keyring.real.get_password(KEYRING_SERVICE, names[0]), 10)
+    else:
+        stored = json.loads(Path(pane_keyring.env["BASTION_E2E_KEYRING_FILE"]).read_text())[
+            f"{KEYRING_SERVICE}\0{names[0]}"]
+    assert stored == password
+    written = [p for p in [profiles, *isolated_env.rglob("*")] if p.is_file()]
+    assert not [p for p in written if password.encode() in p.read_bytes()]

@@ -5,6 +5,7 @@ bad files, each refused with its file and line and nothing saved."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -171,3 +172,95 @@ def test_a_failed_write_leaves_no_password_behind(tmp_path: Path, profiles_file:
         carry_out(plan, store, KeyringStore())
     assert memory_keyring.entries == {}
     assert profiles_file.read_text() == "profiles:\n  x: [\n"
+
+
+PASTED_ONE = [("d", "h.example", None, "u", "d", None, HARD_PASSWORD)]
+QUOTED = HARD_PASSWORD.replace("%", "%25")  # as a URL holds it
+
+
+@pytest.mark.parametrize("pasted", [
+    f"DATABASE_URL=postgresql://u:{QUOTED}@h.example/d",
+    f'export DATABASE_URL="postgresql://u:{QUOTED}@h.example/d"\n',
+    f"sqlalchemy.url = postgresql+psycopg://u:{QUOTED.replace('%', '%%')}@h.example/d",
+    f"DB_HOST=h.example DB_USER=u DB_NAME=d DB_PASSWORD='{HARD_PASSWORD}'",
+    f"export PGHOST=h.example PGUSER=u PGDATABASE=d PGPASSWORD='{HARD_PASSWORD}'",
+    f"# from the wiki\r\nPGHOST=h.example\r\nPGUSER=u\r\n\r\nPGDATABASE=d  # reports\r\n"
+    f"PGPASSWORD='{HARD_PASSWORD}'\r\n",
+    f"PGPASSWORD='{HARD_PASSWORD}' psql -h h.example -U u -d d",
+    f"jdbc:postgresql://h.example/d?user=u&password={quote(HARD_PASSWORD, safe='')}",
+])
+def test_pasted_text_is_read_like_a_file(pasted: str) -> None:
+    found = import_source(pasted)
+    assert summary(found) == PASTED_ONE
+    if "=" in pasted.split("://")[0] and "psql" not in pasted:
+        assert "in pasted text:" in found[0].origin
+
+
+def test_pasted_docker_compose_variables_on_one_line() -> None:
+    assert summary(import_source("POSTGRES_USER=u POSTGRES_PASSWORD=pw1 POSTGRES_DB=d")) == [
+        ("d", "localhost", None, "u", "d", None, "pw1")]
+
+
+def test_pasted_compose_file_and_environment_block() -> None:
+    compose = ("services:\n  pg:\n    image: postgres:16\n    ports: ['5433:5432']\n    environment:\n"
+               "      POSTGRES_PASSWORD: ${PW:-devpw}\n  web:\n    environment:\n"
+               "      - DATABASE_URL=postgresql://postgres:devpw@pg/postgres\n")
+    found = import_source(compose)
+    assert summary(found) == [("pg", "localhost", 5433, "postgres", "postgres", None, "devpw"),
+                              ("web", "pg", None, "postgres", "postgres", None, "devpw")]
+    assert found[1].hints == ("host 'pg' is a docker-compose service name, reachable only inside compose's "
+                              "network: from this machine use localhost:5433",)
+    block = "    environment:\n      - POSTGRES_USER=app\n      - POSTGRES_PASSWORD=pw2\n"
+    assert summary(import_source(block)) == [("app", "localhost", None, "app", "app", None, "pw2")]
+
+
+def test_pasted_text_with_several_connections_named_from_prefixes() -> None:
+    found = import_source("AUTH__DB_URL=postgresql://auth:a1@auth.example/auth\n"
+                          "BILLING_DB_HOST=billing.example BILLING_DB_USER=billing BILLING_DB_PASSWORD=b2\n")
+    assert summary(found) == [("auth", "auth.example", None, "auth", "auth", None, "a1"),
+                              ("billing", "billing.example", None, "billing", None, None, "b2")]
+    assert [i.origin for i in found] == ["AUTH__DB_URL in pasted text:1",
+                                         "BILLING_DB_HOST, BILLING_DB_PASSWORD, BILLING_DB_USER in pasted text:2"]
+
+
+@pytest.mark.parametrize("pasted", ["DEBUG=1\nLOG_LEVEL=info\n", "hello there", "mydb"])
+def test_pasted_text_without_a_connection_names_what_was_looked_for(pasted: str) -> None:
+    with pytest.raises(SourceError, match=r"^pasted text: no connection found \(looked for a postgresql:// "
+                                          r"/ JDBC / sqlite:/// URL, a key=value DSN, the path of a file, "
+                                          r"DATABASE_URL"):
+        import_source(pasted)
+
+
+def test_pasted_text_errors_name_the_line() -> None:
+    with pytest.raises(SourceError, match=r"^pasted text:2: DB_HOST is set but no user"):
+        import_source("DEBUG=1\nDB_HOST=h.example DB_NAME=d\n")
+
+
+def test_the_compose_service_hint_for_every_kind_of_source(tmp_path: Path) -> None:
+    ini = write(tmp_path, "alembic.ini", "[alembic]\nsqlalchemy.url = postgresql://app@db/app\n")
+    sources = [str(ini), "postgresql://app@postgres/app", "psql -h database -U app -d app",
+               "jdbc:postgresql://pg:5432/app?user=app", "host=db user=app dbname=app",
+               "DATABASE_URL=postgresql://app@db/app"]
+    for source in sources:
+        [item] = import_source(source)
+        assert len(item.hints) == 1 and "is a docker-compose service name" in item.hints[0], source
+        assert "from this machine use localhost and the port the container publishes" in item.hints[0]
+    assert import_source("postgresql://app@db.example.com/app")[0].hints == ()
+
+
+def test_cli_import_dash_reads_all_of_stdin(profiles_file: Path, memory_keyring, isolated_env: Path,
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(
+        f"# staging\nexport DATABASE_URL='postgresql://app:{QUOTED}@stage.example/shop'\n"
+        "REPORTS_DB_HOST=rep.example REPORTS_DB_USER=rep REPORTS_DB_PASSWORD=Zq9-second\n"))
+    assert main(["profiles", "--profiles", str(profiles_file), "import", "-"]) == 0
+    out = capsys.readouterr().out
+    assert "from DATABASE_URL in pasted text:2" in out and "in pasted text:3" in out
+    assert HARD_PASSWORD not in out and "Zq9-second" not in out
+    assert ProfileStore(profiles_file).load().names() == ["reports", "shop"]
+    assert memory_keyring.entries == {("bastion", "shop"): HARD_PASSWORD, ("bastion", "reports"): "Zq9-second"}
+    written = [p for p in [profiles_file, *isolated_env.rglob("*")] if p.is_file()]
+    assert not [p for p in written if b"Zq9-second" in p.read_bytes() or HARD_PASSWORD.encode() in p.read_bytes()]

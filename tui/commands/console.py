@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from tui import __version__
 from tui.commands.errors import EXIT_USAGE, CliError
@@ -57,8 +58,6 @@ SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
 def sqlite_file_profile(target: str) -> Profile | None:
     """A profile for `bastion data/app.db` (an existing SQLite file), None when `target`
     is not a path to one; CliError for a file that is not SQLite or does not exist."""
-    from pathlib import Path
-
     path = Path(target).expanduser()
     if not path.is_file():
         if path.suffix.lower() in SQLITE_SUFFIXES:
@@ -83,7 +82,10 @@ def start_profile(target: str, store: ProfileStore, vault: PasswordVault) -> Pro
     if target in store.profiles or (store.file_error is None and target in store.names()):
         return get_profile(store, target)
     name, slash, database = target.partition("/")
-    if slash and database and name in store.names() and not target.startswith((".", "/", "~")):
+    # An existing file wins over PROFILE/DATABASE: `bastion data/app.db` opens that
+    # SQLite file even when a profile is named `data`.
+    is_file = Path(target).expanduser().is_file()
+    if slash and database and name in store.names() and not is_file and not target.startswith((".", "/", "~")):
         profile = get_profile(store, name)
         if profile.is_sqlite:
             raise CliError(f"profile '{name}' is a SQLite file: it has no other databases", EXIT_USAGE)

@@ -92,7 +92,9 @@ def profiles_parser() -> argparse.ArgumentParser:
                     "docker-compose.yml (environment: blocks). What will be created is shown first; on a "
                     "terminal you are asked. Passwords go to the OS keyring, never to the profiles file.",
     )
-    imp.add_argument("source", help="URL, DSN, psql line, path of a file, or - to read one line from stdin")
+    imp.add_argument("source", help="URL, DSN, psql line, path of a file, pasted text (.env lines, "
+                                    "sqlalchemy.url = …), or - to read all of stdin (e.g. `pbpaste | bastion "
+                                    "profiles import -`)")
     imp.add_argument("--name", help="profile name (default: from the variable prefix or the database name)")
     imp.add_argument("--yes", "-y", action="store_true", help="create them without asking")
     imp.add_argument("--password-source", choices=("keyring", "prompt"), default="keyring",
@@ -204,7 +206,7 @@ def cmd_import(store: ProfileStore, args: argparse.Namespace, vault: PasswordVau
     from tui.profiles.imports.plan import carry_out
 
     _writable(store)
-    source = stdin.readline().strip() if args.source == "-" else args.source
+    source = stdin.read() if args.source == "-" else args.source
     notes: list[str] = []
     try:
         found = import_source(source, args.name, notes)

@@ -1,29 +1,53 @@
-"""The picker's import dialog: paste a URL, DSN or psql line, or name a file
-(.env, alembic.ini, docker-compose.yml), see what will be created, then create it."""
+"""The picker's import dialog: paste a URL, DSN, psql line or the lines of a .env,
+alembic.ini or docker-compose.yml, or name such a file, see what will be created,
+then create it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static, TextArea
 
 from tui.widgets.dialogs.dialog import Dialog
-from tui.widgets.steady_input import SteadyInput
 
 if TYPE_CHECKING:
     from tui.profiles.imports import ImportPlan  # psycopg: loaded when a source is read
+
+
+class SourceArea(TextArea):
+    """Where the source is typed or pasted: a paste keeps all its lines (an Input
+    would keep the first); enter belongs to the dialog, so a newline only comes in
+    a paste."""
+
+    DEFAULT_CSS = "SourceArea { height: 4; }"  # two lines: the dialog still fits 80x24
+
+    def __init__(self, text: str, **kwargs: object) -> None:
+        super().__init__(text, soft_wrap=True, tab_behavior="focus", **kwargs)  # type: ignore[arg-type]
+        self.cursor_blink = False  # a blink is a redraw twice a second over SSH
+
+    def on_paste(self, event: events.Paste) -> None:
+        # A copied block usually ends in a newline: keep the cursor on its last line,
+        # in sight in a two-line box.
+        event.prevent_default()
+        if not self.read_only and (result := self.replace(event.text.rstrip("\r\n"), *self.selection)):
+            self.move_cursor(result.end_location)
+            self.focus()
 
 
 class ImportDialog(Dialog["ImportPlan"]):
     """Returns the plan to carry out (None on esc). Nothing is saved here: the
     first enter previews, a second enter on the same source accepts."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="import.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="import.cancel"),
+        # priority: before the TextArea turns enter into a newline
+        Binding("enter", "submit", "Preview", show=False, priority=True, id="import.submit"),
+    ]
 
     class Previewed(Message):
         """The source was read: what an import would create."""
@@ -51,9 +75,9 @@ class ImportDialog(Dialog["ImportPlan"]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="import-dialog"):
             yield Label("Import connections", classes="dialog-title")
-            yield Static("A URL, DSN or psql line, or the path of a .env, alembic.ini or docker-compose.yml:",
-                         markup=False)
-            yield SteadyInput(self.initial, id="import-source")
+            yield Static("Paste a URL, DSN, psql line or the lines of a .env, alembic.ini or docker-compose.yml, "
+                         "or type a file's path:", markup=False)
+            yield SourceArea(self.initial, id="import-source")
             with VerticalScroll(classes="dialog-scroll"):
                 yield Static("", id="import-preview", markup=False)
             yield Static("", id="import-error", classes="dialog-error", markup=False)
@@ -67,17 +91,16 @@ class ImportDialog(Dialog["ImportPlan"]):
         if self.initial:
             self._read(self.initial)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        source = event.value.strip()
+    def action_submit(self) -> None:
+        source = self.query_one(SourceArea).text.strip()
         if self.plan is not None and source == self.plan_source:
             self.dismiss(self.plan)
         elif source:
             self.query_one("#import-error", Static).update("Reading…")
             self._read(source)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.value.strip() != self.plan_source:
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area.text.strip() != self.plan_source:
             self.plan, self.plan_source = None, None
             self.query_one("#import-keys", Static).update("enter preview · enter again create · esc cancel")
 
@@ -87,6 +110,7 @@ class ImportDialog(Dialog["ImportPlan"]):
         from tui.profiles.imports import SourceError, import_source, plan_import
         from tui.secrets import redact
 
+        source = source.strip()
         notes: list[str] = []
         try:
             found = import_source(source, None, notes)

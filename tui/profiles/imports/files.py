@@ -1,5 +1,6 @@
 """Connections in the files people have: `.env` and `.properties`, alembic.ini,
-docker-compose.yml, and a pasted `PGPASSWORD=… psql -h … -U … -d …` line.
+docker-compose.yml, and a pasted `PGPASSWORD=… psql -h … -U … -d …` line; pasted
+text goes through the same parsers as a file (its origin "pasted text").
 
 Every problem names the file and line; a file that is too big, not UTF-8 or holds
 no connection is refused with a message, never half imported.
@@ -157,11 +158,12 @@ def _interpolate(value: str, dotenv: dict[str, str]) -> str:
     return value.replace("$$", "$")
 
 
-def compose_connections(text: str, path: Path, name: str | None,
-                        notes: list[str] | None) -> list[ImportedProfile]:
+def compose_connections(text: str, path: Path, name: str | None, notes: list[str] | None,
+                        dotenv_path: Path | None) -> list[ImportedProfile]:
     """The connections in a docker-compose file's `environment:` blocks (map or
     list form): a postgres service as localhost and its published port, the
-    others as they are, with a hint where their host is a service name."""
+    others as they are, with a hint where their host is a service name.
+    `dotenv_path`: the .env `${VAR}` is read from (none for pasted text)."""
     from tui.profiles.model import ProfileFileError
     from tui.profiles.parse import compose
 
@@ -172,9 +174,8 @@ def compose_connections(text: str, path: Path, name: str | None,
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
         raise SourceError(f"{path}: no `services:` mapping: not a docker-compose file")
-    dotenv_path = path.parent / ".env"
     dotenv = ({v.key: v.value for v in env_variables(read_source(dotenv_path), dotenv_path)}
-              if dotenv_path.is_file() else {})
+              if dotenv_path is not None and dotenv_path.is_file() else {})
     text_lines = text.splitlines()
     found: list[ImportedProfile] = []
     for service, spec in services.items():
@@ -195,7 +196,7 @@ def compose_connections(text: str, path: Path, name: str | None,
             found.append(item.with_changes(origin=origin))
     service_names = {str(s) for s in services}
     ports = {str(s): _published_port(spec) for s, spec in services.items() if isinstance(spec, dict)}
-    return [_with_host_hint(item, service_names, ports) for item in found]
+    return [with_compose_hint(item, service_names, ports) for item in found]
 
 
 def _compose_variables(service: str, environment: Any, lines: dict[tuple[str, ...], int],
@@ -214,39 +215,67 @@ def _compose_variables(service: str, environment: Any, lines: dict[tuple[str, ..
     return variables
 
 
-def _with_host_hint(item: ImportedProfile, services: set[str], ports: dict[str, int | None]) -> ImportedProfile:
+def with_compose_hint(item: ImportedProfile, services: set[str] | None = None,
+                      ports: dict[str, int | None] | None = None) -> ImportedProfile:
+    """`item`, with a hint when its host is a docker-compose service name (`db`,
+    `postgres`, … or one of `services`) that only resolves inside compose's network;
+    a second call adds nothing."""
     host = item.profile.host or ""
-    if host not in services and host.lower() not in COMPOSE_HOSTS:
+    if host not in (services or set()) and host.lower() not in COMPOSE_HOSTS:
         return item
-    port = ports.get(host)
+    if any("docker-compose service name" in hint for hint in item.hints):
+        return item
+    port = (ports or {}).get(host)
     where = f"localhost:{port}" if port else "localhost and the port the container publishes"
     hint = (f"host '{host}' is a docker-compose service name, reachable only inside compose's network: "
             f"from this machine use {where}")
     return item.with_changes(hints=(*item.hints, hint))
 
 
-def env_connections(text: str, path: Path, name: str | None, notes: list[str] | None) -> list[ImportedProfile]:
+def env_connections(text: str, path: Path, name: str | None, notes: list[str] | None,
+                    pasted: bool = False) -> list[ImportedProfile]:
     """A `.env` / `.properties` file: its variables and any psql command lines."""
-    found = connections_in(env_variables(text, path), path, name, notes)
+    found = connections_in(env_variables(text, path, pasted), path, name, notes)
     for number, line in enumerate(text.splitlines(), 1):
         if not line.lstrip().startswith("#") and is_psql_line(line):
             found.append(parse_psql_line(line.strip(), name, f"psql command in {path.name}:{number}"))
-    return [_with_host_hint(item, set(), {}) for item in found]
+    return found
+
+
+def _connections(text: str, path: Path, name: str | None, notes: list[str] | None,
+                 pasted: bool) -> list[ImportedProfile]:
+    """Every connection in a file's (or a paste's) text, whatever its kind."""
+    lower = path.name.lower()
+    is_yaml = pasted or lower.endswith((".yml", ".yaml"))
+    if is_yaml and ("compose" in lower or re.search(r"^services\s*:", text, re.M)):
+        found = compose_connections(text, path, name, notes, None if pasted else path.parent / ".env")
+    elif re.search(r"^\s*sqlalchemy\.url\s*[=:]", text, re.M):
+        found = alembic_connections(text, path, name)
+    else:
+        found = env_connections(text, path, name, notes, pasted)
+    if not found:
+        also = "a postgresql:// / JDBC / sqlite:/// URL, a key=value DSN, the path of a file, " if pasted else ""
+        raise SourceError(
+            f"{path}: no connection found (looked for {also}DATABASE_URL / *_DB_URL lines, DB_HOST + DB_USER, "
+            "POSTGRES_USER / POSTGRES_PASSWORD, PG* variables, JDBC URLs, a psql command, sqlalchemy.url, "
+            "docker-compose environment blocks)")
+    return found
 
 
 def import_file(path: Path, name: str | None = None, notes: list[str] | None = None) -> list[ImportedProfile]:
     """Every connection in the file, whatever its kind; SourceError when there is none."""
-    text = read_source(path)
-    lower = path.name.lower()
-    if lower.endswith((".yml", ".yaml")) and ("compose" in lower or re.search(r"^services\s*:", text, re.M)):
-        found = compose_connections(text, path, name, notes)
-    elif re.search(r"^\s*sqlalchemy\.url\s*[=:]", text, re.M):
-        found = alembic_connections(text, path, name)
-    else:
-        found = env_connections(text, path, name, notes)
-    if not found:
-        raise SourceError(
-            f"{path}: no connection found (looked for DATABASE_URL / *_DB_URL lines, DB_HOST + DB_USER, "
-            "POSTGRES_USER / POSTGRES_PASSWORD, PG* variables, JDBC URLs, a psql command, sqlalchemy.url, "
-            "docker-compose environment blocks)")
-    return found
+    return _connections(read_source(path), path, name, notes, pasted=False)
+
+
+PASTED = Path("pasted text")
+
+
+def import_text(text: str, name: str | None = None, notes: list[str] | None = None) -> list[ImportedProfile]:
+    """Every connection in pasted text (.env lines, `KEY=v KEY=v` on one line,
+    alembic's sqlalchemy.url, a compose file or its `environment:` block, psql lines),
+    named "pasted text" in origins and messages; SourceError when there is none."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if len(text.encode()) > MAX_SOURCE_BYTES:
+        raise SourceError(f"{PASTED}: {len(text.encode()) // 1024:,} KB is too big for connection settings "
+                          f"(at most {MAX_SOURCE_BYTES // 1024:,} KB): is it the right text?")
+    return _connections(text, PASTED, name, notes, pasted=True)

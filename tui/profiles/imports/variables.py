@@ -11,6 +11,7 @@ are one connection per prefix. The prefix names the profile (`AUTH_SERVICE__` ->
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class Variable:
     line: int
 
 
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(?P<value>.*?)\s*$")
 _URL_VALUE = re.compile(r"^(?:jdbc:)?(?:postgres(?:ql)?|sqlite)(?:\+[A-Za-z0-9_]+)?://", re.I)
 _URL_KEY = re.compile(r"^(?P<prefix>.*?)(?:DATABASE_URL|DB_URL|DATABASE_URI|DB_URI|DB_DSN|DATABASE_DSN|"
@@ -61,26 +63,52 @@ def unquote_value(raw: str) -> str:
     return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
 
 
-def env_variables(text: str, path: Path) -> list[Variable]:
+def _shell_assignments(line: str) -> list[tuple[str, str]] | None:
+    """`DB_HOST=h DB_USER='u' DB_NAME=d` (several on one line, as a shell reads
+    them), or None when the line is not only assignments."""
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError:
+        return None
+    if words[:1] == ["export"]:
+        words = words[1:]
+    pairs = [(key, value) for key, sep, value in (word.partition("=") for word in words) if sep]
+    if len(pairs) < 2 or len(pairs) != len(words) or not all(_KEY.match(key) for key, _ in pairs):
+        return None
+    return pairs
+
+
+def env_variables(text: str, path: Path, pasted: bool = False) -> list[Variable]:
     """Every assignment of a `.env` (or `.properties`) text; a key set twice to
-    different values is an error naming both lines."""
+    different values is an error naming both lines. `pasted`: also several
+    assignments on one line and compose's `- KEY=value` list items."""
     seen: dict[str, Variable] = {}
     found: list[Variable] = []
     for number, line in enumerate(text.splitlines(), 1):
         if line.lstrip().startswith(("#", ";", "!")):
             continue
-        match = _ASSIGNMENT.match(line)
-        if not match:
-            continue
-        variable = Variable(match["key"], unquote_value(match["value"]), number)
-        earlier = seen.get(variable.key)
-        if earlier is not None and earlier.value != variable.value:
-            raise SourceError(f"{path}:{number}: {variable.key} is set twice to different values "
-                              f"(lines {earlier.line} and {number}): remove the one you do not mean")
-        if earlier is None:
-            seen[variable.key] = variable
-            found.append(variable)
+        assignments = None
+        if pasted:
+            line = re.sub(r"^\s*-\s+", "", line)
+            assignments = _shell_assignments(line)
+        if assignments is None:
+            match = _ASSIGNMENT.match(line)
+            if not match:
+                continue
+            assignments = [(match["key"], unquote_value(match["value"]))]
+        for key, value in assignments:
+            _add_variable(Variable(key, value, number), seen, found, path)
     return found
+
+
+def _add_variable(variable: Variable, seen: dict[str, Variable], found: list[Variable], path: Path) -> None:
+    earlier = seen.get(variable.key)
+    if earlier is not None and earlier.value != variable.value:
+        raise SourceError(f"{path}:{variable.line}: {variable.key} is set twice to different values "
+                          f"(lines {earlier.line} and {variable.line}): remove the one you do not mean")
+    if earlier is None:
+        seen[variable.key] = variable
+        found.append(variable)
 
 
 def _prefix_name(prefix: str) -> str:
