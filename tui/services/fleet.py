@@ -36,9 +36,12 @@ from tui.profiles import Profile, SshConfig
 from tui.secrets import PasswordVault
 from tui.services.connect import known_password
 from tui.services.pooler import PoolerConsole, PoolerError
+from tui.services.replication import RECEIVER_HIDDEN
 from tui.sql.fleet import FLEET_PULSE
 
 HISTORY = 60  # TPS samples kept for a row's sparkline
+RECEIVER_DOWN = "receiver down"
+LAG_UNKNOWN = "unknown"  # a receiver runs, its state hidden from this role (then the row's reason says why)
 
 
 class FleetError(Exception):
@@ -61,7 +64,7 @@ class FleetRow:
     waiting: int | None = None  # waiting on locks (pooler: clients waiting for a server)
     longest_xact_s: float | None = None
     lag_s: float | None = None
-    lag_note: str = ""  # e.g. "receiver down": a lag figure that would lie is not shown
+    lag_note: str = ""  # RECEIVER_DOWN or LAG_UNKNOWN: a lag figure that would lie is not shown
     tps: float | None = None
     tps_history: list[float] = field(default_factory=list)
     size: float | None = None
@@ -194,8 +197,10 @@ class FleetPoller:
         row.sessions, row.max_connections = pulse["sessions"], pulse["max_connections"]
         row.active, row.waiting = pulse["active"], pulse["waiting_on_locks"]
         row.longest_xact_s, row.size = pulse["longest_xact_s"], pulse["database_size"]
-        if pulse["in_recovery"] and pulse["receiver_status"] != "streaming":
-            row.lag_s, row.lag_note = None, "receiver down"
+        if pulse["in_recovery"] and pulse["receiver_status"] is None and pulse["receiver_pid"] is not None:
+            row.lag_s, row.lag_note, row.reason = None, LAG_UNKNOWN, RECEIVER_HIDDEN
+        elif pulse["in_recovery"] and pulse["receiver_status"] != "streaming":
+            row.lag_s, row.lag_note = None, RECEIVER_DOWN
         else:
             row.lag_s, row.lag_note = pulse["replication_lag_s"], ""
         self._record_tps(target, row, pulse["xacts"], own_xacts=1)
