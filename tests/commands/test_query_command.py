@@ -117,7 +117,7 @@ def test_production_writes_need_confirm_and_the_server_decides(shop: Path,
     code, out, _ = query(shop, capsys, "prod", "DELETE FROM t WHERE id = 1", "--confirm", "prod")
     assert (code, out) == (0, "DELETE 1\n")
     code, _, err = query(shop, capsys, "dev", "INSERT INTO t (id) VALUES (9)", "--read-only")
-    assert code == 1 and "read-only transaction" in err
+    assert code == 1 and "read-only transaction" in err and "standby" not in err  # a primary: no standby hint
     # The user's own BEGIN READ WRITE cannot lift a read-only profile: the trial is read-only.
     code, _, err = query(shop, capsys, "dev", "BEGIN READ WRITE; INSERT INTO t (id) VALUES (9); COMMIT",
                          "--read-only")
@@ -155,3 +155,16 @@ def test_a_sqlite_profile_gets_the_same_formats_and_production_rule(
     assert code == 1 and "writes, on production profile lite: not run" in err
     assert query(profiles_file, capsys, "lite", "DELETE FROM t WHERE id = 2", "--confirm", "lite")[0] == 0
     assert query(profiles_file, capsys, "lite", "SELECT count(*) AS n FROM t", "--format", "tsv")[1] == "n\n1\n"
+
+
+def test_a_write_on_a_standby_says_why_after_the_servers_error(pg_replica, profiles_file: Path,  # type: ignore[no-untyped-def]
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    replica = pg_replica.cluster
+    ProfileStore(profiles_file).load().put(Profile(name="replica", host=str(replica.socket_dir), port=replica.port,
+                                                   database="postgres", user=replica.superuser, password="none"))
+    code, _, err = query(profiles_file, capsys, "replica", "CREATE TABLE nope (x int)")
+    assert code == 1
+    server, hint = err.splitlines()[:2]
+    assert server == "bastion: ERROR:  cannot execute CREATE TABLE in a read-only transaction"
+    assert hint.startswith("bastion: Not written: this server is a standby (in recovery)")
+    assert query(profiles_file, capsys, "replica", "SELECT 1 AS one", "--format", "csv")[:2] == (0, "one\n1\n")

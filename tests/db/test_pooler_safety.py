@@ -4,18 +4,27 @@ next client, and never a READ-ONLY badge the server does not back."""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
 import psycopg
 import pytest
 from helpers.browse_data import SETUP
-from helpers.topology_rig import PgBouncer
+from helpers.topology_rig import PGBOUNCER, PgBouncer
+from psycopg import sql
 
 from tui.db import open_database
 from tui.db.reader import source_for
 from tui.db.roles import ACTIVITY
 from tui.profiles import Profile
+from tui.screens.workspace import unapplied_settings
 from tui.services.activity import ActivityMonitor
 from tui.services.browse import KeysetPager, describe_relation
 from tui.widgets.connection_header import header_text
+
+# For the tests that start a PgBouncer of their own (the fixtures skip by themselves).
+needs_pgbouncer = pytest.mark.skipif(
+    not Path(PGBOUNCER).is_file(), reason="pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
 
 
 def pooled(pgbouncer: PgBouncer, database: str, **changes: object) -> Profile:
@@ -144,6 +153,7 @@ def test_read_only_not_enforced_refuses_writes_itself(pgbouncer: PgBouncer, pg_c
         assert conn.execute("SELECT count(*) FROM ledger").fetchone() == (0,)
 
 
+@needs_pgbouncer
 def test_options_silently_dropped_are_noticed(pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
     # Managed poolers often set ignore_startup_parameters = options: the connection
     # works and read-only is silently gone (an INSERT landed under a READ-ONLY badge).
@@ -163,9 +173,40 @@ def test_options_silently_dropped_are_noticed(pg_cluster, pg_database: str) -> N
         bouncer.stop()
 
 
-def test_settings_a_pooler_kept_from_the_server_are_named(pgbouncer: PgBouncer, pg_database: str) -> None:
-    from tui.screens.workspace import unapplied_settings
+@needs_pgbouncer
+def test_a_statement_timeout_or_search_path_silently_dropped_is_noticed(pg_cluster, pg_database: str) -> None:  # type: ignore[no-untyped-def]
+    # Not read-only, and a user the admin console refuses (as on a managed pooler):
+    # only the session's own settings can tell that the startup options were dropped.
+    user, secret = f"app_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(user), sql.Literal(secret)))
+    bouncer = PgBouncer(pg_cluster, ignore_startup_parameters="extra_float_digits,options",
+                        users={user: secret}).start()
+    try:
+        for changes, lost in (({"statement_timeout": "5s"}, "statement_timeout"),
+                              ({"search_path": "app, public"}, "search_path")):
+            profile = pooled(bouncer, pg_database, user=user, **changes)
+            database = open_database(profile, secret)
+            try:
+                assert database.info.statement_timeout == "0" and database.info.pooler == "a pooler?"
+                assert unapplied_settings(profile, database.info) == lost
+            finally:
+                database.close()
+    finally:
+        bouncer.stop()
+        with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(user)))
+    # Straight to the server the same settings apply, written the server's own way: no false alarm.
+    direct = Profile(name="direct", host=str(pg_cluster.socket_dir), port=pg_cluster.port, database=pg_database,
+                     user=pg_cluster.superuser, password="none", statement_timeout="5000", search_path="app,public")
+    database = open_database(direct)
+    try:
+        assert database.info.statement_timeout == "5s" and database.info.pooler is None
+    finally:
+        database.close()
 
+
+def test_settings_a_pooler_kept_from_the_server_are_named(pgbouncer: PgBouncer, pg_database: str) -> None:
     profile = pooled(pgbouncer, pg_database, statement_timeout="5s", search_path="app")
     database = open_database(profile, pgbouncer.password)
     try:

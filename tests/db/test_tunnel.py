@@ -404,21 +404,26 @@ def test_ssh_messages_since_a_mark_are_only_the_new_lines() -> None:
     assert "open failed" in tunnel.ssh_messages()
 
 
-def test_the_fleet_shares_one_tunnel_per_jump_and_database_host(sshd: SshServer, pg_cluster: LocalCluster,
-                                                                pg_database: str) -> None:
+def test_the_fleet_shares_one_tunnel_per_jump_host(sshd: SshServer, pg_cluster: LocalCluster, pgbouncer,  # type: ignore[no-untyped-def]
+                                                   pg_database: str) -> None:
     from tui.secrets import PasswordVault
     from tui.services.fleet import FleetPoller
 
     profiles = [tunnel_profile(sshd, pg_cluster, pg_database, name=name, database=database)
                 for name, database in (("via-jump-a", pg_database), ("via-jump-b", "postgres"))]
+    # Another database port behind the same jump host (the pooler): one more -L, not one more ssh.
+    profiles.append(tunnel_profile(sshd, pg_cluster, pg_database, name="via-jump-pooled", port=pgbouncer.port))
     vault = PasswordVault()
     for profile in profiles:  # typed once this session; the fleet itself never asks
         vault.remember(profile.name, pg_cluster.password, persist=False)
     poller = FleetPoller(profiles, vault, timeout=10.0)
     try:
         rows = poller.poll()
-        assert [(r.name, r.status) for r in rows] == [("via-jump-a", "ok"), ("via-jump-b", "ok")], rows
+        assert [(r.name, r.status) for r in rows] == [
+            ("via-jump-a", "ok"), ("via-jump-b", "ok"), ("via-jump-pooled", "ok")], rows
         assert poller.tunnel_count == 1 and live_tunnels() == 1
+        [command] = ssh_processes_for(f"-p {sshd.port}")
+        assert command.count(" -L ") == 2  # two database ports (the pooler's and the server's), one ssh
     finally:
         poller.close()
     assert live_tunnels() == 0

@@ -33,11 +33,13 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from tui.demo.cluster import LocalCluster, cluster_temp_dir, free_port
 
@@ -190,6 +192,23 @@ class Replica:
     def stop(self) -> None:
         self.cluster.stop()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def plain_role_on(replica: Replica) -> Iterator[str]:
+    """A login role without pg_monitor/pg_read_all_stats, created on the primary and
+    replayed on the standby (where it logs in over the trusted socket)."""
+    name = f"plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(replica.primary.socket_conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    try:
+        replica.wait_caught_up()
+        yield name
+    finally:
+        with psycopg.connect(replica.cluster.socket_conninfo(), autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (name,))
+        with psycopg.connect(replica.primary.socket_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from helpers.pilot import until
+from helpers.topology_rig import PgBouncer, Replica
 from psycopg import sql
 
 from tui.app import BastionApp
@@ -23,34 +24,52 @@ from tui.settings import Settings
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 FIXED_DIR = Path("/tmp/bastion-fleet-snapshots")
-NAMES = ("fleet_billing", "fleet_orders", "fleet_shop")
+# Sixteen databases of the suite's cluster, three of them in group `eu`.
+EU = ("billing", "orders", "shop")
+# The host that refuses sorts first: its row is the highlighted one, and its detail line has no port.
+NAMES = ("audit", "billing", "catalog", "crm", "events", "inventory", "ledger", "mail", "orders",
+         "payments", "reports", "search", "shop", "tickets", "users", "warehouse")
+
+
+@pytest.fixture(scope="module")
+def fleet_databases(pg_cluster: LocalCluster) -> Iterator[None]:
+    """The sixteen databases, created once for the module's tests."""
+    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+        for name in NAMES:
+            database = sql.Identifier(f"fleet_{name}")
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(database))
+    yield
+    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
+        for name in NAMES:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(f"fleet_{name}")))
 
 
 @pytest.fixture
-def fleet_profiles(pg_cluster: LocalCluster, fixed_dir: Path) -> Iterator[Path]:
-    """A profiles file: three databases of the suite's cluster (group `eu`), a
-    host that refuses, an SQLite file."""
+def fleet_profiles(pg_cluster: LocalCluster, pg_replica: Replica, pgbouncer: PgBouncer, fleet_databases: None,
+                   fixed_dir: Path, memory_keyring) -> Path:  # type: ignore[no-untyped-def]
+    """A profiles file of twenty: sixteen databases of the suite's cluster (groups
+    `eu` and `us`), its streaming replica, PgBouncer's admin console, a host that
+    refuses (group `us`) and an SQLite file."""
     with sqlite3.connect(FIXED_DIR / "cache.db") as conn:
         conn.execute("CREATE TABLE t (x)")
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        for name in NAMES:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     lines = ["profiles:"]
     for name in NAMES:
-        short = name.removeprefix("fleet_")
-        lines += [f"  {short}:", f"    host: {pg_cluster.socket_dir}", f"    port: {pg_cluster.port}",
-                  f"    database: {name}", f"    user: {pg_cluster.superuser}", "    password: none",
-                  "    group: eu"]
+        lines += [f"  {name}:", f"    host: {pg_cluster.socket_dir}", f"    port: {pg_cluster.port}",
+                  f"    database: fleet_{name}", f"    user: {pg_cluster.superuser}", "    password: none",
+                  f"    group: {'eu' if name in EU else 'us'}"]
+    replica = pg_replica.cluster
     lines += ["  archive:", "    host: 127.0.0.1", "    port: 1", "    database: archive", "    user: ops",
               "    password: none", "    group: us",
-              "  cache:", "    driver: sqlite", f"    path: {FIXED_DIR / 'cache.db'}"]
+              "  cache:", "    driver: sqlite", f"    path: {FIXED_DIR / 'cache.db'}",
+              "  replica:", f"    host: {replica.socket_dir}", f"    port: {replica.port}", "    database: postgres",
+              f"    user: {replica.superuser}", "    password: none",
+              "  pooler:", "    host: 127.0.0.1", f"    port: {pgbouncer.port}", "    database: pgbouncer",
+              f"    user: {pgbouncer.user}", "    password: keyring"]
+    memory_keyring.set_password("bastion", "pooler", pgbouncer.password)
     path = FIXED_DIR / "profiles.yaml"
     path.write_text("\n".join(lines) + "\n")
-    yield path
-    with psycopg.connect(pg_cluster.socket_conninfo(), autocommit=True) as conn:
-        for name in NAMES:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    return path
 
 
 def fleet_app(path: Path, group: str | None = None) -> BastionApp:
@@ -70,9 +89,12 @@ async def test_fleet_polls_every_profile(fleet_profiles: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, FleetScreen) and fleet(app).polls >= 1, timeout=15)
         rows = {row.name: row for row in fleet(app).rows}
+        assert len(rows) == 20
         assert {n: r.status for n, r in rows.items()} == {
-            "billing": "ok", "orders": "ok", "shop": "ok", "archive": "error", "cache": "ok"}
-        assert rows["shop"].role == "primary" and rows["cache"].role == "sqlite"
+            **{name: "ok" for name in NAMES}, "archive": "error", "cache": "ok", "replica": "ok", "pooler": "ok"}
+        assert {n: r.role for n, r in rows.items() if n not in NAMES} == {
+            "archive": "", "cache": "sqlite", "replica": "standby", "pooler": "pooler"}
+        assert {rows[name].role for name in NAMES} == {"primary"}
         assert "refused" in rows["archive"].reason.lower()
         # Problems first when sorted by status.
         while fleet(app).sort_column != "status":
@@ -90,14 +112,18 @@ async def test_fleet_of_one_group(fleet_profiles: Path) -> None:
     app = fleet_app(fleet_profiles, group="eu")
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, FleetScreen) and fleet(app).polls >= 1, timeout=15)
-        assert sorted(r.name for r in fleet(app).rows) == ["billing", "orders", "shop"]
+        assert sorted(r.name for r in fleet(app).rows) == list(EU)
         await pilot.press("escape")
         assert not isinstance(app.screen, FleetScreen)
 
 
 def test_cli_group_that_names_nothing(fleet_profiles: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["fleet", "--profiles", str(fleet_profiles), "--group", "apac"]) == 2
-    assert "No profile is in group 'apac'. Groups in the profiles: eu, us." in capsys.readouterr().err
+    # As an option or as the argument (`bastion fleet eu`): the same group.
+    for argv in (["--group", "apac"], ["apac"], ["apac", "--group", "apac"]):
+        assert main(["fleet", "--profiles", str(fleet_profiles), *argv]) == 2
+        assert "No profile is in group 'apac'. Groups in the profiles: eu, us." in capsys.readouterr().err
+    assert main(["fleet", "--profiles", str(fleet_profiles), "eu", "--group", "us"]) == 2
+    assert "two groups given (eu and --group us): give one" in capsys.readouterr().err
 
 
 def _masked(row: FleetRow) -> FleetRow:
@@ -106,8 +132,11 @@ def _masked(row: FleetRow) -> FleetRow:
         return row
     if row.role == "sqlite":
         return dataclasses.replace(row, version="3", size=8192.0)
+    if row.role == "pooler":
+        return dataclasses.replace(row, version="1.18.0", sessions=2, active=0, waiting=0, longest_xact_s=None,
+                                   tps=3.0, tps_history=[1, 2, 3, 2, 3])
     return dataclasses.replace(row, version="15", sessions=4, max_connections=100, active=1, waiting=0,
-                               longest_xact_s=None, lag_s=None, tps=12.5,
+                               longest_xact_s=None, lag_s=0.0 if row.role == "standby" else None, tps=12.5,
                                tps_history=[3, 5, 8, 12, 9, 14, 12.5], size=7_700_000.0)
 
 

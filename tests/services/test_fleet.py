@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from helpers.topology_rig import PgBouncer, Replica
+from helpers.topology_rig import PgBouncer, Replica, plain_role_on
 from psycopg import sql
 
 from tui.demo.cluster import LocalCluster, free_port
@@ -113,6 +113,25 @@ def test_twenty_profiles_one_row_each(pg_cluster: LocalCluster, pg_replica: Repl
         with psycopg.connect(pgbouncer.conninfo(databases[0]), autocommit=True, prepare_threshold=None) as conn:
             assert conn.execute("SHOW statement_timeout").fetchone() == ("0",)
             assert conn.execute("SHOW transaction_read_only").fetchone() == ("off",)
+
+
+def test_a_plain_role_on_a_healthy_standby_is_not_receiver_down(pg_replica: Replica,
+                                                                 memory_keyring) -> None:  # type: ignore[no-untyped-def]
+    replica = pg_replica.cluster
+    with plain_role_on(pg_replica) as role:
+        profiles = [Profile(name=who, host=str(replica.socket_dir), port=replica.port, database="postgres",
+                            user=user, password="none") for who, user in (("plain", role),
+                                                                          ("super", replica.superuser))]
+        poller = FleetPoller(profiles, PasswordVault(), timeout=5.0)
+        try:
+            rows = {row.name: row for row in poller.poll()}
+        finally:
+            poller.close()
+    plain, superuser = rows["plain"], rows["super"]
+    assert plain.status == "ok" and plain.role == "standby", plain
+    assert plain.lag_s is None and plain.lag_note == "unknown"  # not 0, not "receiver down"
+    assert plain.reason == "receiver running (details need pg_read_all_stats)"
+    assert superuser.status == "ok" and superuser.lag_note == "" and superuser.reason == ""
 
 
 def test_group_that_names_nothing() -> None:

@@ -37,9 +37,10 @@ class StatementFailed(Exception):
     """An SQL error or a refused statement: the message for stderr, exit code 1 (2 if
     the connection was lost)."""
 
-    def __init__(self, message: str, code: int = EXIT_ERROR):
+    def __init__(self, message: str, code: int = EXIT_ERROR, sqlstate: str | None = None):
         super().__init__(message)
         self.code = code
+        self.sqlstate = sqlstate  # the server's, when the server refused it
 
 
 def query_parser() -> argparse.ArgumentParser:
@@ -142,6 +143,7 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
     import psycopg
 
     from tui.db.roles import CLI_QUERY
+    from tui.services.query.standby import standby_hint
     from tui.services.saved.health import why_not_here
 
     args = query_parser().parse_args(argv)
@@ -195,6 +197,9 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
             except StatementFailed as failure:
                 stdout.flush()
                 print(f"bastion: {failure}", file=stderr)
+                hint = standby_hint(failure.sqlstate, str(failure), database.info.in_recovery)
+                if hint:
+                    print(f"bastion: {hint}", file=stderr)
                 return failure.code
             except psycopg.Error as exc:  # around the statement (BEGIN, COMMIT): the link went
                 stdout.flush()
@@ -330,7 +335,7 @@ def _execute(conn: Any, statement: Statement, values: dict[str, str], writer: Re
             raise _WriteRefused() from None
         lost = conn.closed or conn.broken
         raise StatementFailed(_describe_error(exc, statement) + (" (the connection was lost)" if lost else ""),
-                              EXIT_USAGE if lost else EXIT_ERROR) from None
+                              EXIT_USAGE if lost else EXIT_ERROR, sqlstate) from None
 
 
 def _stream(cursor: Any, sql: str, params: Any, writer: ResultWriter) -> None:

@@ -39,6 +39,8 @@ class ServerInfo:
     pooler: str | None = None  # "pgbouncer" or "a pooler?" when one sits in between (startup options lost)
     pool_mode: str | None = None  # the pooler's: session, transaction, statement; "unknown" if it would not say
     server_port: int | None = None  # the port the backend took this session on (None: a Unix socket)
+    statement_timeout: str | None = None  # as the session has it, in the server's words ("5s")
+    search_path: str | None = None  # as the session has it
 
     @property
     def product(self) -> str:

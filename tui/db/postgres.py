@@ -21,6 +21,7 @@ from tui.db.link import connection_answers
 from tui.db.roles import WORKSPACE, Role, role_named, role_params, role_transaction
 from tui.db.tunnel import DEFAULT_PORT, LOCALHOST, SshTunnel
 from tui.profiles import Profile
+from tui.profiles.parse import timeout_milliseconds
 from tui.sql.connection import SERVER_PROBE, TLS_OF_THIS_SESSION
 
 DEFAULT_CONNECT_TIMEOUT = 10
@@ -397,10 +398,19 @@ def options_refused(message: str) -> bool:
 
 
 def options_ignored(profile: Profile, info: ServerInfo) -> bool:
-    """The profile asked the server for read-only through the startup options and
-    the server does not have it: something in between dropped them (PgBouncer's
-    `ignore_startup_parameters = options`)."""
-    return profile.read_only and not info.read_only
+    """The profile asked the server for read-only, a statement timeout or a search_path
+    through the startup options and the session does not have it: something in
+    between dropped them (PgBouncer's `ignore_startup_parameters = options`)."""
+    if profile.read_only and not info.read_only:
+        return True
+    if profile.statement_timeout:
+        # The server writes it its own way ("5000" comes back as "5s", "1.5s" as "1500ms").
+        wanted, got = timeout_milliseconds(profile.statement_timeout), timeout_milliseconds(info.statement_timeout)
+        if wanted is None or got is None or abs(wanted - got) >= 1:
+            return True
+    # search_path comes back as it was sent (only escaped spaces unescaped).
+    path = (profile.search_path or "").replace(" ", "")
+    return bool(path) and path != (info.search_path or "").replace(" ", "")
 
 
 def port_forwarded(profile: Profile, info: ServerInfo) -> bool:

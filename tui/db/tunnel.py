@@ -84,9 +84,9 @@ def forward_spec(local_port: int, remote_host: str, remote_port: int) -> str:
     return f"{LOCALHOST}:{local_port}:{remote_host}:{remote_port}"
 
 
-def ssh_command(ssh: SshConfig, forward: str, connect_timeout: int) -> list[str]:
-    """The ssh command line. The user's own `options` come first: for each
-    setting ssh keeps the first value it sees, so they override our defaults."""
+def ssh_command(ssh: SshConfig, forward: str | list[str], connect_timeout: int) -> list[str]:
+    """The ssh command line, with one `-L` per forward. The user's own `options` come
+    first: for each setting ssh keeps the first value it sees, so they override our defaults."""
     command = [shutil.which("ssh") or "ssh", "-N", "-T"]
     for option in ssh.options:
         command += ["-o", option]
@@ -100,8 +100,9 @@ def ssh_command(ssh: SshConfig, forward: str, connect_timeout: int) -> list[str]
         # that backgrounds itself: stopping it must stop the tunnel.
         "-o", "ControlMaster=no",
         "-o", "ControlPath=none",
-        "-L", forward,
     ]
+    for spec in [forward] if isinstance(forward, str) else forward:
+        command += ["-L", spec]
     if ssh.port:
         command += ["-p", str(ssh.port)]
     if ssh.user:
@@ -156,7 +157,8 @@ def ssh_hint(message: str) -> str:
 
 @dataclass(eq=False)
 class SshTunnel:
-    """One `ssh -N -L` process forwarding 127.0.0.1:local_port to the database."""
+    """One `ssh -N -L` process forwarding 127.0.0.1:local_port to the database;
+    or, with a `carrier`, one more forward that the carrier's ssh process holds."""
 
     ssh: SshConfig
     remote_host: str
@@ -164,10 +166,12 @@ class SshTunnel:
     connect_timeout: int = 10
     local_port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    carrier: SshTunnel | None = None  # the tunnel whose ssh process also forwards this one
 
     def __post_init__(self) -> None:
         self._stderr: collections.deque[str] = collections.deque(maxlen=40)
-        self.lines_seen = 0  # how many lines ssh has printed, ever: "anything new since?"
+        self._lines_seen = 0
+        self.riders: list[SshTunnel] = []  # forwards of other database hosts in this same ssh process
         self._lock = threading.Lock()
         # Told at once, from ssh's reader thread, when a tunnel that was up dies on its
         # own (killed, network drop): the workspace then needs no heartbeat to notice.
@@ -184,14 +188,35 @@ class SshTunnel:
             jump = f"{self.ssh.jump} → {jump}"
         return f"{jump} → {self.remote_host}:{self.remote_port}"
 
+    def carry(self, remote_host: str, remote_port: int) -> SshTunnel:
+        """One more forward through this tunnel's ssh process (one process per jump
+        host). Add it before the tunnel starts: ssh takes its forwards when it starts."""
+        with self._lock:
+            if self.alive:
+                raise RuntimeError("forwards are added before the ssh process starts")
+            rider = SshTunnel(self.ssh, remote_host, remote_port, self.connect_timeout, carrier=self)
+            self.riders.append(rider)
+        return rider
+
+    @property
+    def lines_seen(self) -> int:
+        """How many lines ssh has printed, ever: "anything new since?"."""
+        return self.carrier.lines_seen if self.carrier is not None else self._lines_seen
+
+    @lines_seen.setter
+    def lines_seen(self, value: int) -> None:
+        self._lines_seen = value
+
     @property
     def alive(self) -> bool:
+        if self.carrier is not None:
+            return self.carrier.alive
         return self.process is not None and self.process.poll() is None
 
     def ssh_messages(self, since: int = 0) -> str:
         """What ssh said on stderr (its own words), newest last; `since` a
         former `lines_seen` for only what it said after that."""
-        lines = list(self._stderr)
+        lines = list((self.carrier or self)._stderr)
         if since:
             new = self.lines_seen - since
             lines = lines[-new:] if new > 0 else []  # ([-0:] would be every line)
@@ -201,11 +226,17 @@ class SshTunnel:
     def start(self, cancelled: threading.Event | None = None) -> None:
         """Start ssh and wait until the local end listens. Raises ConnectFailure
         with ssh's own message (host key, auth, forwarding refused)."""
+        if self.carrier is not None:
+            self.carrier.ensure_up()
+            return
         with self._lock:
             self._start_locked(cancelled)
 
     def ensure_up(self) -> None:
         """Restart a tunnel whose ssh has exited (link lost, jump host rebooted)."""
+        if self.carrier is not None:
+            self.carrier.ensure_up()
+            return
         with self._lock:
             if not self.alive:
                 self._stop_locked()
@@ -213,9 +244,10 @@ class SshTunnel:
 
     def _start_locked(self, cancelled: threading.Event | None) -> None:
         for attempt in range(2):
-            # Keep the old port on a restart so connection settings stay valid.
-            if not self.local_port or is_listening(self.local_port):
-                self.local_port = free_local_port()
+            # Keep the old ports on a restart so connection settings stay valid.
+            for forward in (self, *self.riders):
+                if not forward.local_port or is_listening(forward.local_port):
+                    forward.local_port = free_local_port()
             self._spawn()
             try:
                 self._wait_until_listening(cancelled)
@@ -224,13 +256,14 @@ class SshTunnel:
             except ConnectFailure as failure:
                 self._stop_locked()
                 if attempt == 0 and "Address already in use" in failure.message:
-                    self.local_port = 0  # another program took the port in between: pick again
+                    for forward in (self, *self.riders):  # another program took a port in between: pick again
+                        forward.local_port = 0
                     continue
                 raise
 
     def _spawn(self) -> None:
-        command = ssh_command(self.ssh, forward_spec(self.local_port, self.remote_host, self.remote_port),
-                              self.connect_timeout)
+        command = ssh_command(self.ssh, [forward_spec(f.local_port, f.remote_host, f.remote_port)
+                                         for f in (self, *self.riders)], self.connect_timeout)
         self._stderr.clear()
 
         def launch() -> subprocess.Popen[bytes]:
@@ -257,7 +290,7 @@ class SshTunnel:
         try:
             for raw in process.stderr:
                 self._stderr.append(raw.decode(errors="replace").rstrip())
-                self.lines_seen += 1
+                self._lines_seen += 1
         except (OSError, ValueError):
             return  # closed by _stop_locked: a traceback here would draw over the TUI
         # End of stderr: ssh has exited (or is about to). Ours to report only if its
@@ -289,7 +322,7 @@ class SshTunnel:
                 process.wait()
                 time.sleep(POLL_INTERVAL)  # let the reader thread take ssh's last words
                 raise self.failure(f"ssh exited ({code})")
-            if is_listening(self.local_port):
+            if all(is_listening(forward.local_port) for forward in (self, *self.riders)):
                 return
             if time.monotonic() > deadline:
                 raise self.failure(f"ssh did not open the tunnel within {self.connect_timeout + 5} s")
@@ -312,6 +345,8 @@ class SshTunnel:
 
     # -- stopping -----------------------------------------------------------------
     def close(self) -> None:
+        if self.carrier is not None:
+            return  # its carrier's owner closes the one ssh process
         with self._lock:
             self._stop_locked()
 

@@ -101,6 +101,12 @@ def statement_timeout_problem(value: Any) -> str | None:
     return None
 
 
+def timeout_milliseconds(value: Any) -> float | None:
+    """A time setting in milliseconds ("5s" -> 5000.0, "5000" -> 5000.0), None if unreadable."""
+    match = _TIMEOUT.match(str(value)) if value is not None else None
+    return float(match["number"]) * _TIMEOUT_UNIT_MS[match["unit"]] if match else None
+
+
 # ---------------------------------------------------------------------------
 # The readers: one per kind of value, each returning the value to keep or
 # raising BadValue with what the user should read.

@@ -20,7 +20,7 @@ from tui.messages import ConnectRequested
 from tui.profiles import Profile
 from tui.secrets import PasswordVault
 from tui.services.activity.pulse import sparkline
-from tui.services.fleet import FleetPoller, FleetRow
+from tui.services.fleet import RECEIVER_DOWN, FleetPoller, FleetRow
 from tui.widgets.row_key import highlighted_key
 
 INTERVAL = 2.0
@@ -61,7 +61,7 @@ def _sessions(row: FleetRow) -> Text:
 
 def _lag(row: FleetRow) -> Text:
     if row.lag_note:
-        return Text(row.lag_note, style="bold red")
+        return Text(row.lag_note, style="bold red" if row.lag_note == RECEIVER_DOWN else "yellow")
     if row.lag_s is None:
         return Text("")
     return Text(duration(row.lag_s), style="bold red" if row.lag_s >= 30 else "yellow" if row.lag_s >= 5 else "")
@@ -77,7 +77,7 @@ def row_cells(row: FleetRow) -> list[Text | str]:
         Text("" if row.waiting is None else str(row.waiting), style=waits_style),
         Text(duration(row.longest_xact_s), style=xact_style), _lag(row),
         rate(row.tps) if row.tps is not None else "", sparkline(row.tps_history, SPARK_WIDTH),
-        row.version, size_text(row.size), Text(clip(row.reason, 60), style="red"),
+        row.version, size_text(row.size), Text(clip(row.reason, 60), style="red" if not row.reachable else "dim"),
     ]
 
 
@@ -207,7 +207,7 @@ class FleetScreen(Screen[None]):
         elif row.status == "ok" or row.status == "…":
             profile = self.profiles.get(row.name)
             detail.update(f"{row.name}: {profile.target() if profile else ''}" + (
-                f" · group {row.group}" if row.group else ""))
+                f" · group {row.group}" if row.group else "") + (f" · {row.reason}" if row.reason else ""))
         else:
             detail.update(f"{row.name}: {row.status}: {row.reason}")
 

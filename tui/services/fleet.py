@@ -5,8 +5,8 @@ Each server is asked in a worker thread of its own with a deadline, so one
 that hangs shows "timeout" without holding up the others; its connection is
 kept between polls (TPS is a difference of two readings). Passwords come from
 where the profile says (keyring, memory, libpq's .pgpass) and are never asked
-for or stored here. Profiles behind the same ssh jump host and database host
-share one tunnel.
+for or stored here. Profiles behind the same ssh jump host share one ssh
+process, with one forward per database host and port.
 
 Blocking: `poll()` from a worker; `close()` from any thread.
 """
@@ -14,7 +14,6 @@ Blocking: `poll()` from a worker; `close()` from any thread.
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -36,9 +35,12 @@ from tui.profiles import Profile, SshConfig
 from tui.secrets import PasswordVault
 from tui.services.connect import known_password
 from tui.services.pooler import PoolerConsole, PoolerError
+from tui.services.replication import RECEIVER_HIDDEN
 from tui.sql.fleet import FLEET_PULSE
 
 HISTORY = 60  # TPS samples kept for a row's sparkline
+RECEIVER_DOWN = "receiver down"
+LAG_UNKNOWN = "unknown"  # a receiver runs, its state hidden from this role (then the row's reason says why)
 
 
 class FleetError(Exception):
@@ -61,7 +63,7 @@ class FleetRow:
     waiting: int | None = None  # waiting on locks (pooler: clients waiting for a server)
     longest_xact_s: float | None = None
     lag_s: float | None = None
-    lag_note: str = ""  # e.g. "receiver down": a lag figure that would lie is not shown
+    lag_note: str = ""  # RECEIVER_DOWN or LAG_UNKNOWN: a lag figure that would lie is not shown
     tps: float | None = None
     tps_history: list[float] = field(default_factory=list)
     size: float | None = None
@@ -120,8 +122,9 @@ class FleetPoller:
         self.timeout = timeout
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(profiles))),
                                         thread_name_prefix="bastion-fleet")
-        self._tunnels: dict[tuple[SshConfig, str, int], SshTunnel] = {}
-        self._tunnel_lock = threading.Lock()
+        self._tunnels: dict[SshConfig, SshTunnel] = {}  # one ssh process per jump host
+        self._forwards: dict[tuple[SshConfig, str, int], SshTunnel] = {}
+        self._plan_tunnels()
         self._closed = False
 
     # -- polling ------------------------------------------------------------------
@@ -194,8 +197,10 @@ class FleetPoller:
         row.sessions, row.max_connections = pulse["sessions"], pulse["max_connections"]
         row.active, row.waiting = pulse["active"], pulse["waiting_on_locks"]
         row.longest_xact_s, row.size = pulse["longest_xact_s"], pulse["database_size"]
-        if pulse["in_recovery"] and pulse["receiver_status"] != "streaming":
-            row.lag_s, row.lag_note = None, "receiver down"
+        if pulse["in_recovery"] and pulse["receiver_status"] is None and pulse["receiver_pid"] is not None:
+            row.lag_s, row.lag_note, row.reason = None, LAG_UNKNOWN, RECEIVER_HIDDEN
+        elif pulse["in_recovery"] and pulse["receiver_status"] != "streaming":
+            row.lag_s, row.lag_note = None, RECEIVER_DOWN
         else:
             row.lag_s, row.lag_note = pulse["replication_lag_s"], ""
         self._record_tps(target, row, pulse["xacts"], own_xacts=1)
@@ -239,22 +244,41 @@ class FleetPoller:
     # -- tunnels ------------------------------------------------------------------
     @property
     def tunnel_count(self) -> int:
-        """How many ssh tunnels the poller has opened (one per jump host, database host and port)."""
+        """How many ssh processes the poller holds (one per jump host)."""
         return len(self._tunnels)
 
+    @staticmethod
+    def _forward_key(profile: Profile) -> tuple[SshConfig, str, int]:
+        assert profile.ssh is not None
+        return profile.ssh, profile.host or "localhost", profile.port or 5432
+
+    def _plan_tunnels(self) -> None:
+        """Every forward known before any ssh starts (ssh takes its -L forwards at start):
+        the first profile behind a jump host makes its tunnel, the others ride along."""
+        for target in self.targets:
+            profile = target.profile
+            if profile.ssh is None or self._forward_key(profile) in self._forwards:
+                continue
+            try:
+                own = tunnel_for(profile)
+            except ConnectFailure:
+                continue  # its row says why when it is polled
+            assert own is not None
+            carrier = self._tunnels.get(profile.ssh)
+            if carrier is None:
+                self._tunnels[profile.ssh] = forward = own
+            else:
+                forward = carrier.carry(own.remote_host, own.remote_port)
+            self._forwards[self._forward_key(profile)] = forward
+
     def _tunnel(self, profile: Profile) -> SshTunnel | None:
-        """One tunnel per (jump host, database host, port), shared by its profiles."""
+        """This profile's forward through its jump host's one ssh process."""
         if profile.ssh is None:
             return None
-        key = (profile.ssh, profile.host or "localhost", profile.port or 5432)
-        with self._tunnel_lock:
-            tunnel = self._tunnels.get(key)
-            if tunnel is None:
-                tunnel = tunnel_for(profile)
-                assert tunnel is not None
-                self._tunnels[key] = tunnel
+        tunnel = self._forwards.get(self._forward_key(profile)) or tunnel_for(profile)  # (the latter raises)
+        assert tunnel is not None
         if not tunnel.alive:
-            tunnel.ensure_up()
+            tunnel.ensure_up()  # one at a time: the carrier's lock
         return tunnel
 
     def close(self) -> None:

@@ -18,18 +18,27 @@ from psycopg.rows import dict_row
 from tui.formatting import bytes_text
 from tui.sql import replication as q
 
+# pg_stat_wal_receiver shows roles without pg_read_all_stats the pid and nothing else.
+RECEIVER_HIDDEN = "receiver running (details need pg_read_all_stats)"
+
 
 @dataclass(frozen=True)
 class StandbyStatus:
     """A standby's side of streaming replication."""
 
-    receiver_status: str | None  # "streaming", "catchup", … or None: no WAL receiver runs
+    receiver_status: str | None  # "streaming", "catchup", … or None: not running, or hidden from this role
     sender: str | None  # "host:port" of the upstream
     slot_name: str | None
     last_message_age_s: float | None
     replay_behind_bytes: float | None  # received but not yet replayed; None when unknown
     last_replayed_xact_age_s: float | None
     replay_paused: bool
+    receiver_pid: int | None = None  # shown to every role: a receiver runs
+
+    @property
+    def details_hidden(self) -> bool:
+        """A receiver runs but this role may not see its state (pg_read_all_stats)."""
+        return self.receiver_pid is not None and self.receiver_status is None
 
     @property
     def streaming(self) -> bool:
@@ -43,6 +52,8 @@ class StandbyStatus:
 
     def summary(self) -> str:
         """One line for a header or a fleet row."""
+        if self.details_hidden:
+            return f"{RECEIVER_HIDDEN}: lag unknown"
         if self.receiver_status is None:
             return "WAL receiver not running: lag unknown"
         parts = [f"receiver {self.receiver_status}"]
@@ -163,6 +174,7 @@ def standby_status(conn: psycopg.Connection[Any], version_num: int) -> StandbySt
         receiver_status=row["receiver_status"], sender=sender, slot_name=row["slot_name"],
         last_message_age_s=row["last_message_age_s"], replay_behind_bytes=row["replay_behind_bytes"],
         last_replayed_xact_age_s=row["last_replayed_xact_age_s"], replay_paused=bool(row["replay_paused"]),
+        receiver_pid=row["receiver_pid"],
     )
 
 

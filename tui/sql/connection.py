@@ -16,7 +16,9 @@ SELECT current_setting('server_version')              AS version,
        pg_is_in_recovery()                             AS in_recovery,
        current_setting('default_transaction_read_only') = 'on'
                                                        AS read_only,
-       inet_server_port()                              AS server_port
+       inet_server_port()                              AS server_port,
+       current_setting('statement_timeout')            AS statement_timeout,
+       current_setting('search_path')                  AS search_path
 """
 
 # The TLS protocol and cipher of this very session (`bastion profiles test`).

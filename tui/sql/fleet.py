@@ -16,6 +16,7 @@ SELECT current_setting('server_version')                         AS version,
          WHERE backend_type = 'client backend' AND pid <> pg_backend_pid())::float8 AS longest_xact_s,
        (SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database)::float8 AS xacts,
        pg_database_size(current_database())::float8               AS database_size,
+       (SELECT pid FROM pg_stat_wal_receiver LIMIT 1)             AS receiver_pid,  -- all a plain role sees
        (SELECT status FROM pg_stat_wal_receiver LIMIT 1)          AS receiver_status,
        CASE WHEN pg_is_in_recovery() THEN
               CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0

@@ -9,6 +9,9 @@ def standby_status_query(version_num: int) -> str:
     """One row on a standby: the WAL receiver (NULLs when it is not running),
     what was received and replayed, and whether replay is paused.
 
+    Without pg_read_all_stats the view shows a running receiver's pid and NULL
+    for everything else (status too): the pid alone says it runs.
+
     receive_lsn comes from the receiver's own view (flushed_lsn on 13+,
     received_lsn on 12): `pg_last_wal_receive_lsn()` keeps the last value after
     the receiver stops, which would make a stopped receiver look caught up."""
@@ -18,7 +21,8 @@ def standby_status_query(version_num: int) -> str:
         else "pg_is_wal_replay_paused()"
     )
     return f"""
-SELECT r.status                                                      AS receiver_status,
+SELECT r.pid                                                         AS receiver_pid,
+       r.status                                                      AS receiver_status,
        r.sender_host, r.sender_port, r.slot_name,
        extract(epoch FROM clock_timestamp() - r.last_msg_receipt_time)::float8 AS last_message_age_s,
        {flushed}::text                                               AS receive_lsn,

@@ -64,7 +64,8 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         highlight(pane, pg_database)
         await pilot.press("R")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("y")  # RESUME needs no typed name
+        assert app.screen.require_text == pg_database  # production: RESUME asks for the typed name too
+        await pilot.press(*pg_database, "enter")
         await until(pilot, done.is_set, timeout=10)
         for key, title in (("c", "Clients"), ("v", "Servers"), ("t", "Stats"), ("d", "Databases")):
             await pilot.press(key)

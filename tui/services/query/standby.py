@@ -13,10 +13,10 @@ def standby_hint(sqlstate: str | None, message: str, in_recovery: bool) -> str |
     if sqlstate == READ_ONLY_SQL_TRANSACTION:
         # Also what a write meets while the standby is being promoted, and in a
         # transaction begun before the promotion (it stays read-only to its end).
-        return ("This server is a standby (in recovery): it takes no writes. Run them on the primary. "
-                "If it is being promoted, ROLLBACK and run them again once it is a primary.")
+        return ("Not written: this server is a standby (in recovery) and takes no writes. Run them on the "
+                "primary. If it is being promoted, ROLLBACK and run them again once it is a primary.")
     if sqlstate == SERIALIZATION_FAILURE and "conflict with recovery" in message:
-        return ("This server is a standby: it cancelled the query to go on replaying the primary's changes. "
+        return ("Cancelled: this server is a standby and stopped the query to go on replaying the primary's changes. "
                 "Run long queries on the primary, or ask for hot_standby_feedback / a longer "
                 "max_standby_streaming_delay.")
     return None

@@ -242,7 +242,7 @@ class PoolerPane(Vertical):
             self.app.notify("Highlight a pool or database first.", severity="warning")
             return
         body = f"{verb} {database} on {self.profile.title}: {WHAT_IT_DOES[verb]}."
-        require = database if self.profile.production and verb != "RESUME" else None
+        require = database if self.profile.production else None  # RESUME too: all four act on production
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -119,7 +119,10 @@ class ServerPane(Vertical):
         lines: list[Text] = []
         if report.in_recovery and report.standby is not None:
             standby = report.standby
-            style = "bold red" if not standby.streaming or standby.replay_paused else "green"
+            if standby.replay_paused or not (standby.streaming or standby.details_hidden):
+                style = "bold red"
+            else:  # a receiver this role may not look into runs: not down, not known healthy
+                style = "yellow" if standby.details_hidden else "green"
             lines.append(Text.assemble(("STANDBY ", "bold"), (standby.summary(), style)))
             details = []
             if standby.last_message_age_s is not None:
