@@ -171,3 +171,25 @@ def test_a_write_on_a_standby_says_why(pg_replica: Replica) -> None:
     finally:
         session.close()
         database.close()
+
+
+def test_activity_pulse_on_a_healthy_standby_read_by_a_plain_role(pg_replica: Replica) -> None:
+    """pg_stat_wal_receiver hides all but pid from a role without pg_read_all_stats:
+    that is not "receiver down", and the lag is unknown, not 0."""
+    from tui.db.postgres import probe
+    from tui.services.activity import ActivityMonitor
+    from tui.widgets.activity.pulse_header import replication_text
+
+    with plain_role_on(pg_replica) as role:
+        def connect() -> psycopg.Connection:
+            return psycopg.connect(pg_replica.cluster.socket_conninfo() + f" user={role}", autocommit=True)
+
+        with connect() as conn:
+            info = probe(conn)
+        monitor = ActivityMonitor(connect, info)
+        try:
+            pulse = monitor.tick().pulse
+        finally:
+            monitor.close()
+    assert replication_text(pulse) == "standby, receiver running (details need pg_read_all_stats): lag unknown"
+    assert pulse.replay_lag_s is None

@@ -110,11 +110,15 @@ SELECT sum(xact_commit)::bigint AS xact_commit, sum(xact_rollback)::bigint AS xa
 """
 
 # On a standby: how far replay is behind (NULL when nothing replayed yet). With
-# no streaming receiver, receive = replay says nothing: the lag is unknown.
+# no streaming receiver, receive = replay says nothing: the lag is unknown. A role
+# without pg_read_all_stats sees the receiver's pid but not its status: 'hidden'.
 STANDBY_LAG = """
 SELECT extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_lag_s,
        pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AS caught_up,
-       coalesce((SELECT status = 'streaming' FROM pg_stat_wal_receiver LIMIT 1), false) AS receiving
+       coalesce((SELECT CASE WHEN status = 'streaming' THEN 'streaming'
+                             WHEN status IS NULL AND pid IS NOT NULL THEN 'hidden'
+                             ELSE 'down' END
+                   FROM pg_stat_wal_receiver LIMIT 1), 'down') AS receiver
 """
 
 # On a primary: one row per connected standby (replay_lag exists since 10).

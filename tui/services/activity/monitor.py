@@ -132,24 +132,26 @@ class ActivityMonitor:
         totals_rows = self.features.run("pulse", lambda: self._execute(q.DATABASE_TOTALS), [])
         totals = totals_from_row(totals_rows[0], self.own_xacts) if totals_rows else None
         in_recovery = totals.in_recovery if totals else self.info.in_recovery
-        replay_lag, replicas, receiver_down = self._replication(in_recovery)
+        replay_lag, replicas, receiver = self._replication(in_recovery)
         reading = self.pulse.update(totals, snapshot, replay_lag, replicas)
-        reading.receiver_down = receiver_down
+        reading.receiver = receiver
         return Tick(snapshot=snapshot, pulse=reading, roots=root_blockers(snapshot.sessions),
                     banner=privilege_banner(self.info, self.features),
                     seconds=time.perf_counter() - started, in_recovery=totals.in_recovery if totals else None)
 
-    def _replication(self, in_recovery: bool) -> tuple[float | None, list[Replica], bool]:
-        """(standby's replay lag, a primary's standbys, whether the WAL receiver is down)."""
+    def _replication(self, in_recovery: bool) -> tuple[float | None, list[Replica], str]:
+        """(standby's replay lag, a primary's standbys, the standby's WAL receiver:
+        "streaming", "down" or "hidden" from this role; "" on a primary)."""
         if in_recovery:
             rows = self.features.run("replication", lambda: self._execute(q.STANDBY_LAG), [])
             if not rows:
-                return None, [], False
-            if not rows[0]["receiving"]:
-                return None, [], True  # received == replayed would read "lag 0": unknown instead
+                return None, [], ""
+            receiver = rows[0]["receiver"]
+            if receiver != "streaming":
+                return None, [], receiver  # received == replayed would read "lag 0": unknown instead
             # Caught up means no lag, however old the last replayed transaction is.
             lag = 0.0 if rows[0]["caught_up"] else rows[0]["replay_lag_s"]
-            return lag, [], False
+            return lag, [], receiver
         rows = self.features.run("replication", lambda: self._execute(q.REPLICATION), [])
         return None, [Replica(name=r["application_name"], client_addr=r["client_addr"], state=r["state"],
-                              replay_lag_s=r["replay_lag_s"], replay_bytes=r["replay_bytes"]) for r in rows], False
+                              replay_lag_s=r["replay_lag_s"], replay_bytes=r["replay_bytes"]) for r in rows], ""

@@ -62,7 +62,9 @@ class PulseReading:
     longest_xact_pid: int | None = None
     in_recovery: bool = False
     replay_lag_s: float | None = None
-    receiver_down: bool = False  # a standby whose WAL receiver is not streaming: lag unknown
+    # A standby's WAL receiver: "streaming", "down" (lag unknown) or "hidden" from a
+    # role without pg_read_all_stats (lag unknown too); "" on a primary.
+    receiver: str = ""
     replicas: list[Replica] = field(default_factory=list)
 
 

@@ -14,8 +14,10 @@ from tui.services.activity.sessions import ACTIVE, IDLE, IDLE_IN_TX, IDLE_IN_TX_
 
 
 def replication_text(p: PulseReading) -> str:
-    if p.in_recovery and p.receiver_down:
+    if p.in_recovery and p.receiver == "down":
         return "standby, WAL receiver down: lag unknown"
+    if p.in_recovery and p.receiver == "hidden":
+        return "standby, receiver running (details need pg_read_all_stats): lag unknown"
     if p.in_recovery:
         return f"standby, replay lag {duration(p.replay_lag_s) or '?'}"
     if not p.replicas:
