@@ -13,17 +13,18 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from helpers.browse_editing import Editing
 from helpers.topology_rig import Replica
 
 from tui.db import Database, open_database
-from tui.db.reader import Source, source_for
+from tui.db.reader import source_for
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
-from tui.services.browse import KeysetPager, describe_relation
+from tui.services.browse import describe_relation
 from tui.services.browse.edit_apply import ApplyFailed, ChangeWriter, check_value
 from tui.services.browse.edit_sql import change_statements, sql_preview
-from tui.services.browse.editable import EditTarget, edit_target
-from tui.services.browse.edits import DEFAULT, ChangeSet, SeenRow, seen_on_page
+from tui.services.browse.editable import edit_target
+from tui.services.browse.edits import DEFAULT, ChangeSet, SeenRow
 
 ODD = 'odd "name" here'
 ODD_QUOTED = '"odd ""name"" here"'
@@ -67,25 +68,6 @@ def other(pg_cluster: LocalCluster, pg_database: str) -> Iterator[psycopg.Connec
     with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
         conn.execute("SET timezone = 'UTC'")
         yield conn
-
-
-class Editing:
-    """One relation opened for edits: its first page, a change set, a writer."""
-
-    def __init__(self, database: Database, name: str, schema: str | None = "public") -> None:
-        self.database = database
-        self.reader: Source = source_for(database)
-        self.relation = describe_relation(self.reader, schema, name)
-        self.page = KeysetPager(self.reader, self.relation, 50).first()
-        self.target: EditTarget = edit_target(self.reader, self.relation, database.profile, database.info)
-        self.changes = ChangeSet(self.target)
-        self.writer = ChangeWriter(database, self.reader)
-
-    def row(self, index: int) -> SeenRow:
-        return seen_on_page(self.page, index, len(self.target.key))
-
-    def apply(self) -> str:
-        return self.writer.apply(self.changes).summary()
 
 
 def test_types_round_trip_with_null_empty_and_default(shop: Database, other: psycopg.Connection[Any]) -> None:
@@ -181,7 +163,7 @@ def test_a_row_changed_since_it_was_read_stops_everything(shop: Database, other:
 def test_refusals(shop: Database, socket_profile: Profile, pg_cluster: LocalCluster, pg_database: str,
                   other: psycopg.Connection[Any]) -> None:
     assert "not updatable" in Editing(shop, "joined_view").target.refusal
-    assert "no key" in Editing(shop, "plain_view").target.refusal
+    assert Editing(shop, "plain_view").target.refusal == ""  # auto-updatable, shows things.id
     assert "no primary key" in Editing(shop, "heap").target.refusal
     read_only = open_database(socket_profile.with_changes(read_only=True))
     try:
