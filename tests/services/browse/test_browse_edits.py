@@ -22,7 +22,7 @@ from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 from tui.services.browse import describe_relation
 from tui.services.browse.edit_apply import ApplyFailed, ChangeWriter, check_value
-from tui.services.browse.edit_sql import change_statements, sql_preview
+from tui.services.browse.edit_sql import bytea_refusal, change_statements, sql_preview
 from tui.services.browse.editable import edit_target
 from tui.services.browse.edits import DEFAULT, ChangeSet, SeenRow
 
@@ -294,3 +294,26 @@ def test_a_standby_refuses_every_edit(pg_replica: Replica) -> None:
     finally:
         database.close()
 
+
+
+def test_bytea_is_typed_as_hex_with_or_without_the_prefix(shop: Database, other: psycopg.Connection[Any]) -> None:
+    ed = Editing(shop, "things")
+    raw = ed.target.column("raw")
+    for text in ("cafe", "\\xcafe", "\\XCaFe", " cafe ", ""):
+        assert bytea_refusal(raw, text) == "", text
+    assert "odd number of digits (3)" in bytea_refusal(raw, "caf")
+    assert "'z' is not a hex digit" in bytea_refusal(raw, "\\xzz")
+    assert bytea_refusal(ed.target.column("label"), "caf") == ""  # only bytea columns
+    ed.changes.edit_cell(ed.row(0), "raw", "cafe")
+    ed.changes.edit_cell(ed.row(1), "raw", "\\x00FF")
+    ed.changes.insert_row({"id": "4", "raw": ""})
+    assert "$1 = '\\xcafe'" in sql_preview(ed.changes)
+    assert ed.apply() == "committed: 2 updated, 1 inserted"
+    assert other.execute("SELECT raw FROM things ORDER BY id").fetchall() == [
+        (b"\xca\xfe",), (b"\x00\xff",), (None,), (b"",)]
+    # Applied anyway, a bad value gets the server's refusal: never stored as escape-format text.
+    ed = Editing(shop, "things")
+    ed.changes.edit_cell(ed.row(2), "raw", "caf")
+    with pytest.raises(ApplyFailed, match="hexadecimal"):
+        ed.apply()
+    assert other.execute("SELECT raw FROM things WHERE id = 3").fetchone() == (None,)
