@@ -125,17 +125,20 @@ def edit_target(source: Source, relation: RelationInfo, profile: Profile, info: 
     if relation.key_mode == "key" or relation.kind == "view":
         target.key = list(relation.key)
     who = info.current_user or "this role"
-    events = facts["events"]
     if not facts["can_update"] and not any(c.can_update for c in target.columns):
         target.no_update = f"{who} may not UPDATE {relation.label}"
     if not facts["can_insert"] and not any(c.can_insert for c in target.columns):
         target.no_insert = f"{who} may not INSERT into {relation.label}"
     if not facts["can_delete"]:
         target.no_delete = f"{who} may not DELETE from {relation.label}"
-    for action, bit in (("update", _UPDATE), ("insert", _INSERT), ("delete", _DELETE)):
-        if not events & bit and not getattr(target, f"no_{action}"):
-            setattr(target, f"no_{action}", f"the server cannot {action.upper()} {relation.label} "
-                    f"(no INSTEAD rule or trigger for {action.upper()}, and not auto-updatable)")
+    # The server's own answer for views (INSTEAD rules and triggers, auto-updatability).
+    events, cannot = facts["events"], "the server cannot {} {} (no INSTEAD rule or trigger for it, not auto-updatable)"
+    if not events & _UPDATE:
+        target.no_update = target.no_update or cannot.format("UPDATE", relation.label)
+    if not events & _INSERT:
+        target.no_insert = target.no_insert or cannot.format("INSERT into", relation.label)
+    if not events & _DELETE:
+        target.no_delete = target.no_delete or cannot.format("DELETE from", relation.label)
     return target
 
 
