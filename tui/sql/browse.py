@@ -38,6 +38,23 @@ ORDER BY i.indisprimary DESC, count(*), i.indexrelid
 LIMIT 1
 """
 
+# A view's one base relation, from its _RETURN rule's dependencies (a view over
+# two relations may repeat a row, so it gets no key), and the columns it reads.
+VIEW_BASE = """
+WITH reads AS (
+  SELECT d.refobjid AS oid, c.relkind, d.refobjsubid AS attnum
+  FROM pg_rewrite r
+  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+                  AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class
+  JOIN pg_class c ON c.oid = d.refobjid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  WHERE r.ev_class = %(oid)s AND r.rulename = '_RETURN'
+)
+SELECT s.oid, ARRAY(SELECT a.attname::text FROM reads x
+                    JOIN pg_attribute a ON a.attrelid = x.oid AND a.attnum = x.attnum) AS reads
+FROM (SELECT DISTINCT oid, relkind FROM reads) s
+WHERE s.relkind IN ('r', 'p') AND (SELECT count(DISTINCT oid) FROM reads) = 1
+"""
+
 # The value at a fraction of the key order, from the planner's histogram: a
 # jump to 75% costs one index probe instead of an OFFSET over 75% of the rows.
 HISTOGRAM_BOUNDS = """

@@ -1,11 +1,14 @@
 """Catalog queries for editing in Browse: may this relation and its columns be written?
 
 The server decides: privileges from has_*_privilege, updatability from
-information_schema.views and pg_rewrite, read-only from the session's own
+pg_relation_is_updatable and pg_column_is_updatable, read-only from the session's own
 settings. Every query takes the relation's oid (found by tui.sql.browse.RELATION).
 """
 
 # The relation, the session and the role: one round trip before the first edit.
+# `events` is the server's own answer to "can this relation take UPDATE (4),
+# INSERT (8), DELETE (16)": auto-updatable views, INSTEAD rules and INSTEAD OF
+# triggers included.
 EDIT_RELATION = """
 SELECT c.relkind::text AS relkind,
        pg_is_in_recovery() AS in_recovery,
@@ -13,15 +16,8 @@ SELECT c.relkind::text AS relkind,
        has_table_privilege(c.oid, 'UPDATE') AS can_update,
        has_table_privilege(c.oid, 'INSERT') AS can_insert,
        has_table_privilege(c.oid, 'DELETE') AS can_delete,
-       v.is_updatable = 'YES' AS view_updatable,
-       v.is_insertable_into = 'YES' AS view_insertable,
-       EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.is_instead
-                 AND r.ev_type IN ('2', '3', '4')) AS instead_rules,
-       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal
-                 AND t.tgtype & 64 <> 0) AS instead_triggers
+       pg_relation_is_updatable(c.oid, true) AS events
 FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN information_schema.views v ON v.table_schema = n.nspname AND v.table_name = c.relname
 WHERE c.oid = %(oid)s
 """
 
@@ -34,7 +30,11 @@ SELECT a.attname AS name,
        CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e
                                             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) END AS labels,
        has_column_privilege(a.attrelid, a.attnum, 'UPDATE') AS can_update,
-       has_column_privilege(a.attrelid, a.attnum, 'INSERT') AS can_insert
+       has_column_privilege(a.attrelid, a.attnum, 'INSERT') AS can_insert,
+       -- A view's column computed by an expression cannot be written (the server's
+       -- answer is only meaningful when the view takes both UPDATE and DELETE).
+       (pg_relation_is_updatable(a.attrelid, true) & 20) <> 20
+         OR pg_column_is_updatable(a.attrelid, a.attnum, true) AS column_updatable
 FROM pg_attribute a
 JOIN pg_type t ON t.oid = a.atttypid
 WHERE a.attrelid = %(oid)s AND a.attnum > 0 AND NOT a.attisdropped

@@ -13,17 +13,18 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from helpers.browse_editing import Editing
 from helpers.topology_rig import Replica
 
 from tui.db import Database, open_database
-from tui.db.reader import Source, source_for
+from tui.db.reader import source_for
 from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
-from tui.services.browse import KeysetPager, describe_relation
+from tui.services.browse import describe_relation
 from tui.services.browse.edit_apply import ApplyFailed, ChangeWriter, check_value
-from tui.services.browse.edit_sql import change_statements, sql_preview
-from tui.services.browse.editable import EditTarget, edit_target
-from tui.services.browse.edits import DEFAULT, ChangeSet, SeenRow, seen_on_page
+from tui.services.browse.edit_sql import bytea_refusal, change_statements, sql_preview
+from tui.services.browse.editable import edit_target
+from tui.services.browse.edits import DEFAULT, ChangeSet, SeenRow
 
 ODD = 'odd "name" here'
 ODD_QUOTED = '"odd ""name"" here"'
@@ -63,25 +64,6 @@ def other(pg_cluster: LocalCluster, pg_database: str) -> Iterator[psycopg.Connec
     with psycopg.connect(pg_cluster.socket_conninfo(pg_database), autocommit=True) as conn:
         conn.execute("SET timezone = 'UTC'")
         yield conn
-
-
-class Editing:
-    """One relation opened for edits: its first page, a change set, a writer."""
-
-    def __init__(self, database: Database, name: str, schema: str | None = "public") -> None:
-        self.database = database
-        self.reader: Source = source_for(database)
-        self.relation = describe_relation(self.reader, schema, name)
-        self.page = KeysetPager(self.reader, self.relation, 50).first()
-        self.target: EditTarget = edit_target(self.reader, self.relation, database.profile, database.info)
-        self.changes = ChangeSet(self.target)
-        self.writer = ChangeWriter(database, self.reader)
-
-    def row(self, index: int) -> SeenRow:
-        return seen_on_page(self.page, index, len(self.target.key))
-
-    def apply(self) -> str:
-        return self.writer.apply(self.changes).summary()
 
 
 def test_types_round_trip_with_null_empty_and_default(shop: Database, other: psycopg.Connection[Any]) -> None:
@@ -177,7 +159,7 @@ def test_a_row_changed_since_it_was_read_stops_everything(shop: Database, other:
 def test_refusals(shop: Database, socket_profile: Profile, pg_cluster: LocalCluster, pg_database: str,
                   other: psycopg.Connection[Any]) -> None:
     assert "not updatable" in Editing(shop, "joined_view").target.refusal
-    assert "no key" in Editing(shop, "plain_view").target.refusal
+    assert Editing(shop, "plain_view").target.refusal == ""  # auto-updatable, shows things.id
     assert "no primary key" in Editing(shop, "heap").target.refusal
     read_only = open_database(socket_profile.with_changes(read_only=True))
     try:
@@ -308,3 +290,26 @@ def test_a_standby_refuses_every_edit(pg_replica: Replica) -> None:
     finally:
         database.close()
 
+
+
+def test_bytea_is_typed_as_hex_with_or_without_the_prefix(shop: Database, other: psycopg.Connection[Any]) -> None:
+    ed = Editing(shop, "things")
+    raw = ed.target.column("raw")
+    for text in ("cafe", "\\xcafe", "\\XCaFe", " cafe ", ""):
+        assert bytea_refusal(raw, text) == "", text
+    assert "odd number of digits (3)" in bytea_refusal(raw, "caf")
+    assert "'z' is not a hex digit" in bytea_refusal(raw, "\\xzz")
+    assert bytea_refusal(ed.target.column("label"), "caf") == ""  # only bytea columns
+    ed.changes.edit_cell(ed.row(0), "raw", "cafe")
+    ed.changes.edit_cell(ed.row(1), "raw", "\\x00FF")
+    ed.changes.insert_row({"id": "4", "raw": ""})
+    assert "$1 = '\\xcafe'" in sql_preview(ed.changes)
+    assert ed.apply() == "committed: 2 updated, 1 inserted"
+    assert other.execute("SELECT raw FROM things ORDER BY id").fetchall() == [
+        (b"\xca\xfe",), (b"\x00\xff",), (None,), (b"",)]
+    # Applied anyway, a bad value gets the server's refusal: never stored as escape-format text.
+    ed = Editing(shop, "things")
+    ed.changes.edit_cell(ed.row(2), "raw", "caf")
+    with pytest.raises(ApplyFailed, match="hexadecimal"):
+        ed.apply()
+    assert other.execute("SELECT raw FROM things WHERE id = 3").fetchone() == (None,)

@@ -24,6 +24,29 @@ _MARK = "\x00"
 _SQLITE_BLOB = re.compile(r"^[xX]'((?:[0-9a-fA-F]{2})*)'$")
 
 
+def _hex_digits(text: str) -> str:
+    return text[2:] if text[:2] in ("\\x", "\\X") else text
+
+
+def bytea_text(text: str) -> str:
+    """bytea is typed as hex, with or without `\\x`: `cafe` is the two bytes ca fe, never
+    the four characters (sent as `\\x...` so bad digits get the server's refusal too)."""
+    return "\\x" + _hex_digits(text.strip())
+
+
+def bytea_refusal(column: EditColumn, text: str) -> str:
+    """Why `text` is not hex for a bytea column ("" = it is, or the column is not bytea)."""
+    if column.cast_type != "bytea":
+        return ""
+    digits = _hex_digits(text.strip())
+    bad = next((c for c in digits if c not in "0123456789abcdefABCDEF"), None)
+    if bad is not None:
+        return f"bytea is typed as hex (like cafe or \\xcafe): {bad!r} is not a hex digit"
+    if len(digits) % 2:
+        return f"bytea is typed as hex (like cafe or \\xcafe): an odd number of digits ({len(digits)})"
+    return ""
+
+
 @dataclass
 class Statement:
     """One statement of a change set, for one row."""
@@ -68,6 +91,8 @@ class _Builder:
         if self.dialect == "sqlite":
             blob = _SQLITE_BLOB.match(value) if "BLOB" in column.type.upper() else None
             return self.param(bytes.fromhex(blob.group(1)) if blob else value)
+        if column.cast_type == "bytea":
+            value = bytea_text(value)
         # cast_type is format_type()'s spelling from the catalog, not user input.
         return sql.SQL("{}::{}").format(self.param(value), sql.SQL(column.cast_type))
 

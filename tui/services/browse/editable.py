@@ -16,6 +16,8 @@ from tui.services.browse.relation import Column, RelationInfo
 from tui.sql import edits as q
 
 JSON_TYPES = ("json", "jsonb")
+# pg_relation_is_updatable's bits: 1 << CMD_UPDATE, CMD_INSERT, CMD_DELETE.
+_UPDATE, _INSERT, _DELETE = 4, 8, 16
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class EditColumn:
     server_filled: str = ""  # why the server fills it ("generated", "identity always"), else ""
     nullable: bool = True
     has_default: bool = False
+    computed: bool = False  # a view's column made by an expression: not written through the view
 
     @property
     def is_json(self) -> bool:
@@ -67,6 +70,8 @@ class EditTarget:
         column = self.column(name)
         if column.server_filled:
             return f"{name} is {column.server_filled}: the server fills it"
+        if column.computed:
+            return f"{name} is computed by the view: edit the columns it is made from"
         if name in self.key and self.dialect == "sqlite" and name == "rowid":
             return "rowid identifies the row"
         if not column.can_update:
@@ -106,8 +111,9 @@ def edit_target(source: Source, relation: RelationInfo, profile: Profile, info: 
     columns = {row["name"]: row for row in source.dicts(q.EDIT_COLUMNS, {"oid": relation.oid})}
     target.columns = [
         EditColumn(c.name, c.type, columns[c.name]["cast_type"], tuple(columns[c.name]["labels"] or ()),
-                   columns[c.name]["can_update"], columns[c.name]["can_insert"], _server_filled(c),
-                   c.nullable, c.default is not None or bool(c.identity) or bool(c.generated))
+                   columns[c.name]["can_update"], columns[c.name]["can_insert"] and columns[c.name]["column_updatable"],
+                   _server_filled(c), c.nullable, c.default is not None or bool(c.identity) or bool(c.generated),
+                   not columns[c.name]["column_updatable"])
         for c in relation.columns]
     if not target.refusal:
         if facts["default_read_only"]:
@@ -116,7 +122,7 @@ def edit_target(source: Source, relation: RelationInfo, profile: Profile, info: 
             target.refusal = "a standby (in recovery) accepts no writes: edit on the primary"
         else:
             target.refusal = _relation_refusal(relation, facts)
-    if relation.key_mode == "key":
+    if relation.key_mode == "key" or relation.kind == "view":
         target.key = list(relation.key)
     who = info.current_user or "this role"
     if not facts["can_update"] and not any(c.can_update for c in target.columns):
@@ -125,16 +131,27 @@ def edit_target(source: Source, relation: RelationInfo, profile: Profile, info: 
         target.no_insert = f"{who} may not INSERT into {relation.label}"
     if not facts["can_delete"]:
         target.no_delete = f"{who} may not DELETE from {relation.label}"
+    # The server's own answer for views (INSTEAD rules and triggers, auto-updatability).
+    events, cannot = facts["events"], "the server cannot {} {} (no INSTEAD rule or trigger for it, not auto-updatable)"
+    if not events & _UPDATE:
+        target.no_update = target.no_update or cannot.format("UPDATE", relation.label)
+    if not events & _INSERT:
+        target.no_insert = target.no_insert or cannot.format("INSERT into", relation.label)
+    if not events & _DELETE:
+        target.no_delete = target.no_delete or cannot.format("DELETE from", relation.label)
     return target
 
 
 def _relation_refusal(relation: RelationInfo, facts: dict[str, object]) -> str:
     kind = facts["relkind"]
     if kind == "v":
-        if not (facts["view_updatable"] or facts["instead_rules"] or facts["instead_triggers"]):
+        if not facts["events"]:
             return (f"view {relation.label} is not updatable (not auto-updatable, no INSTEAD rules "
                     "or triggers): edit its base table")
-        return f"view {relation.label} has no key that identifies a row: edit its base table"
+        if not relation.key:
+            return (f"view {relation.label} has no key that identifies a row (it does not show the "
+                    "primary key of one base table): edit its base table")
+        return ""
     if kind == "m":
         return f"{relation.label} is a materialized view: REFRESH it, or edit its base tables"
     if relation.key_mode != "key":

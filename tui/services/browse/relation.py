@@ -84,8 +84,28 @@ def describe_relation(source: Source, schema: str | None, name: str) -> Relation
         info.note = "no primary key: paged by partition and physical (ctid) order"
     else:
         info.key_mode = "offset"
-        info.note = f"a {info.kind} has no key: paged with OFFSET (slower far from the start)"
+        info.key = _view_key(source, info) if relkind == "v" else []
+        info.note = (f"a {info.kind} has no key: paged with OFFSET (slower far from the start)" if not info.key
+                     else f"a view: paged with OFFSET in its base table's key order ({', '.join(info.key)})")
     return info
+
+
+def _view_key(source: Source, view: RelationInfo) -> list[str]:
+    """The view's columns that show its one base table's key, or []: the key is
+    taken only when every key column is read by the view and shown under its own
+    name and type (applying still checks that each statement touched one row)."""
+    base = source.dicts(q.VIEW_BASE, {"oid": view.oid})
+    if not base:
+        return []
+    key_rows = source.dicts(q.PAGING_KEY, {"oid": base[0]["oid"]})
+    if not key_rows:
+        return []
+    key, reads = list(key_rows[0]["columns"]), set(base[0]["reads"])
+    base_types = {r["name"]: r["type"] for r in source.dicts(q.COLUMNS, {"oid": base[0]["oid"]})}
+    shown = {c.name: c.type for c in view.columns}
+    if all(name in reads and name in shown and shown[name] == base_types[name] for name in key):
+        return key
+    return []
 
 
 def _describe_sqlite(source: Source, name: str) -> RelationInfo:

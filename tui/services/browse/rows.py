@@ -15,14 +15,14 @@ from tui.services.browse.structure import ForeignKey
 
 def full_row(source: Source, relation: RelationInfo, key: tuple[Any, ...]) -> list[str | None] | None:
     """Every column of the row with this paging key, uncut, as text (None = NULL)."""
-    if not relation.key or relation.key_mode == "offset":
+    if not relation.key:  # a view paged by OFFSET may still show its base table's key
         return None
     if source.dialect == "sqlite":
         cols = [sql.SQL("CASE WHEN typeof({c}) = 'blob' THEN 'x''' || hex({c}) || '''' "
                         "ELSE CAST({c} AS TEXT) END").format(c=sql.Identifier(c.name)) for c in relation.columns]
     else:
         cols = [sql.SQL("{}::text").format(sql.Identifier(c.name)) for c in relation.columns]
-    keys = [sql.SQL(k) if k in ("ctid", "tableoid", "rowid") and relation.key_mode != "key"
+    keys = [sql.SQL(k) if k in ("ctid", "tableoid", "rowid") and relation.key_mode in ("ctid", "rowid")
             else sql.Identifier(k) for k in relation.key]
     # The pager's key tuple may start with a sort column: the key is its tail.
     values = key[-len(relation.key):]

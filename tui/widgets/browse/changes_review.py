@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -10,27 +11,33 @@ from textual.widgets import Input, Static
 from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.steady_input import SteadyInput
 
+# What a non-production profile types to apply: a word, so that no stray key (or
+# a few: d, ctrl+s, y was three) ever commits; production types the profile's name.
+APPLY_WORD = "apply"
+
 
 class ChangesReview(Dialog[bool]):
-    """The exact SQL, in one transaction. `y` applies; on a production profile the
-    profile's name must be typed instead. esc (or n) goes back, the changes kept."""
+    """The exact SQL, in one transaction. Applying takes a typed word and enter:
+    `apply`, or on a production profile the profile's name. esc goes back, the
+    changes kept."""
 
     DEFAULT_CSS = """
     ChangesReview #changes-review { width: 110; }
-    ChangesReview #changes-sql { max-height: 70vh; }
     """
 
     BINDINGS = [
         Binding("escape", "answer(False)", "Back", id="changes_review.back"),
-        Binding("n", "answer(False)", "Back", show=False, id="changes_review.no"),
-        Binding("y", "answer(True)", "Apply", show=False, id="changes_review.apply"),
     ]
 
     def __init__(self, title: str, preview: str, require_name: str | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.preview = preview
-        self.require_name = require_name
+        self.require_name = require_name  # production: its name is the word to type
+
+    @property
+    def word(self) -> str:
+        return self.require_name or APPLY_WORD
 
     def compose(self) -> ComposeResult:
         danger = " -danger" if self.require_name else ""
@@ -40,24 +47,28 @@ class ChangesReview(Dialog[bool]):
                 yield Static(self.preview, markup=False)
             if self.require_name:
                 yield Static(f"Production: type {self.require_name!r} to apply all of it:", markup=False)
-                yield SteadyInput(id="changes-name")
-                yield Static("", id="changes-error", classes="dialog-error")
-                yield Static("enter apply · esc back (the changes stay staged)", classes="dialog-keys")
             else:
-                yield Static("y apply · n/esc back (the changes stay staged)", classes="dialog-keys")
+                yield Static(f"Type {APPLY_WORD!r} to apply all of it:", markup=False)
+            yield SteadyInput(id="changes-name")
+            yield Static("", id="changes-error", classes="dialog-error")
+            yield Static("enter apply · esc back (the changes stay staged)", classes="dialog-keys")
 
     def on_mount(self) -> None:
-        if not self.closing and self.require_name:
+        if not self.closing:
             self.query_one(Input).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The statements give way first: the typed answer stays in view at 80x24.
+        self.query_one("#changes-sql").styles.max_height = max(3, min(18, event.size.height - 15))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value == self.require_name:
+        if event.value == self.word:
             self.dismiss(True)
         else:
             self.query_one("#changes-error", Static).update("That does not match; nothing was applied.")
 
     def action_answer(self, yes: bool) -> None:
-        if yes and self.require_name:
-            return  # typing the name is the only way to say yes here
-        self.dismiss(yes)
+        if yes:
+            return  # typing the word is the only way to say yes here
+        self.dismiss(False)

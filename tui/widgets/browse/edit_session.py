@@ -21,7 +21,7 @@ from tui.messages import ConnectionLost
 from tui.profiles import Profile
 from tui.services.browse import Page, RelationInfo, full_row
 from tui.services.browse.edit_apply import Applied, ApplyFailed, ChangeWriter, check_value
-from tui.services.browse.edit_sql import Statement, change_statements, sql_preview
+from tui.services.browse.edit_sql import Statement, bytea_refusal, change_statements, sql_preview
 from tui.services.browse.editable import EditTarget, edit_target
 from tui.services.browse.edits import (
     DEFAULT,
@@ -337,7 +337,8 @@ class EditSession(Widget):
         """Does the server parse the value as the column's type? (a cast in a read-only transaction)"""
         changes = self.change_sets[label]
         try:
-            error = check_value(self.source, changes.target.column(column), text)
+            target_column = changes.target.column(column)
+            error = bytea_refusal(target_column, text) or check_value(self.source, target_column, text)
         except Exception:  # noqa: BLE001 - a check that could not run refuses nothing; the save will tell
             error = ""
         self.post_message(self._ValueChecked(label, ref, column, text, error))
