@@ -206,6 +206,17 @@ async def test_reconnect_switch_and_profiles_ask_then_roll_back_or_commit(worksp
         assert total(items) == 115
 
 
+async def test_psql_connect_typed_in_the_editor_switches_database_asking_first(workspace_app, items) -> None:
+    app, _ = workspace_app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_transaction(pilot)
+        await run_sql(pilot, "\\c postgres", wait=False)  # the workspace's switch: the open transaction first
+        await answer(pilot, "r")
+        await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen)
+                    and app.screen.profile.database == "postgres", timeout=10)
+        assert total(items) == 15
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshot_pane_in_a_transaction(snap_compare, items, database, socket_profile, size) -> None:
     async def run(pilot) -> None:

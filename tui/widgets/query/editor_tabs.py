@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -137,7 +138,8 @@ class EditorTabs(Vertical):
         if selection.start != selection.end:
             start = location_to_offset(text, *min(selection.start, selection.end))
             end = location_to_offset(text, *max(selection.start, selection.end))
-            return [Statement(s.text, s.start + start, s.tokens) for s in split_statements(text[start:end])]
+            return [replace(s, start=s.start + start, meta_end=s.meta_end + start if s.meta else 0)
+                    for s in split_statements(text[start:end])]
         current = statement_at(split_statements(text), location_to_offset(text, *editor.cursor_location))
         return [current] if current else []
 

@@ -20,6 +20,7 @@ from tui.services.query.classify import first_keyword
 from tui.services.query.completion import CompletionCatalog
 from tui.services.query.guard import Guard
 from tui.services.query.history import HistoryStore
+from tui.services.query.psql_meta import plan_meta
 from tui.services.query.results import DEFAULT_ROW_CAP
 from tui.services.query.runner import Outcome
 from tui.services.query.session_keeper import SessionKeeper
@@ -87,6 +88,14 @@ class QueryPane(Widget):
         def __init__(self, header: str) -> None:
             super().__init__()
             self.header = header
+
+    class DatabaseSwitch(Message):
+        """`\\c NAME` was run: the workspace switches to that database (asking about
+        an open transaction first)."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
 
     def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP,
                  storage_key: str | None = None) -> None:
@@ -219,6 +228,8 @@ class QueryPane(Widget):
         if not statements:
             self.app.notify("Nothing to run.")
             return
+        if self._psql_meta(statements):
+            return
         # No confirmation here: on production each statement is judged by the
         # server in a read-only trial, in the worker (tui/services/query/guard.py).
         self.outcomes = []
@@ -229,6 +240,25 @@ class QueryPane(Widget):
         guard = guard or self.guard()
         self.runner.run(statements, guard, self.transactions.state.manual,
                         lambda: self.prompt.ask(self.transactions.question(guard)))
+
+    def _psql_meta(self, statements: list[Statement]) -> bool:
+        """psql habits typed in the editor (`\\watch 2`, `\\c NAME`, `\\dt` …): done or
+        refused here, never sent as SQL. Returns whether the run was taken care of."""
+        plan = plan_meta(statements)
+        if plan is None:
+            return False
+        if plan.refusal is not None:
+            self.show_message(plan.refusal, "bold yellow")
+            self.set_status("not run: a psql meta-command")
+        elif plan.statement is not None:
+            self.grid.focus()  # w and W (stop, pause) are the results' keys
+            self.watcher.start(plan.statement, plan.interval)
+        elif plan.connect is not None:
+            if self.profile.driver == "sqlite":
+                self.show_message("\\c switches database on PostgreSQL; a SQLite profile is one file.", "bold yellow")
+            else:
+                self.post_message(self.DatabaseSwitch(plan.connect))
+        return True
 
     def link_restored(self) -> None:
         """The workspace reconnected: check the editor's session before the next run

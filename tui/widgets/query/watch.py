@@ -18,14 +18,13 @@ from textual.widgets import Input, Label, Static
 
 from tui.services.query.guard import Guard, Question
 from tui.services.query.plot_data import WatchSeries, changed_cells
+from tui.services.query.psql_meta import DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL
 from tui.services.query.results import ResultSet
 from tui.services.query.runner import Outcome
 from tui.services.query.splitter import Statement
 from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.query.host import QueryHost
 from tui.widgets.steady_input import SteadyInput
-
-MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL = 0.5, 3600.0, 2.0
 
 
 def parse_interval(text: str) -> float | None:
