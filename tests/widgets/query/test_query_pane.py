@@ -137,8 +137,9 @@ async def test_production_writes_need_confirmation(shop, socket_profile: Profile
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.require_text is None
         await pilot.press("y")  # run it …
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Commit" in app.screen.title_text)
-        assert "1 row affected (DELETE 1)" in app.screen.body
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "commit" in app.screen.title_text)
+        assert app.screen.title_text == "DELETE 1 row — commit / roll back?"  # issue #14's words
+        assert app.screen.body.startswith("delete from items where id = 2\n")
         await pilot.press("y")  # … and commit
         await wait_until(pilot, lambda: pane_of(app).outcomes and not pane_of(app).running)
         assert pane_of(app).outcomes[0].tag == "DELETE 1"
@@ -356,7 +357,7 @@ def test_snapshot_production_commit_question(snap_compare, shop, socket_profile,
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen)
-                         and "Commit" in pilot.app.screen.title_text)
+                         and "commit" in pilot.app.screen.title_text)
         await pilot.pause(0.2)
 
     production = socket_profile.with_changes(name="prod", production=True)

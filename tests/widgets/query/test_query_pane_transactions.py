@@ -162,8 +162,8 @@ async def open_transaction(pilot) -> None:
     await until(pilot, lambda: bool(pilot.app.screen.query(QueryPane)))
     await run_sql(pilot, "update items set n = n + 100 where id = 1")
     header = pilot.app.screen.query_one(ConnectionHeader)
-    await until(pilot, lambda: header.transaction == "IN TRANSACTION (1)")
-    assert "IN TRANSACTION (1)" in str(header.render())
+    await until(pilot, lambda: header.transaction == "IN TRANSACTION since 08:12:03 (1)")
+    assert "IN TRANSACTION since 08:12:03 (1)" in str(header.render())
 
 
 async def answer(pilot, key: str) -> None:

@@ -239,7 +239,7 @@ class QueryPane(Widget):
         self.progress.begin(len(statements))
         guard = guard or self.guard()
         self.runner.run(statements, guard, self.transactions.state.manual,
-                        lambda: self.prompt.ask(self.transactions.question(guard)))
+                        lambda: self.prompt.ask(self.transactions.question(guard, typed_commit=True)))
 
     def _psql_meta(self, statements: list[Statement]) -> bool:
         """psql habits typed in the editor (`\\watch 2`, `\\c NAME`, `\\dt` …): done or
