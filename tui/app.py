@@ -363,6 +363,8 @@ class BastionApp(App[None]):
                  "toggle_autocommit"),
                 ("Commit", "Query: commit the open transaction (asks first)", "commit"),
                 ("Roll back", "Query: roll back the open transaction", "rollback"),
+                ("Close editor tab", "Query: close the editor tab (alt+w); its text goes to the history",
+                 "close_tab"),
             ):
                 yield SystemCommand(title, help_text, lambda a=action: self._query_action(a))  # type: ignore[misc]
         workspace = self._workspace()

@@ -408,6 +408,40 @@ async def test_editor_tabs_keep_their_own_text(shop, socket_profile: Profile) ->
         assert again.query_one(QueryPane).buffers == ["select 1", "select 2"]
 
 
+async def test_closing_a_tab_keeps_its_text_in_history_and_the_transaction_open(
+        shop, socket_profile: Profile) -> None:
+    remember_manual_commit(socket_profile.name, True)
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane, editor = pane_of(app), app.query_one(TextArea)
+        await type_and_run(pilot, "update items set price = 1 where id = 1")  # opens the transaction
+        editor.focus()
+        for text in ("select 'two'", "select 'three'"):
+            await pilot.press("ctrl+t")
+            await pilot.pause(0.1)
+            editor.text = text
+        await pilot.press("f3", "f3")  # back round to Query 2
+        await wait_until(pilot, lambda: editor.text == "select 'two'")
+        await pilot.press("alt+w")  # typed in the editor: closes, never types a w
+        await wait_until(pilot, lambda: pane.buffers == ["update items set price = 1 where id = 1", "select 'three'"])
+        assert editor.text == "select 'three'" and len(app.query("#editor-tabs Tab")) == 2
+        assert pane.transaction_open()  # the pane's session: no tab owns it
+        await wait_until(pilot, lambda: any(e.closed_tab and e.sql == "select 'two'" for e in pane.history.entries()))
+        await pilot.press("ctrl+f4", "ctrl+f4")  # the last tab, then the only one: emptied
+        await wait_until(pilot, lambda: pane.buffers == [""] and editor.text == "")
+        assert pane.transaction_open() and "closed Query 1" in str(pane.query_one("#query-status").render())
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        lines = [str(option.prompt) for option in app.screen.query_one("#history-list").options]
+        assert " tab " in lines[0] and "update items" in lines[0]
+        await pilot.press("escape")
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: not pane.transaction_open())
+    again = PaneApp(shop, socket_profile)
+    async with again.run_test(size=(100, 30)):
+        assert again.query_one(QueryPane).buffers == [""]  # the files followed the tabs
+
+
 async def test_keys_typed_in_one_burst_run_the_whole_statement(shop, socket_profile: Profile) -> None:
     """Over SSH a fast typist's last characters and ctrl+j arrive together: the run
     key is a priority binding, so it must still see every character typed before it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -65,6 +65,9 @@ class QueryPane(Widget):
         Binding("ctrl+space,ctrl+@", "complete", "Complete", priority=True, id="query.complete"),
         Binding("ctrl+t", "new_tab", "New tab", id="query.new_tab"),
         Binding("f3", "next_tab", "Next tab", id="query.next_tab"),
+        # ctrl+w is the editor's delete-word: alt+w beside it, ctrl+f4 as in DBeaver and Windows
+        # editors (both pass tmux; a desktop may take ctrl+f4, the palette has "Close editor tab").
+        Binding("alt+w,ctrl+f4", "close_tab", "Close tab", priority=True, id="query.close_tab"),
         # The completion popup's keys: the editor keeps the focus while it shows.
         Binding("down", "completion_move(1)", "Next", show=False, priority=True, id="query.completion_next"),
         Binding("up", "completion_move(-1)", "Previous", show=False, priority=True, id="query.completion_previous"),
@@ -395,6 +398,25 @@ class QueryPane(Widget):
     # -- editor tabs and focus ----------------------------------------------------------------
     def action_new_tab(self) -> None:
         self.editor_tabs.new_tab()
+
+    def action_close_tab(self) -> None:
+        # The transaction belongs to the pane's session, which every tab shares: closing a
+        # tab (even the last one, which is only emptied) leaves it open and asks nothing.
+        # pgAdmin asks because its tab owns the connection; here nothing ends with the tab,
+        # the header and status keep saying the transaction is open, and leaving asks.
+        self.call_later(self._close_active_tab)  # also called from the palette: not awaited there
+
+    async def _close_active_tab(self) -> None:
+        number = self.active_buffer + 1
+        text = await self.editor_tabs.close_tab()
+        kept = bool(text.strip())
+        if kept:
+            self._keep_closed_text(text)
+        self.set_status(f"closed Query {number}" + (" · its text is in the history (ctrl+r)" if kept else ""))
+
+    @work(thread=True, group="query-closed-tab", exit_on_error=False)
+    def _keep_closed_text(self, text: str) -> None:
+        self.history.add_closed_tab(text)
 
     def action_next_tab(self) -> None:
         self.editor_tabs.next_tab()
