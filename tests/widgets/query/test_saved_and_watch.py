@@ -248,6 +248,13 @@ async def test_psql_watch_typed_in_the_editor_watches_and_other_meta_commands_ar
         assert all(o.ok for o in pane.outcomes)  # the \watch never reached the server
         await pilot.press("w")  # the results have the focus: w stops
         assert not pane.watcher.watching
+        await pilot.press("w")  # w on the same text: the dialog's interval, the \\watch left out
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, WatchIntervalScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.watcher.watching and pane.watcher.series.runs >= 1)
+        assert pane.watcher.statement.meta == "" and pane.watcher.interval == 0.5
+        await pilot.press("w")
+        assert not pane.watcher.watching
         editor.text = "\\dt"
         editor.focus()
         pane.outcomes = []

@@ -7,7 +7,7 @@ we track the blocks whose bodies contain semicolons: `BEGIN ATOMIC … END`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pglast.parser import scan
 
@@ -34,8 +34,9 @@ class Statement:
     text: str
     start: int  # char offset of the first character in the buffer
     tokens: tuple[Token, ...]
-    meta: str = ""
-    meta_end: int = 0  # char offset just after the meta-command
+    # Keyword-only: subclasses (BoundStatement) add positional fields of their own.
+    meta: str = field(default="", kw_only=True)
+    meta_end: int = field(default=0, kw_only=True)  # char offset just after the meta-command
 
     @property
     def end(self) -> int:
@@ -117,12 +118,12 @@ def _close(text: str, tokens: list[Token], into: list[Statement], meta: str = ""
     meaningful = [t for t in tokens if t.name not in COMMENTS]
     if not meaningful:
         if meta:  # a meta-command on its own (`\\c other`)
-            into.append(Statement("", meta_start, (), meta, meta_end))
+            into.append(Statement("", meta_start, (), meta=meta, meta_end=meta_end))
         return
     start, end = meaningful[0].start, tokens[-1].end
     # Keep comments that lead the statement out, trailing ones in.
     into.append(Statement(text[start:end], start,
-                          tuple(t for t in tokens if t.start >= start), meta, meta_end))
+                          tuple(t for t in tokens if t.start >= start), meta=meta, meta_end=meta_end))
 
 
 def statement_at(statements: list[Statement], offset: int) -> Statement | None:

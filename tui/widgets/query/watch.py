@@ -146,9 +146,10 @@ class Watcher(Widget):
 
     def ask(self, statements: list[Statement], focus_after: Widget) -> None:
         """Ask for the interval, then watch the one statement (and focus `focus_after`)."""
-        if len(statements) != 1:
+        if len(statements) != 1 or not statements[0].text:
             self.app.notify("Put the cursor on one statement (or select it) to watch it.", severity="warning")
             return
+        statements = [replace(statements[0], meta="", meta_end=0)]  # a typed `\watch 2` is the dialog's now
 
         def chosen(seconds: float | None) -> None:
             if seconds is not None:
