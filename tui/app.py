@@ -25,7 +25,7 @@ from tui.key_order import KeyQueue, TypedText
 from tui.messages import ConnectRequested
 from tui.profiles import Profile, ProfileStore
 from tui.screens.connect import ConnectScreen
-from tui.screens.help import HelpScreen
+from tui.screens.help import HelpScreen, key_sections
 from tui.screens.picker import PickerScreen
 from tui.screens.workspace import PANE_MODULES, WorkspaceScreen
 from tui.secrets import KeyringUnavailable, PasswordVault, redact
@@ -322,23 +322,7 @@ class BastionApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        from tui.screens.fleet import FleetScreen
-        from tui.widgets.browse import BrowsePane
-        from tui.widgets.grid_selection import SELECTION_BINDINGS
-        from tui.widgets.query.pane import QueryPane
-        from tui.widgets.query.result_grid import ResultGrid
-        from tui.widgets.row_view import RowView
-
-        sections = [
-            ("Everywhere", list(self.BINDINGS) + [Binding("ctrl+p", "", "Command palette")]),
-            ("Profiles", list(PickerScreen.BINDINGS)),
-            ("Fleet", list(FleetScreen.BINDINGS)),
-            ("Workspace", list(WorkspaceScreen.BINDINGS)),
-            ("Query", [*QueryPane.BINDINGS, Binding("escape,ctrl+c", "", "Cancel the running statement")]),
-            ("Query results", list(ResultGrid.BINDINGS)),
-            ("Browse data", [*BrowsePane.BINDINGS, *SELECTION_BINDINGS]),
-            ("Row view", list(RowView.BINDINGS)),
-        ]
+        sections = key_sections([*self.BINDINGS, Binding("ctrl+p", "", "Command palette")])
         self.push_screen(HelpScreen(sections, self.keymap))
 
     def action_command_palette(self) -> None:
@@ -363,6 +347,8 @@ class BastionApp(App[None]):
                  "toggle_autocommit"),
                 ("Commit", "Query: commit the open transaction (asks first)", "commit"),
                 ("Roll back", "Query: roll back the open transaction", "rollback"),
+                ("Close editor tab", "Query: close the editor tab (alt+w); its text goes to the history",
+                 "close_tab"),
             ):
                 yield SystemCommand(title, help_text, lambda a=action: self._query_action(a))  # type: ignore[misc]
         workspace = self._workspace()

@@ -80,6 +80,8 @@ def test_exit_codes_and_errors_on_stderr(shop: Path, capsys: pytest.CaptureFixtu
     assert code == 2 and "no saved query named 'nope'" in err
     code, _, err = query(shop, capsys, "dev", "SELECT :id")
     assert code == 2 and "no value for :id" in err
+    code, _, err = query(shop, capsys, "dev", "SELECT 1 \\watch 2")  # never sent as SQL, never dropped
+    assert code == 2 and "psql meta-commands are not SQL: \\watch 2" in err
     code, _, err = query(shop, capsys, "dev", "--saved", "health.top_statements")
     assert code == 1 and "pg_stat_statements is not installed in this database" in err
     code, out, _ = query(shop, capsys, "dev", "--saved", "health.sequences_near_max", "--format", "csv")

@@ -730,3 +730,27 @@ def test_a_pasted_env_block_is_imported_whole(
     assert stored == password
     written = [p for p in [profiles, *isolated_env.rglob("*")] if p.is_file()]
     assert not [p for p in written if password.encode() in p.read_bytes()]
+
+
+@pytest.mark.parametrize("key", ["M-w", "C-F4"])
+def test_the_close_tab_keys_reach_the_query_pane(
+    key: str, tmp_path: Path, isolated_env: Path, pg_cluster: LocalCluster, pg_database: str,
+    make_tmux: Callable[..., Tmux],
+) -> None:
+    """alt+w and ctrl+f4 close the editor tab through tmux (ctrl+w is the editor's own)."""
+    profiles = socket_profiles(tmp_path, pg_cluster, pg_database)
+    tmux = make_tmux(base_env(isolated_env))
+    tmux.start([*bastion_command(), "--profiles", str(profiles), "local"], cwd=tmp_path)
+    wait_for(tmux, "the workspace", workspace_shown(pg_cluster), CONNECT_TIMEOUT)
+    tmux.send("2")
+    wait_for(tmux, "the query editor", line_with(r"Query 1"), STEP_TIMEOUT)
+    tmux.send("C-t")
+    wait_for(tmux, "a second tab", line_with(r"Query 1\s+Query 2"), STEP_TIMEOUT)
+    tmux.send("-l", "select 'closing'")
+    wait_for(tmux, "its text", line_with(r"1\s+select 'closing'"), STEP_TIMEOUT)
+    tmux.send(key)
+    screen = wait_for(tmux, "the tab closed", all_of(
+        line_with(r"closed Query 2 · its text is in the history"),
+        lambda s: not line_with(r"Query 1\s+Query 2")(s) and "select 'closing'" not in s), STEP_TIMEOUT)
+    assert "w" not in re.findall(r"^\s*1\s+(\S*)", screen, re.M)[:1]  # alt+w typed nothing
+    quit_and_check_terminal(tmux, EXIT_TIMEOUT)

@@ -181,6 +181,18 @@ def test_help(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_help_scrolled_to_its_last_sections(snap_compare, fixed_dir: Path, size: tuple[int, int]) -> None:
+    """The panes' sections at the end (Migrations, Activity, Server, Pooler)."""
+    async def show(pilot) -> None:
+        await pilot.press("f1")
+        await settle(pilot)
+        pilot.app.screen.query_one(".dialog-scroll").scroll_end(animate=False)
+        await settle(pilot)
+
+    assert snap_compare(app_with(PROFILES, fixed_dir), run_before=show, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_workspace_postgres_production(snap_compare, fixed_dir: Path, shop_database: Profile,
                                        size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
     display = Profile(name="production", label="Production", host="db.internal.example", port=5432,

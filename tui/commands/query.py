@@ -167,6 +167,9 @@ def run_query(argv: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
     statements = split_statements(sql)
     if not statements:
         raise CliError("no SQL statement to run", EXIT_USAGE)
+    metas = [s.meta for s in statements if s.meta]
+    if metas:
+        raise CliError(f"psql meta-commands are not SQL: {', '.join(metas)} (use psql for them)", EXIT_USAGE)
     for statement in statements:
         missing = [n for n in parameter_names(statement.text) if n not in values]
         if missing:

@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+import importlib
+
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
 from tui.widgets.dialogs.dialog import Dialog
+
+# The help's sections after "Everywhere", in order: each lists the BINDINGS of the classes
+# (or the binding lists) named "module:Name", so the help follows the code. A test checks
+# that every binding id bastion has is shown in one (tests/screens/test_help_sections.py).
+KEY_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Profiles", ("tui.screens.picker:PickerScreen",)),
+    ("Fleet", ("tui.screens.fleet:FleetScreen",)),
+    ("Workspace", ("tui.screens.workspace:WorkspaceScreen",)),
+    ("Sidebar", ("tui.widgets.catalog_tree:CatalogTree",)),
+    ("Query", ("tui.widgets.query.pane:QueryPane", "tui.screens.help:QUERY_CANCEL")),
+    ("Commit prompt", ("tui.widgets.query.transaction_prompt:TransactionPrompt",)),
+    ("Query results", ("tui.widgets.query.result_grid:ResultGrid",)),
+    ("Browse data", ("tui.widgets.browse:BrowsePane", "tui.widgets.grid_selection:SELECTION_BINDINGS")),
+    ("Cell editor", ("tui.widgets.browse.cell_editor:CellEditor",)),
+    ("Review changes", ("tui.widgets.browse.changes_review:ChangesReview",)),
+    ("Row view", ("tui.widgets.row_view:RowView",)),
+    ("Copy as", ("tui.widgets.copy_chooser:CopyFormatChooser",)),
+    ("Migrations", ("tui.widgets.migrations:MigrationsPane",)),
+    ("Activity", ("tui.widgets.activity:ActivityPane",)),
+    ("Server", ("tui.widgets.server:ServerPane",)),
+    ("Pooler", ("tui.widgets.pooler:PoolerPane",)),
+)
+# What the Query pane's escape / ctrl+c do while a statement runs, said in full.
+QUERY_CANCEL = [Binding("escape,ctrl+c", "", "Cancel the running statement")]
+
+
+def key_sections(everywhere: list[BindingType]) -> list[tuple[str, list[BindingType]]]:
+    """("Everywhere", `everywhere`), then KEY_SECTIONS with their bindings (imports the
+    panes' modules on the first call)."""
+    sections = [("Everywhere", everywhere)]
+    for title, sources in KEY_SECTIONS:
+        bindings: list[BindingType] = []
+        for source in sources:
+            module, _, name = source.partition(":")
+            owner = getattr(importlib.import_module(module), name)
+            bindings.extend(owner if isinstance(owner, list) else owner.BINDINGS)
+        sections.append((title, bindings))
+    return sections
 
 
 def describe_bindings(bindings: list[BindingType], keymap: dict[str, str] | None = None) -> list[tuple[str, str]]:

@@ -290,6 +290,9 @@ class WorkspaceScreen(Screen[None]):
         for index in self.query(SavedQueryIndex):
             index.load()  # the palette lists the new query
 
+    def on_query_pane_database_switch(self, event: Any) -> None:
+        self.switch_database(event.name)  # `\c NAME` typed in the Query pane
+
     def on_query_pane_transaction_changed(self, event: Any) -> None:
         """The Query pane's transaction opened, changed or ended: the header says so."""
         event.stop()

@@ -103,7 +103,8 @@ def test_a_confirmed_write_shows_its_count_before_commit(prod) -> None:
     [outcome] = guarded(session, "delete from items where id <= 2", answers)
     write, commit = answers.questions
     assert write.require_text is None  # bounded by WHERE: y/n
-    assert "2 rows affected (DELETE 2)" in commit.body and commit.require_text is None
+    assert commit.title == "DELETE 2 rows — commit / roll back?" and commit.require_text is None
+    assert commit.body.startswith("delete from items where id <= 2\n")  # the statement under it
     assert outcome.rolled_back and outcome.tag == "DELETE 2 (rolled back)"
     assert count(check) == 5 and session.transaction_status() == "idle"
 
@@ -128,7 +129,7 @@ def test_a_large_change_needs_the_name_to_commit(prod) -> None:
     session, check = prod
     answers = Answers(True, False)
     guarded(session, "insert into items select g, 'x' from generate_series(100, 1200) g", answers)
-    assert "1,101 rows affected" in answers.questions[1].body
+    assert answers.questions[1].title == "INSERT 1,101 rows — commit / roll back?"
     assert answers.questions[1].require_text == "prod"
     assert count(check) == 5
 
@@ -239,7 +240,7 @@ def test_sqlite_production_trial(tmp_path: Path) -> None:
         answers = Answers(True, False)
         read, delete = guarded(session, "select count(*) from t; delete from t where id > 1", answers)
         assert read.ok and read.result.row(0)[0] == "3" and not read.write_refused
-        assert delete.rolled_back and "2 rows affected" in answers.questions[1].body
+        assert delete.rolled_back and answers.questions[1].title == "DELETE 2 rows — commit / roll back?"
         [after] = guarded(session, "select count(*) from t", Answers())
         assert after.result.row(0)[0] == "3"
         [vacuum] = guarded(session, "vacuum", Answers(True))

@@ -78,7 +78,7 @@ def test_manual_mode_commits_only_on_commit(manual) -> None:
     assert select.ok and update.tag == "UPDATE 3"
     assert dry_run_text(update).startswith("UPDATE 3 rows — commit (f10) / roll back (f12)?\nupdate items")
     assert state.describe() == "in transaction since 08:12:03 (2 statements)"
-    assert state.header() == "IN TRANSACTION (2)" and state.changed == 3
+    assert state.header() == "IN TRANSACTION since 08:12:03 (2)" and state.changed == 3
     assert total(check) == 15  # another connection sees nothing yet
     assert session.end_transaction(commit=True) is None
     state.observe(None, session.transaction_status())
@@ -97,8 +97,8 @@ def test_a_failed_transaction_says_roll_back(manual) -> None:
     session, check = manual
     state = TransactionState(manual=True)
     run(session, "update items set n = 0 where id = 1; select 1/0", state=state)
-    assert state.failed and state.describe() == "transaction failed — roll back (f12)"
-    assert state.header() == "TRANSACTION FAILED"
+    assert state.failed and state.describe() == "transaction failed (open since 08:12:03) — roll back (f12)"
+    assert state.header() == "TRANSACTION FAILED since 08:12:03"
     session.end_transaction(commit=False)
     assert total(check) == 15
 
@@ -131,6 +131,11 @@ def test_production_manual_mode_keeps_the_typed_name_and_asks_no_commit_per_writ
     guard = Guard(production=True, profile_name="prod", ask=answers)
     assert commit_question(state, guard).require_text == "prod"  # a large change: typed
     assert commit_question(TransactionState(status="in transaction"), guard).require_text is None
+    state.observe(update, "in transaction")
+    state.observe(delete, "in transaction")  # declined: not counted, not shown
+    question = commit_question(state, guard, leaving="Quit")
+    assert question.title == "UPDATE 1 row — commit / roll back?"
+    assert question.body.startswith("update items set n = 0 where id = 2\n\nQuit: the transaction is still open.")
     session.end_transaction(commit=False)
     assert total(check) == 15
 

@@ -137,8 +137,9 @@ async def test_production_writes_need_confirmation(shop, socket_profile: Profile
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert app.screen.require_text is None
         await pilot.press("y")  # run it …
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "Commit" in app.screen.title_text)
-        assert "1 row affected (DELETE 1)" in app.screen.body
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and "commit" in app.screen.title_text)
+        assert app.screen.title_text == "DELETE 1 row — commit / roll back?"  # issue #14's words
+        assert app.screen.body.startswith("delete from items where id = 2\n")
         await pilot.press("y")  # … and commit
         await wait_until(pilot, lambda: pane_of(app).outcomes and not pane_of(app).running)
         assert pane_of(app).outcomes[0].tag == "DELETE 1"
@@ -356,7 +357,7 @@ def test_snapshot_production_commit_question(snap_compare, shop, socket_profile,
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen)
-                         and "Commit" in pilot.app.screen.title_text)
+                         and "commit" in pilot.app.screen.title_text)
         await pilot.pause(0.2)
 
     production = socket_profile.with_changes(name="prod", production=True)
@@ -405,6 +406,40 @@ async def test_editor_tabs_keep_their_own_text(shop, socket_profile: Profile) ->
     again = PaneApp(shop, socket_profile)
     async with again.run_test(size=(100, 30)):
         assert again.query_one(QueryPane).buffers == ["select 1", "select 2"]
+
+
+async def test_closing_a_tab_keeps_its_text_in_history_and_the_transaction_open(
+        shop, socket_profile: Profile) -> None:
+    remember_manual_commit(socket_profile.name, True)
+    app = PaneApp(shop, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane, editor = pane_of(app), app.query_one(TextArea)
+        await type_and_run(pilot, "update items set price = 1 where id = 1")  # opens the transaction
+        editor.focus()
+        for text in ("select 'two'", "select 'three'"):
+            await pilot.press("ctrl+t")
+            await pilot.pause(0.1)
+            editor.text = text
+        await pilot.press("f3", "f3")  # back round to Query 2
+        await wait_until(pilot, lambda: editor.text == "select 'two'")
+        await pilot.press("alt+w")  # typed in the editor: closes, never types a w
+        await wait_until(pilot, lambda: pane.buffers == ["update items set price = 1 where id = 1", "select 'three'"])
+        assert editor.text == "select 'three'" and len(app.query("#editor-tabs Tab")) == 2
+        assert pane.transaction_open()  # the pane's session: no tab owns it
+        await wait_until(pilot, lambda: any(e.closed_tab and e.sql == "select 'two'" for e in pane.history.entries()))
+        await pilot.press("ctrl+f4", "ctrl+f4")  # the last tab, then the only one: emptied
+        await wait_until(pilot, lambda: pane.buffers == [""] and editor.text == "")
+        assert pane.transaction_open() and "closed Query 1" in str(pane.query_one("#query-status").render())
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        lines = [str(option.prompt) for option in app.screen.query_one("#history-list").options]
+        assert " tab " in lines[0] and "update items" in lines[0]
+        await pilot.press("escape")
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: not pane.transaction_open())
+    again = PaneApp(shop, socket_profile)
+    async with again.run_test(size=(100, 30)):
+        assert again.query_one(QueryPane).buffers == [""]  # the files followed the tabs
 
 
 async def test_keys_typed_in_one_burst_run_the_whole_statement(shop, socket_profile: Profile) -> None:

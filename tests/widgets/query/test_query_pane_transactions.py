@@ -162,8 +162,8 @@ async def open_transaction(pilot) -> None:
     await until(pilot, lambda: bool(pilot.app.screen.query(QueryPane)))
     await run_sql(pilot, "update items set n = n + 100 where id = 1")
     header = pilot.app.screen.query_one(ConnectionHeader)
-    await until(pilot, lambda: header.transaction == "IN TRANSACTION (1)")
-    assert "IN TRANSACTION (1)" in str(header.render())
+    await until(pilot, lambda: header.transaction == "IN TRANSACTION since 08:12:03 (1)")
+    assert "IN TRANSACTION since 08:12:03 (1)" in str(header.render())
 
 
 async def answer(pilot, key: str) -> None:
@@ -204,6 +204,17 @@ async def test_reconnect_switch_and_profiles_ask_then_roll_back_or_commit(worksp
         await answer(pilot, "r")
         await until(pilot, lambda: isinstance(app.screen, PickerScreen), timeout=10)
         assert total(items) == 115
+
+
+async def test_psql_connect_typed_in_the_editor_switches_database_asking_first(workspace_app, items) -> None:
+    app, _ = workspace_app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_transaction(pilot)
+        await run_sql(pilot, "\\c postgres", wait=False)  # the workspace's switch: the open transaction first
+        await answer(pilot, "r")
+        await until(pilot, lambda: isinstance(app.screen, WorkspaceScreen)
+                    and app.screen.profile.database == "postgres", timeout=10)
+        assert total(items) == 15
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -232,3 +232,33 @@ async def test_the_palette_lists_saved_queries_and_opens_one(orders, socket_prof
         await wait_until(pilot, lambda: app.screen.query(TextArea)
                          and "sum(total)" in app.screen.query_one(TextArea).text)
         assert app.screen.query_one("#panes").active == "query"
+
+
+async def test_psql_watch_typed_in_the_editor_watches_and_other_meta_commands_are_refused(
+        orders, socket_profile: Profile) -> None:
+    app = PaneApp(orders, socket_profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = pane_of(pilot.app)
+        editor = pilot.app.query_one(TextArea)
+        editor.text = "select name, value from gauge order by name \\watch i=0.5"
+        editor.focus()
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: pane.watcher.series.runs >= 2)
+        assert pane.watcher.interval == 0.5 and pane.watcher.statement.text.endswith("order by name")
+        assert all(o.ok for o in pane.outcomes)  # the \watch never reached the server
+        await pilot.press("w")  # the results have the focus: w stops
+        assert not pane.watcher.watching
+        await pilot.press("w")  # w on the same text: the dialog's interval, the \\watch left out
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, WatchIntervalScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pane.watcher.watching and pane.watcher.series.runs >= 1)
+        assert pane.watcher.statement.meta == "" and pane.watcher.interval == 0.5
+        await pilot.press("w")
+        assert not pane.watcher.watching
+        editor.text = "\\dt"
+        editor.focus()
+        pane.outcomes = []
+        await pilot.press("ctrl+j")
+        await wait_until(pilot, lambda: "psql meta-commands are not SQL: \\dt" in "\n".join(
+            line.text for line in pane.query_one("#query-messages").lines))
+        assert pane.outcomes == [] and not pane.running

@@ -80,8 +80,15 @@ def buffer_autosaves(profile_name: str, folder: Path | None = None) -> list[Edit
 
 
 def discard(autosave: EditorAutosave) -> None:
-    """Forget a closed tab's file."""
-    autosave.path.unlink(missing_ok=True)
+    """Forget a closed tab's file (a save still pending is dropped first). Blocking."""
+    with autosave._lock:
+        if autosave._timer is not None:
+            autosave._timer.cancel()
+        autosave._pending = None
+    try:
+        autosave.path.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only data dir: the tab comes back next time
 
 
 def move_autosaves(old_name: str, new_name: str, folder: Path | None = None) -> None:

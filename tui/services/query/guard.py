@@ -158,6 +158,15 @@ def changed_rows(tag: str) -> int | None:
     return int(match.group(2)) if match else None
 
 
+def tag_text(tag: str) -> str:
+    """"UPDATE 1,204 rows" from the command tag "UPDATE 1204"; other tags as they are."""
+    rows = changed_rows(tag)
+    return f"{tag.split()[0]} {plural(rows, 'row')}" if rows is not None else tag
+
+
+COMMIT_OR_ROLL_BACK = "commit / roll back?"  # issue #14: "UPDATE 1,204 rows — commit / roll back?"
+
+
 def declined(statement: Statement, error: str | None = None) -> Outcome:
     """A statement that was not sent: the user said no, or it was refused before sending."""
     return Outcome(statement, tag="not run", declined=True, error=QueryError(error) if error else None)
@@ -230,10 +239,11 @@ def write_question(statement: Statement, guard: Guard) -> Question:
 
 
 def commit_question(statement: Statement, outcome: Outcome, guard: Guard) -> Question:
+    """A confirmed write ran in a transaction of ours: "UPDATE 1,204 rows — commit /
+    roll back?", the statement under it; yes commits, no rolls back."""
     rows = changed_rows(outcome.tag)
-    what = f"{plural(rows, 'row')} affected ({outcome.tag})" if rows is not None else \
-        f"It ran ({outcome.tag or 'OK'})"
-    body = (f"{preview(statement)}\n\n{what}, not committed yet.\n"
-            f"Commit on PRODUCTION ({guard.profile_name})? No (n, esc) rolls it back.")
+    body = (f"{preview(statement)}\n\nNot committed yet, on PRODUCTION ({guard.profile_name}): "
+            "yes commits, no (n, esc) rolls it back.")
     large = rows is not None and rows > LARGE_CHANGE
-    return Question("Commit?", body, guard.profile_name if large else None)
+    return Question(f"{tag_text(outcome.tag or 'OK')} — {COMMIT_OR_ROLL_BACK}", body,
+                    guard.profile_name if large else None)

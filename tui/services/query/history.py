@@ -31,6 +31,7 @@ class HistoryEntry:
     rows: int
     ok: bool
     error: str | None = None
+    closed_tab: bool = False  # not run: the text of an editor tab that was closed
 
 
 class HistoryStore:
@@ -46,6 +47,10 @@ class HistoryStore:
         entry = HistoryEntry(time.time(), redact_statement(sql), round(duration, 4), rows, ok,
                              redact_statement(error) if error else None)
         self._redacted = self._redacted or entry.sql != sql
+        self._append(entry)
+        return entry
+
+    def _append(self, entry: HistoryEntry) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -53,6 +58,11 @@ class HistoryStore:
                 handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
         except OSError:
             pass  # history is a convenience: a read-only data dir must not stop a query
+
+    def add_closed_tab(self, text: str) -> HistoryEntry:
+        """Keep a closed editor tab's text (never run) where ctrl+r finds it."""
+        entry = HistoryEntry(time.time(), redact_statement(text), 0.0, 0, True, closed_tab=True)
+        self._append(entry)
         return entry
 
     def take_redacted(self) -> bool:

@@ -7,11 +7,12 @@ we track the blocks whose bodies contain semicolons: `BEGIN ATOMIC … END`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pglast.parser import scan
 
 SEMICOLON = "ASCII_59"
+BACKSLASH = "ASCII_92"  # outside quotes and comments: a psql meta-command, to the end of its line
 OPEN_PAREN, CLOSE_PAREN = "ASCII_40", "ASCII_41"
 COMMENTS = ("SQL_COMMENT", "C_COMMENT")
 
@@ -27,15 +28,24 @@ class Token:
 
 @dataclass(frozen=True)
 class Statement:
-    """One statement of the buffer, without its trailing semicolon."""
+    """One statement of the buffer, without its trailing semicolon; `meta` is the psql
+    meta-command that ended it (`\\watch 2`), alone it has no text."""
 
     text: str
     start: int  # char offset of the first character in the buffer
     tokens: tuple[Token, ...]
+    # Keyword-only: subclasses (BoundStatement) add positional fields of their own.
+    meta: str = field(default="", kw_only=True)
+    meta_end: int = field(default=0, kw_only=True)  # char offset just after the meta-command
 
     @property
     def end(self) -> int:
         return self.start + len(self.text)
+
+    @property
+    def extent_end(self) -> int:
+        """Where the statement ends in the buffer, its meta-command included."""
+        return max(self.end, self.meta_end) if self.meta else self.end
 
     @property
     def keywords(self) -> list[str]:
@@ -64,8 +74,17 @@ def split_statements(text: str) -> list[Statement]:
     current: list[Token] = []
     block_depth = case_depth = 0
     previous = ""
+    meta_until = -1  # the rest of a meta-command's line is its arguments, not SQL
     for token in tokens:
         name = token.name
+        if token.start < meta_until:
+            continue
+        if name == BACKSLASH and block_depth == 0:
+            line_end = text.find("\n", token.start)
+            meta_until = len(text) if line_end < 0 else line_end
+            _close(text, current, statements, text[token.start:meta_until].strip(), token.start, meta_until)
+            current, case_depth, previous = [], 0, ""
+            continue
         if name == SEMICOLON and block_depth == 0:
             _close(text, current, statements)
             current, case_depth, previous = [], 0, ""
@@ -94,13 +113,17 @@ def _in_sqlite_trigger(tokens: list[Token]) -> bool:
     return bool(names) and names[0] == "CREATE" and "TRIGGER" in names
 
 
-def _close(text: str, tokens: list[Token], into: list[Statement]) -> None:
+def _close(text: str, tokens: list[Token], into: list[Statement], meta: str = "", meta_start: int = 0,
+           meta_end: int = 0) -> None:
     meaningful = [t for t in tokens if t.name not in COMMENTS]
     if not meaningful:
+        if meta:  # a meta-command on its own (`\\c other`)
+            into.append(Statement("", meta_start, (), meta=meta, meta_end=meta_end))
         return
     start, end = meaningful[0].start, tokens[-1].end
     # Keep comments that lead the statement out, trailing ones in.
-    into.append(Statement(text[start:end], start, tuple(t for t in tokens if t.start >= start)))
+    into.append(Statement(text[start:end], start,
+                          tuple(t for t in tokens if t.start >= start), meta=meta, meta_end=meta_end))
 
 
 def statement_at(statements: list[Statement], offset: int) -> Statement | None:
@@ -108,9 +131,9 @@ def statement_at(statements: list[Statement], offset: int) -> Statement | None:
     nearest one before it (the cursor often sits after the semicolon)."""
     before = None
     for statement in statements:
-        if statement.start <= offset <= statement.end:
+        if statement.start <= offset <= statement.extent_end:
             return statement
-        if statement.end <= offset:
+        if statement.extent_end <= offset:
             before = statement
     return before or (statements[0] if statements else None)
 

@@ -20,7 +20,17 @@ from datetime import datetime
 from tui.db.base import Database
 from tui.formatting import plural
 from tui.services.query.classify import transaction_control
-from tui.services.query.guard import LARGE_CHANGE, Guard, Question, changed_rows, declined, preview, run_guarded
+from tui.services.query.guard import (
+    COMMIT_OR_ROLL_BACK,
+    LARGE_CHANGE,
+    Guard,
+    Question,
+    changed_rows,
+    declined,
+    preview,
+    run_guarded,
+    tag_text,
+)
 from tui.services.query.results import ResultSet
 from tui.services.query.runner import NOT_IN_TRANSACTION, Outcome, Session
 from tui.services.query.splitter import Statement
@@ -50,6 +60,7 @@ class TransactionState:
     statements: int = 0
     changed: int = 0  # rows the writes' command tags report
     writes: list[str] = field(default_factory=list)  # "UPDATE 3" tags, in order
+    shown: str = ""  # the statement the commit question shows: the last write, else the last one run
 
     @property
     def open(self) -> bool:
@@ -65,7 +76,7 @@ class TransactionState:
         was_open = self.open
         self.status = status
         if not self.open:
-            self.since, self.statements, self.changed, self.writes = None, 0, 0, []
+            self.since, self.statements, self.changed, self.writes, self.shown = None, 0, 0, [], ""
             return
         if not was_open or self.since is None:
             self.since = clock()
@@ -76,37 +87,41 @@ class TransactionState:
         if rows is not None and not outcome.tag.startswith("SELECT"):
             self.changed += rows
             self.writes.append(outcome.tag)
+            self.shown = preview(outcome.statement)
+        elif not self.writes:
+            self.shown = preview(outcome.statement)
+
+    @property
+    def since_text(self) -> str:
+        """When the transaction opened, "08:12:03" ("?" if unknown)."""
+        return self.since.strftime("%H:%M:%S") if self.since else "?"
 
     def describe(self) -> str:
         """idle / in transaction since 08:12:03 (3 statements) / failed — roll back."""
         if self.failed:
-            return "transaction failed — roll back (f12)"
+            return f"transaction failed (open since {self.since_text}) — roll back (f12)"
         if self.open:
-            since = self.since.strftime("%H:%M:%S") if self.since else "?"
-            return f"in transaction since {since} ({plural(self.statements, 'statement')})"
+            return f"in transaction since {self.since_text} ({plural(self.statements, 'statement')})"
         if self.status == "connection lost":
             return "connection lost"
         return "manual commit · idle" if self.manual else ("idle" if self.status else "")
 
     def header(self) -> str:
-        """The header's short segment: nothing while idle."""
+        """The header's short segment: since when, nothing while idle."""
         if self.failed:
-            return "TRANSACTION FAILED"
-        return f"IN TRANSACTION ({self.statements})" if self.open else ""
+            return f"TRANSACTION FAILED since {self.since_text}"
+        return f"IN TRANSACTION since {self.since_text} ({self.statements})" if self.open else ""
+
+    def changes(self) -> str:
+        """"UPDATE 1,204 rows, DELETE 1 row" (the last five writes), or "no rows changed"."""
+        writes = ", ".join(tag_text(tag) for tag in self.writes[-5:])
+        more = f" (+{len(self.writes) - 5} more)" if len(self.writes) > 5 else ""
+        return f"{writes}{more}" if writes else "no rows changed"
 
     def commit_summary(self) -> str:
         """What a commit would make permanent, in a line."""
-        since = self.since.strftime("%H:%M:%S") if self.since else "?"
-        writes = ", ".join(_tag_text(tag) for tag in self.writes[-5:])
-        more = f" (+{len(self.writes) - 5} more)" if len(self.writes) > 5 else ""
-        changes = f": {writes}{more}" if writes else ", no rows changed"
-        return f"{plural(self.statements, 'statement')} since {since}{changes}"
-
-
-def _tag_text(tag: str) -> str:
-    rows = changed_rows(tag)
-    verb = tag.split()[0]
-    return f"{verb} {plural(rows, 'row')}" if rows is not None else tag
+        changes = f": {self.changes()}" if self.writes else ", no rows changed"
+        return f"{plural(self.statements, 'statement')} since {self.since_text}{changes}"
 
 
 def dry_run_text(outcome: Outcome) -> str | None:
@@ -115,16 +130,22 @@ def dry_run_text(outcome: Outcome) -> str | None:
     rows = changed_rows(outcome.tag)
     if not outcome.ok or rows is None or outcome.tag.startswith("SELECT"):
         return None
-    return f"{_tag_text(outcome.tag)} — commit (f10) / roll back (f12)?\n{preview(outcome.statement)}"
+    return f"{tag_text(outcome.tag)} — commit (f10) / roll back (f12)?\n{preview(outcome.statement)}"
 
 
-def commit_question(state: TransactionState, guard: Guard, leaving: str = "") -> Question:
-    """The commit prompt: on production a large change needs the profile's name typed."""
+def commit_question(state: TransactionState, guard: Guard, leaving: str = "", typed_commit: bool = False) -> Question:
+    """The commit prompt, first line as issue #14 has it ("UPDATE 1,204 rows — commit /
+    roll back?"), then the statement; on production a large change needs the profile's
+    name typed. `typed_commit`: the user ran COMMIT (yes sends it, no keeps the transaction)."""
     where = f"PRODUCTION ({guard.profile_name})" if guard.production else guard.profile_name
-    title = f"{leaving}: the transaction is still open" if leaving else "Commit the transaction?"
-    body = f"On {where}: {state.commit_summary()}. Nothing is committed yet."
+    leaving_words = f"{leaving}: the transaction is still open. " if leaving else ""
+    body = (f"{state.shown}\n\n" if state.shown else "") + (
+        f"{leaving_words}On {where}, {plural(state.statements, 'statement')} since {state.since_text}; "
+        "nothing is committed yet.")
+    if typed_commit:
+        body += "\nYes sends your COMMIT; no keeps the transaction open (f12 rolls it back)."
     large = guard.production and state.changed > LARGE_CHANGE
-    return Question(title, body, guard.profile_name if large else None)
+    return Question(f"{state.changes()} — {COMMIT_OR_ROLL_BACK}", body, guard.profile_name if large else None)
 
 
 def run_in_mode(session: Session, statement: Statement, guard: Guard, manual: bool,

@@ -111,6 +111,8 @@ class ReadOnlyAccess:
         if len(statements) != 1:
             raise AgentError(f"send exactly one statement (got {len(statements)})")
         statement = statements[0]
+        if statement.meta:
+            raise AgentError(f"psql meta-commands are not SQL: {statement.meta}")
         first = first_keyword(statement)
         if first not in ALLOWED_FIRST or transaction_control(statement):
             raise AgentError(f"{first.removesuffix('_P') or 'this statement'} is not allowed here: bastion mcp runs "

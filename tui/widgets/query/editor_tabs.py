@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.css.scalar import Scalar, Unit
@@ -13,7 +14,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.widgets import Tab, Tabs, TextArea
 
-from tui.services.query.autosave import EditorAutosave, buffer_autosaves
+from tui.services.query.autosave import EditorAutosave, buffer_autosaves, discard
 from tui.services.query.completion import Candidate
 from tui.services.query.splitter import (
     Statement,
@@ -114,6 +115,33 @@ class EditorTabs(Vertical):
         tabs.add_tab(Tab(f"Query {number}", id=f"buffer-{number - 1}"))
         tabs.active = f"buffer-{number - 1}"
 
+    async def close_tab(self) -> str:
+        """Close the active tab and return its text (the caller keeps it in history).
+        The files are numbered by position: the tabs after it move up one, the last
+        file goes. The only tab is emptied instead: the editor always has one."""
+        index = self.active_buffer
+        text = self.buffers[index]
+        tabs = self.query_one("#editor-tabs", Tabs)
+        if len(self.buffers) == 1:
+            self.buffers[0] = ""
+            self.autosaves[0].changed("")
+            self.editor.load_text("")
+            return text
+        del self.buffers[index]
+        self._discard(self.autosaves.pop())
+        for position in range(index, len(self.buffers)):
+            self.autosaves[position].changed(self.buffers[position])
+        self.active_buffer = min(index, len(self.buffers) - 1)
+        self.editor.load_text(self.buffers[self.active_buffer])
+        await tabs.remove_tab(f"buffer-{len(self.buffers)}")
+        tabs.active = f"buffer-{self.active_buffer}"
+        self.editor.focus()
+        return text
+
+    @work(thread=True, group="editor-discard", exit_on_error=False)
+    def _discard(self, autosave: EditorAutosave) -> None:
+        discard(autosave)
+
     def next_tab(self) -> None:
         self.query_one("#editor-tabs", Tabs).action_next_tab()
 
@@ -137,7 +165,8 @@ class EditorTabs(Vertical):
         if selection.start != selection.end:
             start = location_to_offset(text, *min(selection.start, selection.end))
             end = location_to_offset(text, *max(selection.start, selection.end))
-            return [Statement(s.text, s.start + start, s.tokens) for s in split_statements(text[start:end])]
+            return [replace(s, start=s.start + start, meta_end=s.meta_end + start if s.meta else 0)
+                    for s in split_statements(text[start:end])]
         current = statement_at(split_statements(text), location_to_offset(text, *editor.cursor_location))
         return [current] if current else []
 

@@ -20,7 +20,7 @@ SHOWN = 300
 
 def entry_line(entry: HistoryEntry) -> str:
     when = time.strftime("%m-%d %H:%M", time.localtime(entry.at))
-    status = "ok " if entry.ok else "ERR"
+    status = "tab" if entry.closed_tab else "ok " if entry.ok else "ERR"
     sql = " ".join(entry.sql.split())
     return f"{when} {status} {entry.duration:7.3f}s {max(entry.rows, 0):>8} │ {sql[:200]}"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -20,6 +20,7 @@ from tui.services.query.classify import first_keyword
 from tui.services.query.completion import CompletionCatalog
 from tui.services.query.guard import Guard
 from tui.services.query.history import HistoryStore
+from tui.services.query.psql_meta import plan_meta
 from tui.services.query.results import DEFAULT_ROW_CAP
 from tui.services.query.runner import Outcome
 from tui.services.query.session_keeper import SessionKeeper
@@ -64,6 +65,9 @@ class QueryPane(Widget):
         Binding("ctrl+space,ctrl+@", "complete", "Complete", priority=True, id="query.complete"),
         Binding("ctrl+t", "new_tab", "New tab", id="query.new_tab"),
         Binding("f3", "next_tab", "Next tab", id="query.next_tab"),
+        # ctrl+w is the editor's delete-word: alt+w beside it, ctrl+f4 as in DBeaver and Windows
+        # editors (both pass tmux; a desktop may take ctrl+f4, the palette has "Close editor tab").
+        Binding("alt+w,ctrl+f4", "close_tab", "Close tab", priority=True, id="query.close_tab"),
         # The completion popup's keys: the editor keeps the focus while it shows.
         Binding("down", "completion_move(1)", "Next", show=False, priority=True, id="query.completion_next"),
         Binding("up", "completion_move(-1)", "Previous", show=False, priority=True, id="query.completion_previous"),
@@ -87,6 +91,14 @@ class QueryPane(Widget):
         def __init__(self, header: str) -> None:
             super().__init__()
             self.header = header
+
+    class DatabaseSwitch(Message):
+        """`\\c NAME` was run: the workspace switches to that database (asking about
+        an open transaction first)."""
+
+        def __init__(self, name: str) -> None:
+            super().__init__()
+            self.name = name
 
     def __init__(self, database: Database, profile: Profile, row_cap: int = DEFAULT_ROW_CAP,
                  storage_key: str | None = None) -> None:
@@ -219,6 +231,8 @@ class QueryPane(Widget):
         if not statements:
             self.app.notify("Nothing to run.")
             return
+        if self._psql_meta(statements):
+            return
         # No confirmation here: on production each statement is judged by the
         # server in a read-only trial, in the worker (tui/services/query/guard.py).
         self.outcomes = []
@@ -228,7 +242,26 @@ class QueryPane(Widget):
         self.progress.begin(len(statements))
         guard = guard or self.guard()
         self.runner.run(statements, guard, self.transactions.state.manual,
-                        lambda: self.prompt.ask(self.transactions.question(guard)))
+                        lambda: self.prompt.ask(self.transactions.question(guard, typed_commit=True)))
+
+    def _psql_meta(self, statements: list[Statement]) -> bool:
+        """psql habits typed in the editor (`\\watch 2`, `\\c NAME`, `\\dt` …): done or
+        refused here, never sent as SQL. Returns whether the run was taken care of."""
+        plan = plan_meta(statements)
+        if plan is None:
+            return False
+        if plan.refusal is not None:
+            self.show_message(plan.refusal, "bold yellow")
+            self.set_status("not run: a psql meta-command")
+        elif plan.statement is not None:
+            self.grid.focus()  # w and W (stop, pause) are the results' keys
+            self.watcher.start(plan.statement, plan.interval)
+        elif plan.connect is not None:
+            if self.profile.driver == "sqlite":
+                self.show_message("\\c switches database on PostgreSQL; a SQLite profile is one file.", "bold yellow")
+            else:
+                self.post_message(self.DatabaseSwitch(plan.connect))
+        return True
 
     def link_restored(self) -> None:
         """The workspace reconnected: check the editor's session before the next run
@@ -365,6 +398,25 @@ class QueryPane(Widget):
     # -- editor tabs and focus ----------------------------------------------------------------
     def action_new_tab(self) -> None:
         self.editor_tabs.new_tab()
+
+    def action_close_tab(self) -> None:
+        # The transaction belongs to the pane's session, which every tab shares: closing a
+        # tab (even the last one, which is only emptied) leaves it open and asks nothing.
+        # pgAdmin asks because its tab owns the connection; here nothing ends with the tab,
+        # the header and status keep saying the transaction is open, and leaving asks.
+        self.call_later(self._close_active_tab)  # also called from the palette: not awaited there
+
+    async def _close_active_tab(self) -> None:
+        number = self.active_buffer + 1
+        text = await self.editor_tabs.close_tab()
+        kept = bool(text.strip())
+        if kept:
+            self._keep_closed_text(text)
+        self.set_status(f"closed Query {number}" + (" · its text is in the history (ctrl+r)" if kept else ""))
+
+    @work(thread=True, group="query-closed-tab", exit_on_error=False)
+    def _keep_closed_text(self, text: str) -> None:
+        self.history.add_closed_tab(text)
 
     def action_next_tab(self) -> None:
         self.editor_tabs.next_tab()

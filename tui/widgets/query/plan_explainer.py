@@ -44,7 +44,7 @@ class PlanExplainer(Widget):
 
     def explain_at_cursor(self, analyze: bool) -> None:
         """f6/f7: explain the editor's selected statement (or the one at the cursor)."""
-        statements = self.host.editor_tabs.selected_or_current()
+        statements = [s for s in self.host.editor_tabs.selected_or_current() if s.text]  # not `\dt` alone
         if statements and not self.host.busy():
             self.explain(statements[0], analyze, self.host.guard())
 

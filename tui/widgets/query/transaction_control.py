@@ -63,8 +63,8 @@ class TransactionControl(Widget):
         self.state.observe(outcome, status)  # type: ignore[arg-type]
         self.post_message(self.Changed(self.state))
 
-    def question(self, guard: Guard, leaving: str = "") -> Question:
-        return commit_question(self.state, guard, leaving)
+    def question(self, guard: Guard, leaving: str = "", typed_commit: bool = False) -> Question:
+        return commit_question(self.state, guard, leaving, typed_commit)
 
     def ready(self, busy: bool) -> bool:
         """Whether commit / roll back can go now (else the user is told why not)."""

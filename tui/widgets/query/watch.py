@@ -18,14 +18,13 @@ from textual.widgets import Input, Label, Static
 
 from tui.services.query.guard import Guard, Question
 from tui.services.query.plot_data import WatchSeries, changed_cells
+from tui.services.query.psql_meta import DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL
 from tui.services.query.results import ResultSet
 from tui.services.query.runner import Outcome
 from tui.services.query.splitter import Statement
 from tui.widgets.dialogs.dialog import Dialog
 from tui.widgets.query.host import QueryHost
 from tui.widgets.steady_input import SteadyInput
-
-MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL = 0.5, 3600.0, 2.0
 
 
 def parse_interval(text: str) -> float | None:
@@ -147,9 +146,10 @@ class Watcher(Widget):
 
     def ask(self, statements: list[Statement], focus_after: Widget) -> None:
         """Ask for the interval, then watch the one statement (and focus `focus_after`)."""
-        if len(statements) != 1:
+        if len(statements) != 1 or not statements[0].text:
             self.app.notify("Put the cursor on one statement (or select it) to watch it.", severity="warning")
             return
+        statements = [replace(statements[0], meta="", meta_end=0)]  # a typed `\watch 2` is the dialog's now
 
         def chosen(seconds: float | None) -> None:
             if seconds is not None:
