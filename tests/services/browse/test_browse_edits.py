@@ -14,7 +14,7 @@ from uuid import UUID
 import psycopg
 import pytest
 from helpers.browse_editing import Editing
-from helpers.topology_rig import Replica
+from helpers.topology_rig import PgBouncer, Replica
 
 from tui.db import Database, open_database
 from tui.db.reader import source_for
@@ -275,6 +275,44 @@ def test_a_timeout_or_a_lost_connection_during_save_changes_nothing(
         saving.join(10)
     assert failures and failures[0].connection_lost and "rolled the transaction back" in failures[0].message
     assert other.execute("SELECT label FROM things ORDER BY id").fetchall() == [("one",), ("two",), ("three",)]
+
+
+def test_a_change_set_in_one_round_trip_through_pgbouncer_in_transaction_pooling(
+        pgbouncer: PgBouncer, pg_database: str, other: psycopg.Connection[Any]) -> None:
+    other.execute("CREATE TABLE many (id int PRIMARY KEY, label text, qty int CHECK (qty >= 0));"
+                  "INSERT INTO many SELECT g, 'old ' || g, g FROM generate_series(1, 40) g")
+    database = open_database(Profile(name="pooled", host="127.0.0.1", port=pgbouncer.port, database=pg_database,
+                                     user=pgbouncer.user, sslmode="disable"), pgbouncer.password)
+
+    def forty_labels(run: str) -> Editing:
+        ed = Editing(database, "many")
+        for row in range(40):  # the same statement 40 times: no server-side prepared statement
+            ed.changes.edit_cell(ed.row(row), "label", f"{run} {row + 1}")
+        return ed
+
+    labels = "SELECT label FROM many ORDER BY id"
+    try:
+        assert database.info.pooler == "pgbouncer"
+        assert forty_labels("new").apply() == "committed: 40 updated"
+        assert other.execute(labels).fetchall() == [(f"new {i}",) for i in range(1, 41)]
+
+        ed = forty_labels("again")
+        ed.changes.edit_cell(ed.row(29), "qty", "-1")
+        other.execute("UPDATE many SET label = 'theirs' WHERE id = 4")
+        with pytest.raises(ApplyFailed) as failed:  # row 4 comes first: as if run one by one
+            ed.apply()
+        assert failed.value.conflict is not None and failed.value.statement.ref == (4,)
+        assert failed.value.conflict.differences() == [("label", "new 4", "theirs")]
+
+        ed = forty_labels("again")
+        ed.changes.edit_cell(ed.row(29), "qty", "-1")
+        with pytest.raises(ApplyFailed, match="violates check constraint") as failed:
+            ed.apply()
+        assert failed.value.statement.ref == (30,) and failed.value.statement.columns == ["label", "qty"]
+        assert not ed.changes.empty  # the staged set is kept
+        assert other.execute(labels).fetchall() == [("theirs" if i == 4 else f"new {i}",) for i in range(1, 41)]
+    finally:
+        database.close()
 
 
 def test_a_standby_refuses_every_edit(pg_replica: Replica) -> None:

@@ -131,3 +131,47 @@ def test_sqlite_import_is_one_transaction(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*), max(id) FROM people").fetchone() == (12000, 12000)
     database.close()
+
+
+ODD = "CREATE TABLE {}odd (id int PRIMARY KEY, a text, b text, c text, junk text)"
+ODD_FILE = ('\ufeffid,a,b,c,junk\r\n1,,"",x,j\r\n2,"","two\r\nlines",,j\r\n'
+            '3,"say ""hi""",\\N,"\\N",j\r\n4,"a,b",,"",j\r\n5,"",\\N,"",""').encode()
+# What COPY makes of ODD_FILE: an unquoted field equal to NULL is NULL; quoted ("" or "\N") it is text.
+ODD_ROWS = {
+    "": [(1, None, "", "x"), (2, "", "two\r\nlines", None), (3, 'say "hi"', "\\N", "\\N"), (4, "a,b", None, ""),
+         (5, "", "\\N", "")],
+    "\\N": [(1, "", "", "x"), (2, "", "two\r\nlines", ""), (3, 'say "hi"', None, "\\N"), (4, "a,b", "", ""),
+            (5, "", None, "")],
+}
+
+
+@pytest.mark.parametrize("null", ["", "\\N"])
+def test_copy_the_python_reader_and_sqlite_read_null_and_empty_alike(
+        null: str, socket_profile: Profile, pg_cluster: LocalCluster, tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(ODD_FILE)
+    skip_junk = CsvOptions(null=null, columns=("id", "a", "b", "c", "-"))  # a skipped column: rows read in Python
+    with psycopg.connect(pg_cluster.socket_conninfo(socket_profile.database or ""), autocommit=True) as conn:
+        conn.execute(ODD.format("public."))
+    database = open_database(socket_profile)
+    try:
+        for options in (CsvOptions(null=null), skip_junk):  # COPY parses the file; then rows read here
+            assert run_import(database, socket_profile, path, options, table="odd") == 5
+            back = database.read_rows("DELETE FROM odd RETURNING id, a, b, c")
+            assert sorted(tuple(row.values()) for row in back) == ODD_ROWS[null], options
+    finally:
+        database.close()
+
+    db = tmp_path / "odd.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(ODD.format(""))
+    profile = Profile(name="odd", driver="sqlite", path=str(db))
+    lite = open_database(profile)
+    try:
+        for options in (CsvOptions(null=null), skip_junk):
+            assert run_import(lite, profile, path, options, table="odd", schema="main") == 5
+            with sqlite3.connect(db) as conn:
+                assert conn.execute("SELECT id, a, b, c FROM odd ORDER BY id").fetchall() == ODD_ROWS[null]
+                conn.execute("DELETE FROM odd")
+    finally:
+        lite.close()

@@ -9,7 +9,6 @@ is rolled back and the row read again, so both versions can be shown.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +92,18 @@ class _RowChanged(Exception):
         self.statement = statement
 
 
+def _first_failure(sent: list[tuple[Statement, psycopg.Cursor[Any]]]) -> tuple[Statement | None, Statement | None]:
+    """After a pipeline failed: (the first row that had changed, None), or (None, the
+    statement the server refused). Results arrive in order: those before the failing
+    statement have theirs, it and those after it have none."""
+    for statement, cursor in sent:
+        if cursor.pgresult is None:
+            return None, statement
+        if statement.checked and cursor.rowcount != 1:
+            return statement, None
+    return None, None
+
+
 def _server_message(exc: psycopg.Error) -> str:
     diag = exc.diag
     message = (diag.message_primary or str(exc)).strip()
@@ -117,7 +128,6 @@ class ChangeWriter:
         self.database = database
         self.reader = reader  # re-reads a changed row once the write was rolled back
         self._conn: psycopg.Connection[Any] | None = None
-        self._lock = threading.Lock()
 
     def apply(self, changes: ChangeSet, statements: list[Statement] | None = None) -> Applied:
         """Run every statement in one transaction (blocking: call from a worker): the
@@ -151,17 +161,23 @@ class ChangeWriter:
             conn = self.database.connect(BROWSE_WRITE)
         except ConnectFailure as exc:
             raise ApplyFailed(f"could not connect to save: {exc.message}", connection_lost=True) from None
-        current: Statement | None = None
+        sent: list[tuple[Statement, psycopg.Cursor[Any]]] = []
         committing = False
+        self._conn = conn  # one reference, read by cancel() from another thread
         try:
-            with self._lock:
-                self._conn = conn
             with role_transaction(conn, BROWSE_WRITE, statement_timeout=BROWSE_WRITE.statement_timeout_for(profile)):
-                for current in statements:
-                    cursor = conn.execute(current.text, current.params)
-                    if current.checked and cursor.rowcount != 1:
-                        raise _RowChanged(current)
-                current, committing = None, True
+                # Every statement in one round trip (the pipeline's exit waits for all the
+                # results), their row counts checked before COMMIT. Unnamed statements unless
+                # the profile allows prepared ones (tui/db/postgres.py): safe behind a pooler.
+                with conn.pipeline():
+                    for statement in statements:
+                        cursor = conn.cursor()
+                        sent.append((statement, cursor))
+                        cursor.execute(statement.text, statement.params)
+                for statement, cursor in sent:
+                    if statement.checked and cursor.rowcount != 1:
+                        raise _RowChanged(statement)
+                committing = True
         except psycopg.Error as exc:
             lost = conn.closed or conn.broken
             message = _server_message(exc)
@@ -170,11 +186,13 @@ class ChangeWriter:
                                   f"(reload to see): {message}", connection_lost=True, outcome_unknown=True) from None
             if lost:
                 message += " (connection lost: the server rolled the transaction back)"
-            raise ApplyFailed(message, current, _failed_column(current, exc.diag.column_name),
+            changed, failed = _first_failure(sent)
+            if changed is not None:  # run one by one, this row would have stopped the set first
+                raise _RowChanged(changed) from None
+            raise ApplyFailed(message, failed, _failed_column(failed, exc.diag.column_name),
                               connection_lost=lost) from None
         finally:
-            with self._lock:
-                self._conn = None
+            self._conn = None
             conn.close()
 
     def _apply_sqlite(self, statements: list[Statement]) -> None:

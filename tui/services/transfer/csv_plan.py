@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,25 +199,33 @@ def plan_import(path: Path, table_columns: list[str], options: CsvOptions) -> Cs
 
 def read_rows(plan: CsvPlan, counter: list[int]) -> Iterator[tuple[int, list[str | None]]]:
     """(line, values of the chosen columns, NULL as None) for every data row.
-    `counter[0]` follows the bytes read. Ragged rows and undecodable bytes are
-    TransferErrors naming the line."""
+    NULL as COPY reads it: an unquoted field equal to `plan.null`; quoted ("" or
+    "\\N") it is that text. `counter[0]` follows the bytes read. Ragged rows and
+    undecodable bytes are TransferErrors naming the line."""
     width = len(plan.file_columns)
     keep = [i for i, target in enumerate(plan.targets) if target is not None]
+    quoted = quoted_fields(width, plan.delimiter, plan.quote)
+    record: list[str] = []  # the lines of the row being read: csv reads no further than its end
     # newline="": csv itself splits records, so CRLF and newlines inside quotes survive.
     with plan.path.open(encoding="utf-8-sig" if plan.encoding == "utf-8" else plan.encoding, newline="") as text:
-        reader = csv.reader(_counted(text, counter), delimiter=plan.delimiter, quotechar=plan.quote)
+        reader = csv.reader(_counted(text, counter, record), delimiter=plan.delimiter, quotechar=plan.quote)
         previous_end = 0
         try:
             for row in reader:
                 start, previous_end = previous_end + 1, reader.line_num
-                if plan.header and start == 1:
+                if (plan.header and start == 1) or not row:  # the header, a blank line
+                    record.clear()
                     continue
-                if not row:
-                    continue  # a blank line
                 if len(row) != width:
                     raise TransferError(f"Line {start} has {len(row)} values; the file has {width} columns. "
                                         "Nothing was imported.")
-                yield start, [None if row[i] == plan.null else row[i] for i in keep]
+                values: list[str | None] = [row[i] for i in keep]
+                if plan.null in values:  # csv reads "" and an empty field alike: the raw row tells them apart
+                    raw = quoted.match("".join(record))
+                    values = [None if value == plan.null and (raw is None or raw.group(i + 1) is None) else value
+                              for i, value in zip(keep, values, strict=True)]
+                record.clear()
+                yield start, values
         except UnicodeDecodeError as exc:
             raise TransferError(f"Line {previous_end + 1} of {plan.path.name} is not {plan.encoding}: "
                                 f"{exc.object[exc.start:exc.start + 4]!r} cannot be decoded. Nothing was imported.",
@@ -225,7 +234,18 @@ def read_rows(plan: CsvPlan, counter: list[int]) -> Iterator[tuple[int, list[str
             raise TransferError(f"Line {previous_end + 1}: {exc}. Nothing was imported.") from None
 
 
-def _counted(text: TextIO, counter: list[int]) -> Iterator[str]:
+def quoted_fields(width: int, delimiter: str, quote: str) -> re.Pattern[str]:
+    """Matches a raw row of `width` fields as Python's csv splits them; group i + 1
+    is field i when it was quoted, None when it was not."""
+    d, q = re.escape(delimiter), re.escape(quote)
+    # A quoted field (doubled quotes inside, anything up to the delimiter after it), else a plain one;
+    # atomic and possessive: no backtracking into a field already read.
+    field = rf"(?>({q}(?:[^{q}]++|{q}{q})*+{q}[^{d}\r\n]*+)|[^{d}\r\n]*+)"
+    return re.compile(d.join([field] * width))
+
+
+def _counted(text: TextIO, counter: list[int], record: list[str]) -> Iterator[str]:
     for line in text:
         counter[0] = text.buffer.tell()  # read ahead a little: close enough for a progress bar
+        record.append(line)
         yield line
