@@ -152,12 +152,17 @@ def test_the_password_is_on_no_command_line_and_in_no_file_left_behind(
             if any("pg_dump" in line and line.startswith("cmdline") and "--verbose" in line for line in seen):
                 break
             threading.Event().wait(0.02)
+        look_at_every_process()  # pg_dump's environment too
+        during = set(os.listdir(tempfile.gettempdir())) - before
         blocker.rollback()
     dumping.join(30)
     assert any("pg_dump" in line and "--verbose" in line for line in seen), "pg_dump was never seen running"
     assert not [line for line in seen if password in line]
     assert password.encode() not in (tmp_path / "shop.sql").read_bytes()
     assert not [name for name in set(os.listdir(tempfile.gettempdir())) - before if name.startswith("bastion-pass-")]
+    # Not even while it runs: on Linux the passfile is a memfd that pg_dump inherits.
+    assert not [name for name in during if name.startswith("bastion-pass-")]
+    assert any(line.startswith("environ") and "PGPASSFILE=/proc/self/fd/" in line for line in seen)
 
 
 def test_a_dump_through_the_ssh_tunnel(pg_cluster: LocalCluster, shop: str, sshd: object, tmp_path: Path) -> None:

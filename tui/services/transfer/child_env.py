@@ -2,10 +2,12 @@
 without the password ever reaching its command line.
 
 Everything goes through the child's environment (PGHOST, PGSSLROOTCERT …); the
-password alone goes into a passfile, 0600 from its first byte, in a private
-0700 folder that is removed when the child is done (PGPASSFILE): /proc/PID/environ
-of another user's process is unreadable, but a passfile keeps it out of even
-the child's environment.
+password alone goes into a passfile (PGPASSFILE), which keeps it out of even the
+child's environment. On Linux that passfile lives in memory only: an anonymous
+memfd, 0600, handed to the child as an open descriptor and named by
+/proc/self/fd/N, so the password never touches a disk, not even when bastion is
+killed mid-dump. Elsewhere it is a 0600 file in a private 0700 folder, removed
+when the child is done.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +40,17 @@ def passfile_line(password: str) -> str:
     return "*:*:*:*:" + password.replace("\\", "\\\\").replace(":", "\\:") + "\n"
 
 
+@dataclass(frozen=True)
+class ChildEnvironment:
+    """What a libpq child starts with: its environment, and the descriptors it must
+    inherit (the in-memory passfile)."""
+
+    variables: dict[str, str]
+    pass_fds: tuple[int, ...] = ()
+
+
 @contextlib.contextmanager
-def child_environment(params: dict[str, Any], base: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
+def child_environment(params: dict[str, Any], base: dict[str, str] | None = None) -> Iterator[ChildEnvironment]:
     """The environment for a libpq child connecting with `params` (libpq keywords,
     as tui.db.postgres builds them). Its passfile is gone when the block ends."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if k not in _CLEARED}
@@ -50,15 +62,43 @@ def child_environment(params: dict[str, Any], base: dict[str, str] | None = None
         env["PGAPPNAME"] = str(params["fallback_application_name"])
     password = params.get("password")
     if password is None:
-        yield env  # libpq finds it itself (.pgpass, PGPASSWORD for `password: env`) or needs none
+        yield ChildEnvironment(env)  # libpq finds it itself (.pgpass, PGPASSWORD for `password: env`) or needs none
         return
     env.pop("PGPASSWORD", None)  # it would win over the passfile
+    line = passfile_line(str(password)).encode()
+    fd = _memory_passfile(line)
+    if fd is not None:
+        try:
+            env["PGPASSFILE"] = f"/proc/self/fd/{fd}"
+            yield ChildEnvironment(env, (fd,))
+        finally:
+            os.close(fd)
+        return
     folder = Path(tempfile.mkdtemp(prefix="bastion-pass-"))  # 0700
     try:
         passfile = folder / "pgpass"
-        with create_private(passfile) as handle:
-            handle.write(passfile_line(str(password)))
+        with create_private(passfile, binary=True) as handle:
+            handle.write(line)
         env["PGPASSFILE"] = str(passfile)
-        yield env
+        yield ChildEnvironment(env)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _memory_passfile(content: bytes) -> int | None:
+    """A 0600 anonymous in-memory file holding `content`, as a descriptor the child
+    can open again through /proc/self/fd (libpq wants a regular file no one else
+    may read: a memfd is one); None where there is no memfd or no /proc."""
+    if not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        fd = os.memfd_create("bastion-pgpass", os.MFD_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, content)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from tui.services.transfer import TransferCancelled, TransferError
+from tui.services.transfer.child_env import ChildEnvironment
 
 # "pg_dump: error: …", "psql:<stdin>:3: ERROR:  …", "FATAL:  …" (not a table named errors).
 _ERROR_LINE = re.compile(r"\b(error|ERROR|fatal|FATAL|DETAIL|HINT):")
@@ -22,15 +23,16 @@ STOP_SECONDS = 3.0
 class ChildRun:
     """A started child: `lines()` yields its stderr lines; `finish()` waits and checks."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], cancel: threading.Event,
+    def __init__(self, argv: list[str], env: ChildEnvironment, cancel: threading.Event,
                  stdin: int | IO[bytes] | None = subprocess.DEVNULL) -> None:
         self.argv = argv
         self.cancel = cancel
         self.said: collections.deque[str] = collections.deque(maxlen=30)
         try:
             # umask 077: whatever the child creates (a directory dump's files) is the user's alone.
-            self.process = subprocess.Popen(argv, env=env, stdin=stdin, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.PIPE, umask=0o077, start_new_session=True)
+            self.process = subprocess.Popen(argv, env=env.variables, stdin=stdin, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.PIPE, umask=0o077, start_new_session=True,
+                                            pass_fds=env.pass_fds)
         except OSError as exc:
             raise TransferError(f"Cannot run {Path(argv[0]).name}: {exc.strerror or exc}") from None
         self._queue: collections.deque[str] = collections.deque()
