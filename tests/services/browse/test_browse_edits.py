@@ -225,6 +225,51 @@ def test_sqlite_round_trip_conflict_and_refusals(lite: tuple[Database, Path]) ->
         read_only.close()
 
 
+def test_undo_steps_back_one_change_at_a_time_through_every_kind(lite: tuple[Database, Path]) -> None:
+    database, _ = lite
+    ed = Editing(database, 'we"ird', None)
+    changes = ed.changes
+
+    def state() -> tuple[object, ...]:
+        return ({key: dict(edit.cells) for key, edit in changes.edits.items()}, set(changes.deletes),
+                [(dict(row.cells), row.duplicated) for row in changes.inserts], dict(changes.errors))
+
+    seen = [state()]
+    steps: list[Callable[[], object]] = [
+        lambda: changes.edit_cell(ed.row(0), "name", "first"),
+        lambda: changes.edit_cell(ed.row(0), "name", None),  # the same cell again
+        lambda: changes.edit_cell(ed.row(0), "b", DEFAULT),
+        lambda: (changes.edit_cell(ed.row(1), "name", "way too long"),  # and the server check's answer
+                 changes.errors.__setitem__((ed.row(1).key, "name"), "too long")),
+        lambda: changes.edit_cell(ed.row(1), "name", "fixed"),  # clears that error
+        lambda: changes.toggle_delete(ed.row(1)),
+        lambda: changes.insert_row({"name": "new"}),
+        lambda: changes.edit_inserted(0, "b", "x'01'"),
+        lambda: changes.duplicate_row(["9", "copy", None]),
+        lambda: changes.drop_insert(0),
+        lambda: changes.toggle_delete(ed.row(1)),  # unmarked again
+        changes.discard,
+        lambda: changes.edit_cell(ed.row(1), "name", "after the discard"),
+    ]
+    for step in steps:
+        step()
+        seen.append(state())
+    assert changes.staged_value(ed.row(1).key, "name") == (True, "after the discard")
+    undone = 0
+    while changes.undo():  # each undo returns to the state before one change, a cell's error with it
+        undone += 1
+        assert state() == seen[-1 - undone]
+    assert undone == len(steps)
+    changes.edit_cell(ed.row(0), "name", "x")
+    changes.applied()
+    assert changes.empty and not changes.undo()
+    redone = [changes.edit_cell(ed.row(0), "name", str(n)) for n in range(2000)]  # one row, many changes
+    assert len(redone) == 2000 and changes.staged_value(ed.row(0).key, "name") == (True, "1999")
+    for _ in range(2000):
+        assert changes.undo()
+    assert changes.empty and changes.staged_value(ed.row(0).key, "name") == (False, None)
+
+
 def test_a_percent_sign_in_a_name_is_not_a_placeholder(shop: Database, other: psycopg.Connection[Any]) -> None:
     other.execute('CREATE TABLE "100%" (id int PRIMARY KEY, "a %s b" text); INSERT INTO "100%" VALUES (1, \'x\')')
     relation = describe_relation(source_for(shop), "public", "100%")

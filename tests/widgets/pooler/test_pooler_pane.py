@@ -36,6 +36,18 @@ def highlight(pane: PoolerPane, database: str) -> None:
     assert pane.selected_database() == database
 
 
+async def type_confirmation(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type `text` into the confirmation once its input has the focus (keys sent
+    before that, on a loaded machine, went to the screen and were lost), and wait
+    until the dialog has gone."""
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, ConfirmScreen)
+                and getattr(app.focused, "id", None) == "confirm-input", timeout=10)
+    assert app.screen.require_text == text
+    await pilot.press(*text, "enter")
+    await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), timeout=10)
+
+
 async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_database: str) -> None:
     with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
         conn.execute("SELECT 1")
@@ -46,8 +58,7 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         pane.focus_default()
         highlight(pane, pg_database)
         await pilot.press("P")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press(*pg_database, "enter")  # production: the database's name is typed
+        await type_confirmation(pilot, pg_database)  # production: the database's name is typed
         await until(pilot, lambda: pg_database in (pane.snapshot.paused_databases if pane.snapshot else []),
                     timeout=10)
         done = threading.Event()
@@ -63,9 +74,7 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         assert "waiting clients" in pulse and f"paused: {pg_database}" in pulse
         highlight(pane, pg_database)
         await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert app.screen.require_text == pg_database  # production: RESUME asks for the typed name too
-        await pilot.press(*pg_database, "enter")
+        await type_confirmation(pilot, pg_database)  # production: RESUME asks for the typed name too
         await until(pilot, done.is_set, timeout=10)
         for key, title in (("c", "Clients"), ("v", "Servers"), ("t", "Stats"), ("d", "Databases")):
             await pilot.press(key)
