@@ -2,7 +2,8 @@
 `SELECT g, md5(g::text), now(), g * 1.5 FROM generate_series(1, 1000000) g`,
 each to /dev/null, beside psql with the same rows:
 
-- wall time and peak RSS in csv (streamed) and table (aligned: rows spooled to a temp file for the widths, constant memory),
+- wall time and peak RSS in csv (streamed) and table (aligned: rows spooled to a temp file for
+  the widths, constant memory),
 - psql --csv (whole result in memory, psql's default) and with FETCH_COUNT=5000,
 - the same bytes: bastion's csv output compared with psql's for 10k rows.
 

@@ -73,7 +73,8 @@ FLEET_MONITOR = Role("fleet monitor", application_name="bastion fleet", startup_
                      lock_timeout="500ms", read_only=True, connect_timeout=5,
                      note="statement_timeout per poll, the poller's deadline; one host must not hold up others")
 DUMP = Role("dump", application_name="bastion dump",
-            note="pg_dump as a child process: settings through its environment, the password through a 0600 in-memory passfile")
+            note="pg_dump as a child process: settings through its environment, the password through a "
+                 "0600 in-memory passfile")
 RESTORE = Role("restore", application_name="bastion restore",
                note="pg_restore / psql as a child process; refused on read-only profiles, typed name on production")
 IMPORT = Role("import", application_name="bastion import",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
+import pytest
 from helpers.pilot import until
-from helpers.topology_rig import PgBouncer, pgbouncer_console_users  # noqa: F401  (fixture)
+from helpers.topology_rig import PGBOUNCER, PgBouncer, pgbouncer_console_users  # noqa: F401  (fixture)
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
+from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.pooler import PoolerPane
@@ -36,6 +40,31 @@ def highlight(pane: PoolerPane, database: str) -> None:
     assert pane.selected_database() == database
 
 
+@pytest.fixture
+def own_pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
+    """A PgBouncer of this test's own: PAUSE and RESUME meet no pools, clients or
+    server connections that earlier tests left in the suite's one (PAUSE once
+    waited past its 10 s there, late in a full run)."""
+    if not Path(PGBOUNCER).is_file():
+        pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
+    bouncer = PgBouncer(pg_cluster)
+    try:
+        yield bouncer.start()
+    finally:
+        bouncer.stop()
+
+
+def pooler_state(pgbouncer: PgBouncer) -> str:
+    """SHOW DATABASES / POOLS and the end of PgBouncer's log, for a failure message."""
+    lines = []
+    with psycopg.connect(pgbouncer.conninfo("pgbouncer"), autocommit=True) as admin:
+        for what in ("DATABASES", "POOLS"):
+            with psycopg.ClientCursor(admin) as cursor:
+                cursor.execute(f"SHOW {what}")
+                lines += [what, *(f"  {row}" for row in cursor.fetchall())]
+    return "\n".join([*lines, *pgbouncer.log.read_text(errors="replace").splitlines()[-30:]])
+
+
 async def type_confirmation(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     """Type `text` into the confirmation once its input has the focus (keys sent
     before that, on a loaded machine, went to the screen and were lost), and wait
@@ -48,7 +77,8 @@ async def type_confirmation(pilot, text: str) -> None:  # type: ignore[no-untype
     await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), timeout=10)
 
 
-async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_database: str) -> None:
+async def test_pause_shows_waiting_clients_then_resume(own_pgbouncer: PgBouncer, pg_database: str) -> None:
+    pgbouncer = own_pgbouncer
     with psycopg.connect(pgbouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
         conn.execute("SELECT 1")
     app = PoolerApp(pgbouncer, production=True)
@@ -59,8 +89,11 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         highlight(pane, pg_database)
         await pilot.press("P")
         await type_confirmation(pilot, pg_database)  # production: the database's name is typed
-        await until(pilot, lambda: pg_database in (pane.snapshot.paused_databases if pane.snapshot else []),
-                    timeout=10)
+        try:
+            await until(pilot, lambda: pg_database in (pane.snapshot.paused_databases if pane.snapshot else []),
+                        timeout=10)
+        except AssertionError:
+            raise AssertionError(f"PAUSE not seen in 10 s\n{pooler_state(pgbouncer)}") from None
         done = threading.Event()
 
         def client() -> None:
@@ -71,7 +104,7 @@ async def test_pause_shows_waiting_clients_then_resume(pgbouncer: PgBouncer, pg_
         threading.Thread(target=client, daemon=True).start()
         await until(pilot, lambda: pane.snapshot is not None and pane.snapshot.waiting_clients >= 1, timeout=10)
         pulse = str(pane.query_one("#pooler-pulse").render())
-        assert "waiting clients" in pulse and f"paused: {pg_database}" in pulse
+        assert "waiting clients" in pulse and f"paused: {pg_database}" in pulse, f"{pulse}\n{pooler_state(pgbouncer)}"
         highlight(pane, pg_database)
         await pilot.press("R")
         await type_confirmation(pilot, pg_database)  # production: RESUME asks for the typed name too
