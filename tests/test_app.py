@@ -70,6 +70,8 @@ async def test_the_form_sets_and_removes_an_ssh_tunnel(profiles_file: Path) -> N
         app.screen.query_one("#f-ssh-identity_file", Input).value = "~/.ssh/id_ed25519"
         await pilot.press("ctrl+s")
         await wait_for_screen(pilot, PickerScreen)
+        # The file is written by a worker off the UI thread: the picker may show before it lands.
+        await until(pilot, lambda: ProfileStore(profiles_file).load().get("prod").ssh.host == "jump.example")
         saved = ProfileStore(profiles_file).load().get("prod")
         # The keys the form does not show (jump, options) are kept.
         assert saved.ssh == SshConfig(host="jump.example", port=2222, identity_file="~/.ssh/id_ed25519",
