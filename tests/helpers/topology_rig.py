@@ -67,8 +67,10 @@ class PgBouncer:
 
     def __init__(self, cluster: LocalCluster, pool_mode: str = "transaction",
                  ignore_startup_parameters: str = "extra_float_digits",
-                 users: dict[str, str] | None = None, stats_users: tuple[str, ...] = ()) -> None:
+                 users: dict[str, str] | None = None, stats_users: tuple[str, ...] = (),
+                 settings: dict[str, str] | None = None) -> None:
         self.cluster = cluster
+        self.settings = dict(settings or {})  # more [pgbouncer] settings (server_idle_timeout = 1, ...)
         self.port = free_port()
         self.user = cluster.superuser
         self.password = cluster.password
@@ -99,6 +101,7 @@ class PgBouncer:
             "server_reset_query = DISCARD ALL",
             f"logfile = {self.log}",
             f"pidfile = {self.folder / 'pgbouncer.pid'}",
+            *(f"{key} = {value}" for key, value in self.settings.items()),
             "",
         ])
 

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from helpers.topology_rig import PgBouncer
 
+from tui.demo.cluster import LocalCluster
 from tui.services.pooler import PoolerConsole, PoolerError, quote_name
 
 
@@ -87,3 +88,29 @@ def test_a_normal_database_is_not_a_console(pgbouncer: PgBouncer, pg_database: s
             console.version()
     finally:
         console.close()
+
+
+def test_an_idle_auto_database_can_be_paused(pg_cluster: LocalCluster, pg_database: str) -> None:
+    """A database reached through the `*` entry drops out of SHOW DATABASES once its
+    pool has no clients and no server connections (here after a 1 s server_idle_timeout;
+    10 minutes by default), while SHOW POOLS still lists it and PgBouncer still takes
+    PAUSE for it. bastion used to refuse it: 'PgBouncer has no database'."""
+    bouncer = PgBouncer(pg_cluster, settings={"server_idle_timeout": "1"}).start()
+    console = PoolerConsole(psycopg.connect(bouncer.conninfo("pgbouncer"), autocommit=True))
+    try:
+        with psycopg.connect(bouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
+            conn.execute("SELECT 1")
+        deadline = time.monotonic() + 20
+        snap = console.snapshot()
+        while pg_database in {row["name"] for row in snap.databases}:
+            assert time.monotonic() < deadline, "the idle auto-database stayed in SHOW DATABASES"
+            time.sleep(0.2)
+            snap = console.snapshot()
+        assert pg_database in {pool.database for pool in snap.pools}
+        assert console.command("PAUSE", pg_database) == "PAUSE"
+        assert pg_database in console.snapshot().paused_databases
+        assert console.command("RESUME", pg_database) == "RESUME"
+        assert pg_database not in console.snapshot().paused_databases
+    finally:
+        console.close()
+        bouncer.stop()

@@ -169,11 +169,11 @@ class PoolerConsole:
                 snap.stats = [Stats.from_row(row) for row in rows]
             elif section == "DATABASES":
                 snap.databases = rows
-                self._known_databases = {str(row.get("name")) for row in rows}
             elif section == "CLIENTS":
                 snap.clients = rows
             else:
                 snap.servers = rows
+        self._known_databases = _database_names(snap.databases, [pool.database for pool in snap.pools])
         self.waiting_history.append(snap.waiting_clients)
         self.maxwait_history.append(snap.max_wait_s)
         snap.seconds = time.perf_counter() - started
@@ -191,7 +191,8 @@ class PoolerConsole:
         if self.may_act is False:
             raise PoolerError(self.read_only_reason())
         if database not in self._known_databases:  # one that appeared since the last refresh
-            self._known_databases = {str(row.get("name")) for row in self._show("DATABASES")}
+            pools = [str(row.get("database")) for row in self._show("POOLS")]
+            self._known_databases = _database_names(self._show("DATABASES"), pools)
         if database not in self._known_databases:
             raise PoolerError(f"PgBouncer has no database {database!r}.")
         try:
@@ -210,6 +211,13 @@ class PoolerConsole:
         except psycopg.Error:
             pass
 
+
+
+def _database_names(databases: list[dict[str, Any]], pool_databases: list[str]) -> set[str]:
+    """The databases PgBouncer will act on: SHOW DATABASES, and those of SHOW POOLS.
+    An auto-database (from a `*` entry) whose clients have all left is only in the
+    pools: PgBouncer takes PAUSE/RESUME/... for it all the same."""
+    return {str(row.get("name")) for row in databases} | set(pool_databases)
 
 
 class PoolerLink:
