@@ -17,7 +17,7 @@ import pytest
 from helpers.clusters import throwaway_cluster
 from helpers.major_clusters import major_clusters  # noqa: F401  (fixture)
 from helpers.sshd_rig import sshd  # noqa: F401  (fixture)
-from helpers.topology_rig import pg_replica, pgbouncer  # noqa: F401  (fixtures)
+from helpers.topology_rig import own_pgbouncer, pg_replica, pgbouncer  # noqa: F401  (fixtures)
 from keyring.compat import properties
 from psycopg import sql
 

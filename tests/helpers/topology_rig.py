@@ -214,16 +214,28 @@ def plain_role_on(replica: Replica) -> Iterator[str]:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
-@pytest.fixture(scope="session")
-def pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
-    """PgBouncer in transaction pooling in front of the suite's PostgreSQL."""
+def running(bouncer: PgBouncer) -> Iterator[PgBouncer]:
+    """`bouncer` started for a fixture to yield, stopped after (the test skips
+    where PgBouncer is not installed)."""
     if not Path(PGBOUNCER).is_file():
         pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
-    bouncer = PgBouncer(pg_cluster)
     try:
         yield bouncer.start()
     finally:
         bouncer.stop()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction pooling in front of the suite's PostgreSQL."""
+    yield from running(PgBouncer(pg_cluster))
+
+
+@pytest.fixture
+def own_pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
+    """A PgBouncer of this test's own: no pools, clients or server connections
+    that earlier tests left in the suite's one."""
+    yield from running(PgBouncer(pg_cluster))
 
 
 @pytest.fixture
@@ -231,13 +243,8 @@ def pgbouncer_console_users(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
     """A PgBouncer of this test's own with two more users: `app` (in neither
     admin_users nor stats_users: the console refuses it) and `watcher` (stats_users
     only: SHOW, but no PAUSE/RESUME/RECONNECT/KILL)."""
-    if not Path(PGBOUNCER).is_file():
-        pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
-    bouncer = PgBouncer(pg_cluster, users={"app": "app-pw", "watcher": "watcher-pw"}, stats_users=("watcher",))
-    try:
-        yield bouncer.start()
-    finally:
-        bouncer.stop()
+    yield from running(PgBouncer(pg_cluster, users={"app": "app-pw", "watcher": "watcher-pw"},
+                                 stats_users=("watcher",)))
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import psycopg
 import pytest
-from helpers.topology_rig import PgBouncer
+from helpers.topology_rig import PgBouncer, running
 
 from tui.demo.cluster import LocalCluster
 from tui.services.pooler import PoolerConsole, PoolerError, quote_name
@@ -90,12 +91,18 @@ def test_a_normal_database_is_not_a_console(pgbouncer: PgBouncer, pg_database: s
         console.close()
 
 
-def test_an_idle_auto_database_can_be_paused(pg_cluster: LocalCluster, pg_database: str) -> None:
+@pytest.fixture
+def quick_idle_pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
+    """A PgBouncer of this test's own that closes idle server connections after 1 s."""
+    yield from running(PgBouncer(pg_cluster, settings={"server_idle_timeout": "1"}))
+
+
+def test_an_idle_auto_database_can_be_paused(quick_idle_pgbouncer: PgBouncer, pg_database: str) -> None:
     """A database reached through the `*` entry drops out of SHOW DATABASES once its
     pool has no clients and no server connections (here after a 1 s server_idle_timeout;
     10 minutes by default), while SHOW POOLS still lists it and PgBouncer still takes
     PAUSE for it. bastion used to refuse it: 'PgBouncer has no database'."""
-    bouncer = PgBouncer(pg_cluster, settings={"server_idle_timeout": "1"}).start()
+    bouncer = quick_idle_pgbouncer
     console = PoolerConsole(psycopg.connect(bouncer.conninfo("pgbouncer"), autocommit=True))
     try:
         with psycopg.connect(bouncer.conninfo(pg_database), autocommit=True, prepare_threshold=None) as conn:
@@ -113,4 +120,3 @@ def test_an_idle_auto_database_can_be_paused(pg_cluster: LocalCluster, pg_databa
         assert pg_database not in console.snapshot().paused_databases
     finally:
         console.close()
-        bouncer.stop()

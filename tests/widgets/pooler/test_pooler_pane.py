@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
-import pytest
 from helpers.pilot import until
-from helpers.topology_rig import PGBOUNCER, PgBouncer, pgbouncer_console_users  # noqa: F401  (fixture)
+from helpers.topology_rig import PgBouncer, pgbouncer_console_users  # noqa: F401  (fixture)
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from tui.demo.cluster import LocalCluster
 from tui.profiles import Profile
 from tui.widgets.dialogs.confirm import ConfirmScreen
 from tui.widgets.pooler import PoolerPane
@@ -38,20 +34,6 @@ def highlight(pane: PoolerPane, database: str) -> None:
         [str(c.label) for c in table.columns.values()], table.get_row_at(i))[1] == database)
     table.move_cursor(row=row)
     assert pane.selected_database() == database
-
-
-@pytest.fixture
-def own_pgbouncer(pg_cluster: LocalCluster) -> Iterator[PgBouncer]:
-    """A PgBouncer of this test's own: PAUSE and RESUME meet no pools, clients or
-    server connections that earlier tests left in the suite's one (PAUSE once
-    waited past its 10 s there, late in a full run)."""
-    if not Path(PGBOUNCER).is_file():
-        pytest.skip("pgbouncer is not installed (Debian package pgbouncer; .ci/run installs it)")
-    bouncer = PgBouncer(pg_cluster)
-    try:
-        yield bouncer.start()
-    finally:
-        bouncer.stop()
 
 
 def pooler_state(pgbouncer: PgBouncer) -> str:
